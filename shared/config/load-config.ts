@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from '../errors/errors';
+import { ENV_VARIABLES, envNameForPath } from './env-variables';
+import { resolveFromRoot } from './project-root';
+import { modeSafetyProblems } from './safety';
+import { configSchema, defaultPortFor, type ResolvedConfig } from './schema';
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides CONFIG_FILE. */
+  configFile?: string;
+  /** Values that win over env and file (used by CLIs for their flags). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * Reads the optional CONFIG_FILE (JSON or YAML), overlays environment variables, validates everything with
+ * the zod schema and the mode safety rules, and throws one ConfigError that lists every problem at once.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+
+  const configFile = options.configFile ?? env.CONFIG_FILE;
+  if (configFile) {
+    const fromFile = readConfigFile(configFile, problems);
+    if (fromFile) Object.assign(raw, fromFile);
+  }
+  for (const variable of ENV_VARIABLES) {
+    const value = env[variable.name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, variable.path, variable.list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) setPath(raw, key, value);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(describeIssue(issue.path.map(String), issue.message, raw));
+    throw new ConfigError(problems);
+  }
+  const config = parsed.data;
+  const resolved: ResolvedConfig = {
+    ...config,
+    ib: { ...config.ib, port: config.ib.port ?? defaultPortFor(config.mode) },
+    paths: {
+      db: resolveFromRoot(config.paths.db),
+      logs: resolveFromRoot(config.paths.logs),
+      simState: resolveFromRoot(config.paths.simState),
+      simClock: resolveFromRoot(config.paths.simClock),
+      reports: resolveFromRoot(config.paths.reports),
+    },
+  };
+  problems.push(...modeSafetyProblems(resolved), ...crossFieldProblems(resolved));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return resolved;
+}
+
+function crossFieldProblems(config: ResolvedConfig): string[] {
+  const problems: string[] = [];
+  const ids = Object.entries(config.ib.clientIds);
+  const seen = new Map<number, string>();
+  for (const [name, id] of ids) {
+    const other = seen.get(id);
+    if (other) problems.push(`client ids must differ per process: ${name} and ${other} both use ${id} (IB refuses the second with error 326)`);
+    seen.set(id, name);
+  }
+  if (config.strategy.takeProfitPct <= 0 || config.strategy.stopLossPct <= 0) {
+    problems.push('TAKE_PROFIT_PCT and STOP_LOSS_PCT must be positive percentages');
+  }
+  if (config.risk.maxPositionPct > config.risk.maxGrossExposurePct) {
+    problems.push(`MAX_POSITION_PCT (${config.risk.maxPositionPct}) cannot exceed MAX_GROSS_EXPOSURE_PCT (${config.risk.maxGrossExposurePct})`);
+  }
+  if (config.sim.dayStart >= config.sim.dayEnd) {
+    problems.push(`SIM_DAY_START (${config.sim.dayStart}) must be before SIM_DAY_END (${config.sim.dayEnd})`);
+  }
+  if (config.sim.market === 'replay' && !config.sim.replayDir) {
+    problems.push('SIM_MARKET=replay needs SIM_REPLAY_DIR (a folder of <SYMBOL>.csv minute bars, e.g. ../shared/data/bars/minute)');
+  }
+  if (config.ib.livenessTimeoutMs <= config.ib.livenessIntervalMs) {
+    problems.push('IB_LIVENESS_TIMEOUT_MS must be longer than IB_LIVENESS_INTERVAL_MS');
+  }
+  return problems;
+}
+
+function readConfigFile(file: string, problems: string[]): Record<string, unknown> | undefined {
+  const fullPath = resolveFromRoot(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(fullPath, 'utf8');
+  } catch (error) {
+    problems.push(`CONFIG_FILE ${fullPath} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix the path or unset CONFIG_FILE`);
+    return undefined;
+  }
+  try {
+    const ext = path.extname(fullPath).toLowerCase();
+    const value: unknown = ext === '.json' ? JSON.parse(text) : YAML.parse(text);
+    if (value === null || value === undefined) return {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`CONFIG_FILE ${fullPath} must hold an object with the nested keys (mode, ib, strategy, ...)`);
+      return undefined;
+    }
+    return value as Record<string, unknown>;
+  } catch (error) {
+    problems.push(`CONFIG_FILE ${fullPath} is not valid ${fullPath.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+function describeIssue(pathParts: string[], message: string, raw: Record<string, unknown>): string {
+  const dotted = pathParts.join('.');
+  const envName = envNameForPath(dotted) ?? envNameForPath(pathParts.slice(0, -1).join('.'));
+  const given = getPath(raw, dotted);
+  const where = envName ? `${envName} (${dotted})` : dotted || '(root)';
+  const value = given === undefined ? '' : ` = ${JSON.stringify(given)}`;
+  return `${where}${value}: ${message}`;
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function getPath(source: Record<string, unknown>, dotted: string): unknown {
+  let node: unknown = source;
+  for (const part of dotted.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/** A boolean that env vars can carry: true/false, 1/0, yes/no, on/off. `z.coerce.boolean` would read "false" as true. */
+const boolish = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value;
+}, z.boolean());
+
+const int = () => z.coerce.number().int();
+const num = () => z.coerce.number();
+const pct = (max: number) => z.coerce.number().gt(0).lte(max);
+const port = () => z.coerce.number().int().min(1).max(65535);
+const clientId = () => z.coerce.number().int().min(0).max(999_999);
+const hhmm = () => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h, America/New_York)');
+
+export const MODES = ['SIM', 'PAPER', 'LIVE'] as const;
+export type Mode = (typeof MODES)[number];
+
+export const configSchema = z.object({
+  mode: z.enum(MODES).default('SIM'),
+  /** LIVE needs this set on purpose; see safety.ts. */
+  armLiveTrading: boolish.default(false),
+
+  ib: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Default depends on the mode (see defaultPortFor); undefined here means "use that default". */
+      port: port().optional(),
+      /** The account the gateway must report; required for LIVE. */
+      account: z.string().regex(/^[A-Z]{1,3}\d{3,10}$/, 'expected an IB account id such as U1234567 or DU1234567').optional(),
+      clientIds: z
+        .object({
+          dayTrader: clientId().default(11),
+          exitManager: clientId().default(12),
+          reconciler: clientId().default(13),
+          status: clientId().default(18),
+          liquidate: clientId().default(19),
+        })
+        .prefault({}),
+      connectTimeoutMs: int().min(500).max(120_000).default(5_000),
+      requestTimeoutMs: int().min(500).max(120_000).default(8_000),
+      /** How often the adapter probes the gateway (reqCurrentTime) and how long a silent socket is tolerated. */
+      livenessIntervalMs: int().min(100).max(60_000).default(1_000),
+      livenessTimeoutMs: int().min(500).max(120_000).default(3_000),
+      reconnectMaxDelayMs: int().min(100).max(300_000).default(10_000),
+    })
+    .prefault({}),
+
+  paths: z
+    .object({
+      db: z.string().min(1).default('data/trading.db'),
+      logs: z.string().min(1).default('logs'),
+      simState: z.string().min(1).default('data/sim'),
+      simClock: z.string().min(1).default('data/sim-clock.json'),
+      reports: z.string().min(1).default('data/reports'),
+    })
+    .prefault({}),
+
+  db: z.object({ busyTimeoutMs: int().min(100).max(600_000).default(5_000) }).prefault({}),
+
+  log: z
+    .object({
+      level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+      console: boolish.default(true),
+    })
+    .prefault({}),
+
+  sim: z
+    .object({
+      adminPort: port().default(4301),
+      seed: int().min(0).default(42),
+      /** Market seconds per real second; 1 = real time. */
+      speed: num().min(1).max(10_000).default(60),
+      /** First simulated trading day (YYYY-MM-DD); default: the next trading day from today. */
+      startDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
+      /** The compressed clock plays each trading day from dayStart to dayEnd, then jumps to the next one. */
+      dayStart: hhmm().default('09:00'),
+      dayEnd: hhmm().default('16:15'),
+      market: z.enum(['synthetic', 'replay']).default('synthetic'),
+      replayDir: z.string().optional(),
+      universeSize: int().min(30).max(500).default(40),
+    })
+    .prefault({}),
+
+  strategy: z
+    .object({
+      agentName: z.string().min(1).default('gap-momentum'),
+      capitalAllocationPct: pct(100).default(25),
+      takeProfitPct: pct(50).default(1.8),
+      stopLossPct: pct(50).default(0.9),
+      entryRsiMax: num().gt(0).lte(100).default(60),
+      minAtrPct: num().min(0).max(50).default(0.3),
+      gapAndGoMinPct: num().min(0).max(100).default(5),
+      minScore: num().min(0).max(100).default(55),
+      maxSpreadPct: num().gt(0).max(10).default(0.5),
+      candidatesPerScan: int().min(1).max(50).default(20),
+      entryCutoffMinutesBeforeClose: int().min(0).max(390).default(30),
+      entryFillTimeoutSeconds: int().min(1).max(3_600).default(120),
+      /** Entries are marketable limits this far through the ask, never naked market orders. */
+      entryLimitSlippagePct: num().min(0).max(5).default(0.2),
+    })
+    .prefault({}),
+
+  risk: z
+    .object({
+      riskPerTradePct: pct(10).default(0.5),
+      maxPositionPct: pct(100).default(10),
+      maxGrossExposurePct: pct(400).default(80),
+      dailyLossLimitPct: pct(100).default(2),
+      maxOpenPositions: int().min(1).max(100).default(5),
+    })
+    .prefault({}),
+
+  exits: z
+    .object({
+      /** How often the exit manager re-verifies protection against the broker (real ms). */
+      checkIntervalMs: int().min(50).max(60_000).default(500),
+      /** 0 disables the trailing stop. */
+      trailingStopPct: num().min(0).max(50).default(0),
+      /** 0 disables the time exit; otherwise a position older than this many market minutes is closed. */
+      timeExitMinutes: int().min(0).max(1_440).default(0),
+      eodFlattenMinutesBeforeClose: int().min(1).max(120).default(10),
+    })
+    .prefault({}),
+
+  intervals: z
+    .object({
+      /** Market seconds (scaled by sim.speed on the compressed clock). */
+      positionResyncSeconds: int().min(1).default(100),
+      scannerRefreshSeconds: int().min(1).default(900),
+      reconcileSeconds: int().min(1).default(60),
+      supervisorStatusSeconds: int().min(1).default(300),
+    })
+    .prefault({}),
+
+  process: z
+    .object({
+      heartbeatIntervalMs: int().min(100).max(10_000).default(1_000),
+      /** Must be shorter than PM2's kill_timeout in ecosystem.config.js (6000 ms). */
+      shutdownGraceMs: int().min(100).max(60_000).default(4_000),
+    })
+    .prefault({}),
+
+  supervisor: z
+    .object({
+      healthCheckIntervalMs: int().min(100).max(60_000).default(1_000),
+      heartbeatStaleMs: int().min(500).max(600_000).default(3_000),
+      /** Real time allowed for a bot to boot before its missing heartbeat counts as a failure. */
+      startupGraceMs: int().min(500).max(600_000).default(8_000),
+      restartBackoffBaseMs: int().min(0).max(600_000).default(1_000),
+      restartBackoffMaxMs: int().min(0).max(3_600_000).default(30_000),
+      brokerDownAlertSeconds: int().min(1).default(30),
+    })
+    .prefault({}),
+
+  schedule: z
+    .object({
+      scanTimes: z.array(hhmm()).default(['09:35', '12:00']),
+      reconcileAfterCloseMinutes: int().min(0).max(240).default(5),
+      reportAfterCloseMinutes: int().min(0).max(240).default(10),
+    })
+    .prefault({}),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+/** Config with the mode-dependent defaults resolved. */
+export type ResolvedConfig = AppConfig & { ib: AppConfig['ib'] & { port: number } };
+
+export const PAPER_PORTS = [7497, 4002] as const;
+export const LIVE_PORTS = [7496, 4001] as const;
+export const SIM_DEFAULT_PORT = 4300;
+
+export function defaultPortFor(mode: Mode): number {
+  if (mode === 'LIVE') return 4001;
+  if (mode === 'PAPER') return 4002;
+  return SIM_DEFAULT_PORT;
+}

@@ -1,0 +1,57 @@
+import type Database from 'better-sqlite3';
+import type { Clock } from '../time/clock';
+import { ActivePositionsRepository } from './repositories/active-positions-repository';
+import { ClosedPositionsRepository } from './repositories/closed-positions-repository';
+import { EventsRepository } from './repositories/events-repository';
+import { HeartbeatsRepository } from './repositories/heartbeats-repository';
+import { OrderIdHighWater } from './repositories/order-id-high-water';
+import { OrdersRepository } from './repositories/orders-repository';
+import { PipelineRepository } from './repositories/pipeline-repository';
+import { PositionLedger } from './repositories/position-ledger';
+import { ReconciliationLogRepository } from './repositories/reconciliation-log-repository';
+import { TradesRepository } from './repositories/trades-repository';
+
+export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
+export { mapDbError, isBusyError } from './db-errors';
+export * from './types';
+export * from './ids';
+export { ActivePositionsRepository, type ClaimRequest, type ClaimResult } from './repositories/active-positions-repository';
+export { ClosedPositionsRepository } from './repositories/closed-positions-repository';
+export { PositionLedger, type EntryFillResult, type ExitResult } from './repositories/position-ledger';
+export { TradesRepository, type TradeRow } from './repositories/trades-repository';
+export { OrdersRepository, type OrderRecord, type OrderRecordStatus, type OrderPurpose, TERMINAL_ORDER_STATUSES } from './repositories/orders-repository';
+export { OrderIdHighWater } from './repositories/order-id-high-water';
+export { HeartbeatsRepository, type Heartbeat, type HeartbeatState } from './repositories/heartbeats-repository';
+export { EventsRepository } from './repositories/events-repository';
+export { PipelineRepository, type SignalRecord } from './repositories/pipeline-repository';
+export { ReconciliationLogRepository, type ReconciliationRun, type ReconciliationStatus } from './repositories/reconciliation-log-repository';
+export { syncActivePositions, type SyncResult, type BrokerPositionSnapshotRow, type PositionDifference } from './repositories/sync-active-positions';
+
+/** Every repository over one connection, for an app's context. */
+export interface Repositories {
+  positions: ActivePositionsRepository;
+  closed: ClosedPositionsRepository;
+  ledger: PositionLedger;
+  trades: TradesRepository;
+  orders: OrdersRepository;
+  orderIds: OrderIdHighWater;
+  heartbeats: HeartbeatsRepository;
+  events: EventsRepository;
+  pipeline: PipelineRepository;
+  reconciliation: ReconciliationLogRepository;
+}
+
+export function createRepositories(db: Database.Database, clock: Clock, app: string): Repositories {
+  return {
+    positions: new ActivePositionsRepository(db, clock),
+    closed: new ClosedPositionsRepository(db, clock),
+    ledger: new PositionLedger(db, clock, app),
+    trades: new TradesRepository(db),
+    orders: new OrdersRepository(db, clock),
+    orderIds: new OrderIdHighWater(db, clock),
+    heartbeats: new HeartbeatsRepository(db),
+    events: new EventsRepository(db, clock),
+    pipeline: new PipelineRepository(db, clock),
+    reconciliation: new ReconciliationLogRepository(db, clock),
+  };
+}

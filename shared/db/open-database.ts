@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SchemaTooNewError } from '../errors/errors';
+import { mapDbError } from './db-errors';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  busyTimeoutMs?: number;
+  /** Read-only opens never migrate; they refuse a newer schema like everyone else. */
+  readonly?: boolean;
+}
+
+/**
+ * Opens the shared SQLite file with the pragmas every process must agree on, applies pending migrations in
+ * one BEGIN IMMEDIATE transaction (two processes starting together migrate once), and refuses a schema newer
+ * than the code. Errors come out typed (corrupt, locked, read-only) with the fix in the message.
+ */
+export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}): Db {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  let db: Db | undefined;
+  try {
+    if (!options.readonly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+    db = new Database(dbPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    // busy_timeout first: every later statement may need the lock another process holds.
+    db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last commits.
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (options.readonly) assertSchemaNotNewer(db, dbPath);
+    else migrate(db, dbPath);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw mapDbError(error, dbPath, busyTimeoutMs);
+  }
+}
+
+function currentVersion(db: Db): number {
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'").get();
+  if (!table) return 0;
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+function assertSchemaNotNewer(db: Db, dbPath: string): number {
+  const version = currentVersion(db);
+  if (version > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(dbPath, version, LATEST_SCHEMA_VERSION);
+  return version;
+}
+
+function migrate(db: Db, dbPath: string): void {
+  // Cheap check outside the write lock: most opens find nothing to do.
+  if (assertSchemaNotNewer(db, dbPath) === LATEST_SCHEMA_VERSION) return;
+  const apply = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    const version = assertSchemaNotNewer(db, dbPath);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= version) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }
+  });
+  apply.immediate();
+}
+
+export function schemaVersion(db: Db): number {
+  return currentVersion(db);
+}
+
+/** `PRAGMA integrity_check` result: 'ok' or the problems found. */
+export function integrityCheck(db: Db): string {
+  const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+  return rows.map((r) => r.integrity_check).join('; ');
+}

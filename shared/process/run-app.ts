@@ -1,0 +1,174 @@
+import { loadConfig } from '../config/load-config';
+import type { ResolvedConfig } from '../config/schema';
+import { createRepositories, openDatabase, type Db, type Repositories } from '../db';
+import { AppError, ConfigError, EXIT_SOFTWARE, errorMessage } from '../errors/errors';
+import { createLogger, type Logger } from '../log/logger';
+import { clockForConfig } from '../time/clock-for-config';
+import type { Clock } from '../time/clock';
+import { HeartbeatPublisher } from './heartbeat-publisher';
+
+export type AppName = 'day-trader' | 'exit-manager' | 'reconciler' | 'supervisor' | 'sim-gateway';
+
+export interface AppContext {
+  app: AppName;
+  config: ResolvedConfig;
+  log: Logger;
+  clock: Clock;
+  /** Absent for apps that run without the shared DB (sim-gateway). */
+  db: Db;
+  repos: Repositories;
+  heartbeat: HeartbeatPublisher;
+  /** Aborted when shutdown starts: long waits should listen to it. */
+  shutdownSignal: AbortSignal;
+  /** Register cleanup; lower priority runs first (e.g. stop taking new work at 0, disconnect at 50). */
+  onShutdown(name: string, hook: () => Promise<void> | void, priority?: number): void;
+}
+
+export interface RunAppOptions {
+  app: AppName;
+  /** Starts the app's work; resolve when it is REALLY ready (connected, state loaded). */
+  main: (ctx: AppContext) => Promise<void>;
+  useDatabase?: boolean;
+  /** Config values to force (CLI flags). */
+  configOverrides?: Record<string, unknown>;
+}
+
+interface ShutdownHook {
+  name: string;
+  hook: () => Promise<void> | void;
+  priority: number;
+}
+
+/**
+ * The one way every app runs (n8n's base command): validated config (exit 78 listing every problem), a
+ * logger, the shared DB, a heartbeat every second, SIGINT/SIGTERM handled once with a graceful shutdown
+ * that finishes before PM2's kill_timeout, a crash journal, and `process.send('ready')` for PM2 wait_ready.
+ */
+export function runApp(options: RunAppOptions): void {
+  let config: ResolvedConfig;
+  try {
+    config = loadConfig({ overrides: options.configOverrides });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${options.app}: ${error.message}\nFix the values above (environment or CONFIG_FILE) and start again.\n`);
+      process.exit(error.exitCode);
+    }
+    throw error;
+  }
+  let clock: Clock;
+  try {
+    clock = clockForConfig(config);
+  } catch (error) {
+    process.stderr.write(`${options.app}: ${errorMessage(error)}\n`);
+    process.exit(error instanceof AppError ? error.exitCode : EXIT_SOFTWARE);
+  }
+  const log = createLogger({ app: options.app, logDir: config.paths.logs, level: config.log.level, console: config.log.console, marketNow: () => clock.now() });
+  void start(options, config, clock, log);
+}
+
+async function start(options: RunAppOptions, config: ResolvedConfig, clock: Clock, log: Logger): Promise<void> {
+  const hooks: ShutdownHook[] = [];
+  const abort = new AbortController();
+  let shuttingDown = false;
+  let db: Db | undefined;
+  let heartbeat: HeartbeatPublisher | undefined;
+
+  const exit = async (code: number) => {
+    await log.flush();
+    process.exit(code);
+  };
+
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    abort.abort();
+    const deadlineMs = config.process.shutdownGraceMs;
+    log.info('shutdown_started', { reason, deadlineMs });
+    const force = setTimeout(() => {
+      log.error('shutdown_deadline_exceeded', { deadlineMs });
+      void exit(exitCode === 0 ? 1 : exitCode);
+    }, deadlineMs);
+    force.unref();
+    heartbeat?.setState('stopping');
+    for (const { name, hook } of [...hooks].sort((a, b) => a.priority - b.priority)) {
+      try {
+        await hook();
+      } catch (error) {
+        log.error('shutdown_hook_failed', { hook: name, error: errorMessage(error) });
+      }
+    }
+    heartbeat?.stop('stopped');
+    try {
+      db?.close();
+    } catch (error) {
+      log.warn('db_close_failed', { error: errorMessage(error) });
+    }
+    clearTimeout(force);
+    log.info('shutdown_completed', { reason });
+    await exit(exitCode);
+  };
+
+  // Handled once: the first signal starts a graceful shutdown, a second one forces the exit.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) {
+        log.warn('shutdown_forced', { signal });
+        process.exit(1);
+      }
+      void shutdown(signal, 0);
+    });
+  }
+  process.on('uncaughtException', (error) => crash('uncaught_exception', error));
+  process.on('unhandledRejection', (error) => crash('unhandled_rejection', error));
+
+  function crash(kind: string, error: unknown): void {
+    // Crash journal: the stack in the log and, when the DB is usable, an audit event the status console shows.
+    log.error('crashed', { kind, error: errorMessage(error), stack: (error as Error)?.stack });
+    try {
+      db && createRepositories(db, clock, options.app).events.record(options.app, 'crashed', { kind, error: errorMessage(error) }, null, 'error');
+    } catch {
+      /* the DB may be what failed; the log line above already holds the journal */
+    }
+    const code = error instanceof AppError ? error.exitCode : EXIT_SOFTWARE;
+    void shutdown(`crash: ${kind}`, code);
+  }
+
+  try {
+    log.info('starting', { mode: config.mode, pid: process.pid, clock: clock.description, db: config.paths.db });
+    if (options.useDatabase !== false) {
+      db = openDatabase(config.paths.db, { busyTimeoutMs: config.db.busyTimeoutMs });
+    }
+    const repos = db ? createRepositories(db, clock, options.app) : (undefined as unknown as Repositories);
+    if (db) {
+      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, config.process.heartbeatIntervalMs);
+      heartbeat.start();
+    }
+    const ctx: AppContext = {
+      app: options.app,
+      config,
+      log,
+      clock,
+      db: db as Db,
+      repos,
+      heartbeat: heartbeat ?? (nullHeartbeat() as unknown as HeartbeatPublisher),
+      shutdownSignal: abort.signal,
+      onShutdown: (name, hook, priority = 10) => hooks.push({ name, hook, priority }),
+    };
+    await options.main(ctx);
+    if (shuttingDown) return;
+    ctx.heartbeat.setState('ready');
+    ctx.heartbeat.progress();
+    log.info('ready', {});
+    process.send?.('ready');
+  } catch (error) {
+    const code = error instanceof AppError ? error.exitCode : EXIT_SOFTWARE;
+    log.error('startup_failed', { error: errorMessage(error), kind: error instanceof AppError ? error.kind : 'bug', stack: error instanceof AppError ? undefined : (error as Error)?.stack });
+    process.stderr.write(`${options.app}: startup failed: ${errorMessage(error)}\n`);
+    await shutdown('startup_failed', code);
+  }
+}
+
+function nullHeartbeat() {
+  const noop = () => undefined;
+  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop };
+}

@@ -1,0 +1,114 @@
+import { DateTime } from 'luxon';
+import { nyseEarlyCloses, nyseHolidays } from './nyse-holidays';
+
+export const MARKET_ZONE = 'America/New_York';
+
+/** A trading day in New York, 'YYYY-MM-DD'. Rows are keyed on it, never on "since this process started". */
+export type TradingDay = string;
+
+export type MarketPhase = 'PRE_MARKET' | 'REGULAR' | 'AFTER_HOURS' | 'CLOSED';
+
+export interface SessionHours {
+  readonly tradingDay: TradingDay;
+  readonly preMarketOpenMs: number; // 04:00
+  readonly openMs: number; // 09:30
+  readonly closeMs: number; // 16:00, or 13:00 on early closes
+  readonly afterHoursCloseMs: number; // 20:00 (17:00 on early closes)
+  readonly earlyClose: boolean;
+}
+
+const sessionCache = new Map<string, SessionHours | null>();
+
+function weekdayOf(day: TradingDay): number {
+  return DateTime.fromISO(day, { zone: 'utc' }).weekday;
+}
+
+export function holidayName(day: TradingDay): string | undefined {
+  return nyseHolidays(Number(day.slice(0, 4))).get(day);
+}
+
+export function earlyCloseReason(day: TradingDay): string | undefined {
+  return nyseEarlyCloses(Number(day.slice(0, 4))).get(day);
+}
+
+export function isTradingDay(day: TradingDay): boolean {
+  return weekdayOf(day) <= 5 && holidayName(day) === undefined;
+}
+
+/** Session times of a trading day as epoch ms (DST handled by the zone), or undefined on a closed day. */
+export function sessionHours(day: TradingDay): SessionHours | undefined {
+  const cached = sessionCache.get(day);
+  if (cached !== undefined) return cached ?? undefined;
+  if (!isTradingDay(day)) {
+    sessionCache.set(day, null);
+    return undefined;
+  }
+  const at = (hour: number, minute: number) => DateTime.fromISO(day, { zone: MARKET_ZONE }).set({ hour, minute }).toMillis();
+  const earlyClose = earlyCloseReason(day) !== undefined;
+  const hours: SessionHours = {
+    tradingDay: day,
+    preMarketOpenMs: at(4, 0),
+    openMs: at(9, 30),
+    closeMs: earlyClose ? at(13, 0) : at(16, 0),
+    afterHoursCloseMs: earlyClose ? at(17, 0) : at(20, 0),
+    earlyClose,
+  };
+  sessionCache.set(day, hours);
+  return hours;
+}
+
+export function calendarDayInNewYork(tsMs: number): TradingDay {
+  return DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toISODate()!;
+}
+
+export function nextTradingDay(day: TradingDay): TradingDay {
+  let dt = DateTime.fromISO(day, { zone: 'utc' });
+  do dt = dt.plus({ days: 1 });
+  while (!isTradingDay(dt.toISODate()!));
+  return dt.toISODate()!;
+}
+
+export function previousTradingDay(day: TradingDay): TradingDay {
+  let dt = DateTime.fromISO(day, { zone: 'utc' });
+  do dt = dt.minus({ days: 1 });
+  while (!isTradingDay(dt.toISODate()!));
+  return dt.toISODate()!;
+}
+
+/** The day itself when it trades, otherwise the next trading day. */
+export function tradingDayOnOrAfter(day: TradingDay): TradingDay {
+  return isTradingDay(day) ? day : nextTradingDay(day);
+}
+
+/**
+ * The trading day a moment belongs to: its New York date when that date trades (pre-market to after-hours
+ * and the night after), otherwise the next session it prepares for (a Saturday belongs to Monday).
+ */
+export function tradingDayOf(tsMs: number): TradingDay {
+  return tradingDayOnOrAfter(calendarDayInNewYork(tsMs));
+}
+
+export function marketPhase(tsMs: number): MarketPhase {
+  const hours = sessionHours(calendarDayInNewYork(tsMs));
+  if (!hours) return 'CLOSED';
+  if (tsMs >= hours.openMs && tsMs < hours.closeMs) return 'REGULAR';
+  if (tsMs >= hours.preMarketOpenMs && tsMs < hours.openMs) return 'PRE_MARKET';
+  if (tsMs >= hours.closeMs && tsMs < hours.afterHoursCloseMs) return 'AFTER_HOURS';
+  return 'CLOSED';
+}
+
+/** Minutes until today's regular close (negative after it); undefined on a closed day. */
+export function minutesToClose(tsMs: number): number | undefined {
+  const hours = sessionHours(calendarDayInNewYork(tsMs));
+  return hours ? (hours.closeMs - tsMs) / 60_000 : undefined;
+}
+
+/** Epoch ms of a New York wall-clock time on a given day ('HH:MM'). */
+export function newYorkTime(day: TradingDay, hhmm: string): number {
+  const [hour, minute] = hhmm.split(':').map(Number);
+  return DateTime.fromISO(day, { zone: MARKET_ZONE }).set({ hour: hour!, minute: minute!, second: 0, millisecond: 0 }).toMillis();
+}
+
+export function formatNewYork(tsMs: number, format = 'yyyy-LL-dd HH:mm:ss'): string {
+  return DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toFormat(format);
+}

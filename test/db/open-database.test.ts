@@ -1,0 +1,76 @@
+import { spawnSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../../shared/db';
+import { DatabaseCorruptError, DatabaseLockedError, DatabaseReadOnlyError, SchemaTooNewError } from '../../shared/errors/errors';
+import { makeTempDir } from '../helpers/temp-dir';
+
+describe('opening the shared DB', () => {
+  const temp = makeTempDir('open');
+  afterAll(() => temp.cleanup());
+
+  it('migrates once when four processes open a new file together', async () => {
+    const file = path.join(temp.dir, 'together.db');
+    const script = `const { openDatabase } = require(${JSON.stringify(path.resolve('dist/shared/db/index.js'))});
+      openDatabase(process.argv[1]).close();`;
+    const codes = await Promise.all([0, 1, 2, 3].map(() => new Promise<number | null>((resolve) => {
+      spawn(process.execPath, ['-e', script, file], { stdio: 'inherit' }).on('exit', resolve);
+    })));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const db = openDatabase(file);
+    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(1);
+    db.close();
+  });
+
+  it('refuses a schema newer than the code, without touching the file', () => {
+    const file = path.join(temp.dir, 'newer.db');
+    openDatabase(file).close();
+    const raw = new Database(file);
+    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
+    raw.close();
+    const before = fs.readFileSync(file);
+    expect(() => openDatabase(file)).toThrow(SchemaTooNewError);
+    expect(() => openDatabase(file)).toThrow(/schema version 99 but this code knows only up to 1/);
+    expect(() => openDatabase(file, { readonly: true })).toThrow(SchemaTooNewError);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('says a corrupt file is corrupt and what to do', () => {
+    const file = path.join(temp.dir, 'corrupt.db');
+    fs.writeFileSync(file, Buffer.from('this is not a database, it is a text file that got in the way'.repeat(100)));
+    expect(() => openDatabase(file)).toThrow(DatabaseCorruptError);
+    expect(() => openDatabase(file)).toThrow(/move the file aside/);
+  });
+
+  it('says a read-only file is read-only (checked as an unprivileged user: root ignores permissions)', () => {
+    const dir = path.join(temp.dir, 'ro');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'ro.db');
+    openDatabase(file).close();
+    fs.chmodSync(file, 0o444);
+    fs.chmodSync(dir, 0o555);
+    fs.chmodSync(temp.dir, 0o755);
+    const script = `const { openDatabase } = require(${JSON.stringify(path.resolve('dist/shared/db/index.js'))});
+      try { openDatabase(process.argv[1]); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+    const asRoot = process.getuid?.() === 0;
+    const result = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    fs.chmodSync(dir, 0o755);
+    expect(result.stdout).toMatch(/^DatabaseReadOnlyError: database .* is read-only .* Fix the permissions/);
+  });
+
+  it('reports a lock held by another process past busy_timeout as DatabaseLockedError', () => {
+    const file = path.join(temp.dir, 'locked.db');
+    const holder = new Database(file);
+    holder.exec('CREATE TABLE t (x)');
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      expect(() => openDatabase(file, { busyTimeoutMs: 200 })).toThrow(DatabaseLockedError);
+      expect(() => openDatabase(file, { busyTimeoutMs: 200 })).toThrow(/stayed locked by another process for more than 200 ms/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    openDatabase(file).close();
+  });
+});

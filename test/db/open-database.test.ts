@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../shared/db';
-import { DatabaseCorruptError, DatabaseLockedError, DatabaseReadOnlyError, SchemaTooNewError } from '../../shared/errors/errors';
+import { DatabaseCorruptError, DatabaseLockedError, SchemaTooNewError } from '../../shared/errors/errors';
 import { makeTempDir } from '../helpers/temp-dir';
 
 describe('opening the shared DB', () => {

@@ -54,9 +54,7 @@ export interface ClientContract {
   readonly deltaNeutralContract?: ClientDeltaNeutralContract;
 }
 
-/** Order condition type codes (@stoqey/ib OrderConditionType). */
-export type OrderConditionKind = 'price' | 'time' | 'margin' | 'execution' | 'volume' | 'percentChange';
-
+/** An order condition; `conjunction` is "a" (and) or "o" (or) with the next condition. */
 export type ClientOrderCondition =
   | { readonly kind: 'price'; readonly conjunction: string; readonly isMore: boolean; readonly price: number | undefined; readonly conId: number; readonly exchange: string; readonly triggerMethod: number }
   | { readonly kind: 'time'; readonly conjunction: string; readonly isMore: boolean; readonly time: string }

@@ -1,9 +1,11 @@
 /**
  * Streaming market data messages at v193 (answers to REQ_MKT_DATA).
  *
- * What the client does with them (decoder.js): TICK_PRICE for tick types BID(1)/ASK(2)/LAST(4)
- * and their delayed twins (66/67/68) also emits a tickSize event with the size carried in the same
- * message, so a separate TICK_SIZE for those sizes is redundant for this client (TWS sends both).
+ * What the client does with them (decoder.js `decodeMsg_TICK_PRICE`): TICK_PRICE for ASK(2),
+ * LAST(4) and the delayed BID/ASK/LAST (66/67/68) also emits a tickSize event with the size carried
+ * in the same message. For BID(1) it does NOT: the derived type BID_SIZE is 0 and the client tests
+ * `if (sizeTickType)`, so the bid size is dropped. Send every size as its own TICK_SIZE as well
+ * (TWS does so anyway); then the client sees ask/last sizes twice, which is what real TWS causes.
  * IBApiNext completes a snapshot subscription only on TICK_SNAPSHOT_END.
  */
 import { ServerMessageId } from './message-ids';

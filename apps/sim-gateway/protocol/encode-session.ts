@@ -41,18 +41,23 @@ export interface ErrorMessageInput {
  * (505). id -1 arrives as `info`, any other id as `error(Error, code, id)`.
  *
  * From ENCODE_MSG_ASCII7 (153) the client un-escapes `\uXXXX` in the message and the JSON, so
- * non-ASCII text is escaped the way TWS does. The JSON is parsed with a bare JSON.parse inside
- * the client's decode loop: text that is not valid JSON after un-escaping would throw out of the
- * client's socket handler, so it is checked here.
+ * non-ASCII text is escaped the way TWS does. Its un-escaping re-scans the whole text after each
+ * replacement, so no escaping can protect a literal backslash-u: such a message is refused rather
+ * than delivered altered. The JSON is parsed with a bare JSON.parse inside the client's decode
+ * loop: text that is not valid JSON after un-escaping would throw out of the client's socket
+ * handler, so it is checked here.
  */
 export function errorMessageFields(input: ErrorMessageInput): WireField[] {
+  if (input.message.includes('\\u')) {
+    throw new FieldEncodingError(4, `error text contains a literal "\\u" the client would un-escape: ${JSON.stringify(input.message)}`);
+  }
   let rejectJson = '';
   if (input.advancedOrderReject !== undefined) {
     const json = JSON.stringify(input.advancedOrderReject);
     if (json.includes('\\u')) {
-      // JSON.stringify writes control characters as \u00XX; the client would turn them back into
-      // raw control characters inside a JSON string, which JSON.parse rejects.
-      throw new FieldEncodingError(5, 'advancedOrderReject contains control characters the client cannot parse back');
+      // JSON.stringify writes control characters as \u00XX and a backslash as \\; the client's
+      // un-escaping would turn either into text JSON.parse rejects or misreads.
+      throw new FieldEncodingError(5, 'advancedOrderReject JSON contains "\\u" (a control character or a literal backslash-u) the client would un-escape');
     }
     rejectJson = escapeNonAscii(json);
   }

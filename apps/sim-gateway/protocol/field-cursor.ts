@@ -105,6 +105,16 @@ export class FieldCursor {
     return result;
   }
 
+  /** A count, then tag and value as two separate fields per pair (algo params, smart routing). */
+  tagValuePairs(fieldName: string): TagValue[] {
+    const pairCount = this.count(`${fieldName}.count`, 2);
+    const pairs: TagValue[] = [];
+    for (let index = 0; index < pairCount; index += 1) {
+      pairs.push({ tag: this.string(`${fieldName}[${index}].tag`), value: this.string(`${fieldName}[${index}].value`) });
+    }
+    return pairs;
+  }
+
   /** Every field must have been consumed: extra fields mean the sender's layout differs from ours. */
   end(): void {
     if (this.position !== this.fields.length) {

@@ -18,8 +18,8 @@
  * client direction, used by tests).
  *
  * After a ProtocolError the reader is dead: every later push throws ProtocolError
- * ('reader-failed'). Nothing but ProtocolError is ever thrown, and every loop consumes bytes, so a
- * push always terminates.
+ * ('reader-failed'). Whatever the bytes, push throws nothing but ProtocolError, and every loop
+ * iteration consumes bytes or returns, so a push always terminates.
  */
 import { ByteQueue } from './byte-queue';
 import { ProtocolError } from './errors';

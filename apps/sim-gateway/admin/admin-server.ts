@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { Logger } from '../../../shared/log/logger';
+import type { SimGateway } from '../gateway';
+
+type Handler = (body: Record<string, unknown>) => Promise<unknown> | unknown;
+
+class BadRequest extends Error {}
+
+function numberField(body: Record<string, unknown>, name: string, fallback?: number): number {
+  const value = body[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadRequest(`"${name}" must be a number`);
+  return value;
+}
+
+function stringField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value.length === 0) throw new BadRequest(`"${name}" must be a non-empty string`);
+  return value;
+}
+
+function boolField(body: Record<string, unknown>, name: string, fallback = true): boolean {
+  const value = body[name] ?? fallback;
+  if (typeof value !== 'boolean') throw new BadRequest(`"${name}" must be true or false`);
+  return value;
+}
+
+/**
+ * Fault control on a loopback-only HTTP endpoint (JSON in, JSON out). This is the test bed's control
+ * plane: it keeps answering while the TWS port is silent, restarting or refusing connections.
+ */
+export function createAdminServer(gateway: SimGateway, log: Logger): http.Server {
+  let silenceTimer: NodeJS.Timeout | undefined;
+  const routes: Record<string, Handler> = {
+    'GET /health': () => ({ ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId) }),
+    'GET /state': () => gateway.dumpState(),
+    'GET /clock': () => ({ marketTimeMs: gateway.clock.now(), marketTime: new Date(gateway.clock.now()).toISOString(), clock: gateway.clock.description }),
+    'POST /faults/drop-connections': () => ({ dropped: gateway.dropConnections('admin request') }),
+    'POST /faults/silence': (body) => {
+      const on = boolField(body, 'on');
+      if (silenceTimer) clearTimeout(silenceTimer);
+      gateway.setSilent(on);
+      if (on && body.seconds !== undefined) silenceTimer = setTimeout(() => gateway.setSilent(false), numberField(body, 'seconds') * 1000);
+      return { silent: on };
+    },
+    'POST /faults/restart': async (body) => {
+      await gateway.restart(numberField(body, 'downMs', 1_000));
+      return { restarted: true };
+    },
+    'POST /faults/pause-market-data': (body) => {
+      gateway.feed.paused = boolField(body, 'on');
+      return { paused: gateway.feed.paused };
+    },
+    'POST /faults/reject-next': (body) => {
+      gateway.engine.rejectNextOrders = Math.max(0, Math.floor(numberField(body, 'count', 1)));
+      return { rejectNext: gateway.engine.rejectNextOrders };
+    },
+    'POST /faults/jump': (body) => {
+      const symbol = stringField(body, 'symbol').toUpperCase();
+      if (!gateway.info(symbol)) throw new BadRequest(`unknown symbol ${symbol}`);
+      return { snapshot: gateway.jump(symbol, numberField(body, 'pct')) };
+    },
+    'POST /quirks/ids-backwards': (body) => ({ idsBackwardsOnRestart: (gateway.faults.idsBackwardsOnRestart = boolField(body, 'on')) }),
+    'POST /quirks/replay-executions': (body) => ({ replayExecutionsOnRestart: (gateway.faults.replayExecutionsOnRestart = boolField(body, 'on')) }),
+    'POST /quirks/connectivity': (body) => {
+      const code = numberField(body, 'code');
+      const messages: Record<number, string> = {
+        1100: 'Connectivity between IB and Trader Workstation has been lost.',
+        1101: 'Connectivity between IB and Trader Workstation has been restored - data lost.',
+        1102: 'Connectivity between IB and Trader Workstation has been restored - data maintained.',
+        2103: 'Market data farm connection is broken:usfarm',
+        2104: 'Market data farm connection is OK:usfarm',
+        2105: 'HMDS data farm connection is broken:ushmds',
+      };
+      if (!messages[code]) throw new BadRequest(`code must be one of ${Object.keys(messages).join(', ')}`);
+      gateway.broadcastNotice(code, messages[code]!);
+      return { sent: code };
+    },
+    'POST /quirks/pacing': (body) => ({ historicalPacingViolations: (gateway.faults.historicalPacingViolations = Math.floor(numberField(body, 'historical', 1))) }),
+    'POST /quirks/positions-timeout': (body) => ({ positionsTimeouts: (gateway.faults.positionsTimeouts = Math.floor(numberField(body, 'count', 1))) }),
+    'POST /quirks/manual-trade': (body) => {
+      const symbol = stringField(body, 'symbol').toUpperCase();
+      if (!gateway.info(symbol)) throw new BadRequest(`unknown symbol ${symbol}`);
+      const quantity = Math.trunc(numberField(body, 'quantity'));
+      if (quantity === 0) throw new BadRequest('"quantity" must not be 0');
+      return { execution: gateway.manualTrade(symbol, quantity, body.price === undefined ? undefined : numberField(body, 'price')) };
+    },
+  };
+
+  return http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+      const handler = routes[key];
+      const reply = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(payload));
+      };
+      if (!handler) return reply(404, { error: `no route ${key}`, routes: Object.keys(routes) });
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('body must be a JSON object');
+        const result = await handler(body);
+        if (key.startsWith('POST')) log.warn('admin_action', { route: key, body });
+        reply(200, { ok: true, ...(result as object) });
+      } catch (error) {
+        reply(error instanceof BadRequest || error instanceof SyntaxError ? 400 : 500, { error: (error as Error).message });
+      }
+    });
+  });
+}

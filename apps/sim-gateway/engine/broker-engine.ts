@@ -1,0 +1,390 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../../shared/time/clock';
+import { marketPhase, sessionHours, tradingDayOf } from '../../../shared/time/trading-calendar';
+import type { PlacedOrder } from '../protocol/client-order-types';
+import type { BrokerStore } from '../state/broker-store';
+import { commissionFor } from './commissions';
+import { applyFill } from './ledger';
+import { IB_ERRORS, rejection, type OrderRejection } from './order-errors';
+import { executablePrice, fillableQuantity, stopTriggered, updatedTrailStop } from './order-matching';
+import { isWorking, remainingOf, SUPPORTED_ORDER_TYPES, type MarketSnapshot, type SimExecution, type SimOrder, type SimOrderType, type SimPosition } from './types';
+
+export interface MarketAccess {
+  hasSymbol(symbol: string): boolean;
+  snapshot(symbol: string): MarketSnapshot;
+}
+
+export interface EngineEvents {
+  order: [SimOrder];
+  execution: [SimExecution, SimOrder];
+  position: [SimPosition];
+  orderError: [{ clientId: number; orderId: number; code: number; message: string }];
+}
+
+export interface EngineOptions {
+  accountId: string;
+  startingCash: number;
+  /** Intraday buying power multiple of available funds (4 for a pattern-day-trader margin account). */
+  buyingPowerMultiple: number;
+}
+
+/**
+ * The simulated IB account: order life cycle (staged brackets, OCA groups, triggers, partial fills, DAY
+ * expiry), executions with commissions, positions and cash. Every change is written through to the
+ * BrokerStore before the events go out, so what a client was told survives a gateway restart.
+ */
+export class BrokerEngine extends EventEmitter<EngineEvents> {
+  private readonly orders = new Map<number, SimOrder>(); // by permId
+  private readonly orderKeys = new Map<string, number>(); // `${clientId}:${orderId}` -> permId
+  private readonly positions = new Map<string, SimPosition>();
+  private executions: SimExecution[] = [];
+  private readonly lastOrderIds: Map<number, number>;
+  private cash: number;
+  private nextPermId: number;
+  private nextExecSeq: number;
+  /** Shares already taken from the current quote of a symbol, reset on each market update. */
+  private readonly consumedOnTouch = new Map<string, number>();
+  rejectNextOrders = 0;
+
+  constructor(private readonly store: BrokerStore, private readonly market: MarketAccess, private readonly clock: Clock, readonly options: EngineOptions) {
+    super();
+    for (const order of store.loadOrders()) {
+      this.orders.set(order.permId, order);
+      this.orderKeys.set(`${order.clientId}:${order.orderId}`, order.permId);
+    }
+    for (const position of store.loadPositions()) this.positions.set(position.symbol, position);
+    this.executions = store.loadExecutions();
+    this.lastOrderIds = store.loadClientOrderIds();
+    this.cash = store.getMeta('cash', options.startingCash);
+    this.nextPermId = store.getMeta('nextPermId', 1_000_001);
+    this.nextExecSeq = store.getMeta('nextExecSeq', 1);
+  }
+
+  get accountId(): string {
+    return this.options.accountId;
+  }
+
+  lastOrderId(clientId: number): number {
+    return this.lastOrderIds.get(clientId) ?? 0;
+  }
+
+  placeOrder(clientId: number, orderId: number, symbol: string, placed: PlacedOrder): OrderRejection | undefined {
+    const existingPermId = this.orderKeys.get(`${clientId}:${orderId}`);
+    if (existingPermId !== undefined) return this.modifyOrder(this.orders.get(existingPermId)!, placed);
+    if (orderId <= this.lastOrderId(clientId)) return rejection(IB_ERRORS.DUPLICATE_ORDER_ID);
+    this.lastOrderIds.set(clientId, orderId);
+    this.store.recordClientOrderId(clientId, orderId);
+    if (this.rejectNextOrders > 0) {
+      this.rejectNextOrders -= 1;
+      return rejection(IB_ERRORS.ORDER_REJECTED, 'simulated rejection (fault injection)');
+    }
+    if (!this.market.hasSymbol(symbol)) return rejection(IB_ERRORS.NO_SECURITY_DEFINITION);
+    const invalid = validate(placed);
+    if (invalid) return invalid;
+    const action = placed.action.toUpperCase() as 'BUY' | 'SELL';
+    const quantity = placed.totalQuantity!;
+    const insufficient = this.buyingPowerProblem(symbol, action, quantity, placed.lmtPrice);
+    if (insufficient) return insufficient;
+
+    const nowMs = this.clock.now();
+    const order: SimOrder = {
+      clientId, orderId, permId: this.nextPermId++, symbol, action, totalQuantity: quantity,
+      orderType: placed.orderType.toUpperCase() as SimOrderType, lmtPrice: placed.lmtPrice, auxPrice: placed.auxPrice,
+      trailingPercent: placed.trailingPercent, trailStopPrice: placed.trailStopPrice, tif: placed.tif || 'DAY',
+      ocaGroup: placed.ocaGroup || undefined, ocaType: placed.ocaType, orderRef: placed.orderRef ?? '', parentId: placed.parentId ?? 0,
+      transmitted: placed.transmit, outsideRth: placed.outsideRth ?? false, account: this.options.accountId,
+      status: 'PreSubmitted', filled: 0, avgFillPrice: 0, lastFillPrice: 0, triggered: false,
+      tradingDay: tradingDayOf(nowMs), createdMs: nowMs, updatedMs: nowMs, whyHeld: '',
+    };
+    this.store.setMeta('nextPermId', this.nextPermId);
+    this.orders.set(order.permId, order);
+    this.orderKeys.set(`${clientId}:${orderId}`, order.permId);
+    // Bracket: a transmitted child transmits its staged parent and staged siblings (IB's transmit=false pattern).
+    if (order.transmitted && order.parentId) {
+      for (const staged of this.relatedStaged(clientId, order.parentId)) {
+        staged.transmitted = true;
+        this.saveAndAnnounce(staged);
+      }
+    }
+    this.refreshStatus(order);
+    this.saveAndAnnounce(order);
+    this.matchSymbol(symbol);
+    return undefined;
+  }
+
+  cancelOrder(clientId: number, orderId: number, reason = ''): OrderRejection | undefined {
+    const permId = this.orderKeys.get(`${clientId}:${orderId}`);
+    const order = permId === undefined ? undefined : this.orders.get(permId);
+    // Only the client id that placed an order may cancel it; to anyone else it does not exist (10147).
+    if (!order || !isWorking(order)) return { code: IB_ERRORS.CANCEL_NOT_FOUND.code, message: IB_ERRORS.CANCEL_NOT_FOUND.message.replace('{id}', String(orderId)) };
+    this.cancel(order, reason);
+    return undefined;
+  }
+
+  /** REQ_GLOBAL_CANCEL: every working order of every client. */
+  globalCancel(): void {
+    for (const order of this.orders.values()) if (isWorking(order)) this.cancel(order, 'global cancel');
+  }
+
+  /** A market update for one symbol: triggers and fills whatever can fill now. */
+  onMarketUpdate(symbol: string): void {
+    this.consumedOnTouch.delete(symbol);
+    this.matchSymbol(symbol);
+  }
+
+  /** DAY orders die at the close of the day they were placed on; untriggered orders wake up at the open. */
+  onSessionBoundary(): void {
+    const nowMs = this.clock.now();
+    for (const order of this.orders.values()) {
+      if (!isWorking(order)) continue;
+      const hours = sessionHours(order.tradingDay);
+      if (order.tif === 'DAY' && (!hours || nowMs >= hours.closeMs) && tradingDayOf(nowMs) >= order.tradingDay && !(order.outsideRth && hours && nowMs < hours.afterHoursCloseMs)) {
+        this.cancel(order, 'day order expired');
+        continue;
+      }
+      const before = order.status;
+      this.refreshStatus(order);
+      if (order.status !== before) this.saveAndAnnounce(order);
+    }
+  }
+
+  /** A trade done by hand in TWS: a position moves with no order from any API client (clientId 0). */
+  manualTrade(symbol: string, signedShares: number, price?: number): SimExecution {
+    const snapshot = this.market.snapshot(symbol);
+    const fillPrice = price ?? (signedShares > 0 ? snapshot.ask : snapshot.bid);
+    const order: SimOrder = {
+      clientId: 0, orderId: 0, permId: this.nextPermId++, symbol, action: signedShares > 0 ? 'BUY' : 'SELL', totalQuantity: Math.abs(signedShares),
+      orderType: 'MKT', tif: 'DAY', orderRef: 'manual-tws', parentId: 0, transmitted: true, outsideRth: true, account: this.options.accountId,
+      status: 'Submitted', filled: 0, avgFillPrice: 0, lastFillPrice: 0, triggered: false, tradingDay: tradingDayOf(this.clock.now()),
+      createdMs: this.clock.now(), updatedMs: this.clock.now(), whyHeld: '',
+    };
+    this.store.setMeta('nextPermId', this.nextPermId);
+    this.orders.set(order.permId, order);
+    return this.fill(order, Math.abs(signedShares), fillPrice);
+  }
+
+  getOrders(): SimOrder[] {
+    return [...this.orders.values()];
+  }
+
+  workingOrders(clientId?: number): SimOrder[] {
+    return this.getOrders().filter((o) => isWorking(o) && o.clientId !== 0 && (clientId === undefined || o.clientId === clientId));
+  }
+
+  getExecutions(): readonly SimExecution[] {
+    return this.executions;
+  }
+
+  getPositions(): SimPosition[] {
+    return [...this.positions.values()].filter((p) => p.quantity !== 0);
+  }
+
+  getCash(): number {
+    return this.cash;
+  }
+
+  private modifyOrder(order: SimOrder, placed: PlacedOrder): OrderRejection | undefined {
+    if (!isWorking(order)) return rejection(IB_ERRORS.CANNOT_MODIFY_FILLED);
+    const quantity = placed.totalQuantity ?? order.totalQuantity;
+    if (quantity <= order.filled) return rejection(IB_ERRORS.VALIDATION, `new quantity ${quantity} is not above the filled ${order.filled}`);
+    order.totalQuantity = quantity;
+    order.lmtPrice = placed.lmtPrice ?? order.lmtPrice;
+    order.auxPrice = placed.auxPrice ?? order.auxPrice;
+    if (placed.trailingPercent !== undefined) order.trailingPercent = placed.trailingPercent;
+    if (placed.trailStopPrice !== undefined) order.trailStopPrice = placed.trailStopPrice;
+    order.updatedMs = this.clock.now();
+    this.saveAndAnnounce(order);
+    this.matchSymbol(order.symbol);
+    return undefined;
+  }
+
+  private relatedStaged(clientId: number, parentOrderId: number): SimOrder[] {
+    return this.getOrders().filter((o) => o.clientId === clientId && !o.transmitted && isWorking(o) && (o.orderId === parentOrderId || o.parentId === parentOrderId));
+  }
+
+  private parentOf(order: SimOrder): SimOrder | undefined {
+    if (!order.parentId) return undefined;
+    const permId = this.orderKeys.get(`${order.clientId}:${order.parentId}`);
+    return permId === undefined ? undefined : this.orders.get(permId);
+  }
+
+  /** Whether the order may trade now: transmitted, parent filled, and in a session its flags allow. */
+  private canWorkNow(order: SimOrder): boolean {
+    if (!order.transmitted || !isWorking(order)) return false;
+    const parent = this.parentOf(order);
+    if (parent && parent.status !== 'Filled') return false;
+    const phase = marketPhase(this.clock.now());
+    return phase === 'REGULAR' || (order.outsideRth && (phase === 'PRE_MARKET' || phase === 'AFTER_HOURS'));
+  }
+
+  private refreshStatus(order: SimOrder): void {
+    if (!isWorking(order)) return;
+    order.status = this.canWorkNow(order) ? 'Submitted' : 'PreSubmitted';
+    const parent = this.parentOf(order);
+    order.whyHeld = !order.transmitted ? 'untransmitted' : parent && parent.status !== 'Filled' ? 'child' : '';
+  }
+
+  private matchSymbol(symbol: string): void {
+    const snapshot = this.market.snapshot(symbol);
+    if (!(snapshot.last > 0)) return;
+    const candidates = this.getOrders().filter((o) => o.symbol === symbol && isWorking(o) && o.clientId !== 0).sort((a, b) => a.permId - b.permId);
+    for (const order of candidates) {
+      if (!isWorking(order)) continue; // an OCA sibling may have been cancelled by an earlier fill in this loop
+      if (!this.canWorkNow(order)) {
+        const before = order.status;
+        this.refreshStatus(order);
+        if (before !== order.status) this.saveAndAnnounce(order);
+        continue;
+      }
+      if (order.status !== 'Submitted') {
+        order.status = 'Submitted';
+        order.whyHeld = '';
+        this.saveAndAnnounce(order);
+      }
+      if (order.orderType === 'TRAIL') {
+        const level = updatedTrailStop(order, snapshot.last);
+        if (level !== order.trailStopPrice) {
+          order.trailStopPrice = level;
+          this.store.saveOrder(order);
+        }
+      }
+      if ((order.orderType === 'STP' || order.orderType === 'STP LMT' || order.orderType === 'TRAIL') && !order.triggered) {
+        if (!stopTriggered(order, snapshot.last)) continue;
+        order.triggered = true;
+        this.store.saveOrder(order);
+      }
+      const price = executablePrice(order, snapshot);
+      if (price === undefined) continue;
+      const touchSize = order.action === 'BUY' ? snapshot.askSize : snapshot.bidSize;
+      const available = touchSize - (this.consumedOnTouch.get(symbol) ?? 0);
+      const quantity = fillableQuantity(order, available);
+      if (quantity <= 0) continue;
+      this.consumedOnTouch.set(symbol, (this.consumedOnTouch.get(symbol) ?? 0) + quantity);
+      this.fill(order, quantity, price);
+    }
+  }
+
+  private fill(order: SimOrder, quantity: number, price: number): SimExecution {
+    const nowMs = this.clock.now();
+    const signed = order.action === 'BUY' ? quantity : -quantity;
+    const commission = commissionFor(quantity, price, order.filled === 0);
+    const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, quantity: 0, averageCost: 0 };
+    const effect = applyFill(position, signed, price, commission);
+    order.avgFillPrice = (order.avgFillPrice * order.filled + price * quantity) / (order.filled + quantity);
+    order.filled += quantity;
+    order.lastFillPrice = price;
+    order.updatedMs = nowMs;
+    if (remainingOf(order) <= 0) order.status = 'Filled';
+    const seq = this.nextExecSeq++;
+    const execution: SimExecution = {
+      execId: `0000sim.${order.permId.toString(16)}.${seq.toString(16).padStart(6, '0')}.01`,
+      permId: order.permId, clientId: order.clientId, orderId: order.orderId, symbol: order.symbol,
+      side: order.action === 'BUY' ? 'BOT' : 'SLD', shares: quantity, price, timeMs: nowMs, tradingDay: tradingDayOf(nowMs),
+      orderRef: order.orderRef, cumQty: order.filled, avgPrice: order.avgFillPrice, commission, realizedPnl: effect.realizedPnl,
+    };
+    this.cash += effect.cashDelta;
+    this.positions.set(order.symbol, effect.position);
+    this.executions.push(execution);
+    this.store.atomically(() => {
+      this.store.saveExecution(execution);
+      this.store.saveOrder(order);
+      this.store.savePosition(effect.position);
+      this.store.setMeta('cash', this.cash);
+      this.store.setMeta('nextExecSeq', this.nextExecSeq);
+    });
+    this.emit('execution', execution, order);
+    this.emit('order', order);
+    this.emit('position', effect.position);
+    this.afterFill(order, quantity);
+    return execution;
+  }
+
+  /** OCA siblings are cancelled (type 1) or reduced (types 2 and 3); a filled parent releases its children. */
+  private afterFill(order: SimOrder, quantity: number): void {
+    if (order.ocaGroup) {
+      for (const sibling of this.getOrders()) {
+        if (sibling === order || sibling.ocaGroup !== order.ocaGroup || !isWorking(sibling)) continue;
+        if ((order.ocaType ?? 1) === 1) {
+          this.cancel(sibling, `OCA group ${order.ocaGroup} filled`);
+        } else {
+          sibling.totalQuantity -= quantity;
+          if (remainingOf(sibling) <= 0) this.cancel(sibling, `OCA group ${order.ocaGroup} reduced to zero`);
+          else this.saveAndAnnounce(sibling);
+        }
+      }
+    }
+    if (order.status === 'Filled') {
+      const children = this.getOrders().filter((o) => o.clientId === order.clientId && o.parentId === order.orderId && isWorking(o));
+      for (const child of children) {
+        this.refreshStatus(child);
+        this.saveAndAnnounce(child);
+      }
+      if (children.length > 0) this.matchSymbol(order.symbol);
+    }
+  }
+
+  private cancel(order: SimOrder, reason: string): void {
+    order.status = 'Cancelled';
+    order.updatedMs = this.clock.now();
+    this.saveAndAnnounce(order);
+    this.emit('orderError', { clientId: order.clientId, orderId: order.orderId, code: IB_ERRORS.ORDER_CANCELLED.code, message: `${IB_ERRORS.ORDER_CANCELLED.message} ${reason}`.trim() });
+    // A cancelled parent takes its unfilled children with it.
+    for (const child of this.getOrders()) {
+      if (child.clientId === order.clientId && child.parentId === order.orderId && isWorking(child) && order.filled === 0) this.cancel(child, 'parent cancelled');
+    }
+  }
+
+  private saveAndAnnounce(order: SimOrder): void {
+    this.store.saveOrder(order);
+    this.emit('order', order);
+  }
+
+  private buyingPowerProblem(symbol: string, action: 'BUY' | 'SELL', quantity: number, limitPrice: number | undefined): OrderRejection | undefined {
+    const held = this.positions.get(symbol)?.quantity ?? 0;
+    const increases = action === 'BUY' ? held >= 0 : held <= 0;
+    const reducesOnly = !increases && quantity <= Math.abs(held);
+    if (reducesOnly) return undefined;
+    const snapshot = this.market.snapshot(symbol);
+    const referencePrice = limitPrice ?? (action === 'BUY' ? snapshot.ask : snapshot.bid) ?? snapshot.last;
+    const orderValue = quantity * referencePrice;
+    const values = this.accountValues();
+    if (orderValue > values.buyingPower) {
+      return rejection(IB_ERRORS.ORDER_REJECTED, `YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR BUYING POWER [${values.buyingPower.toFixed(2)} USD] MUST EXCEED THE ORDER VALUE [${orderValue.toFixed(2)} USD]`);
+    }
+    return undefined;
+  }
+
+  accountValues(): { netLiquidation: number; totalCash: number; grossPositionValue: number; unrealizedPnl: number; realizedPnlToday: number; availableFunds: number; buyingPower: number } {
+    let marketValue = 0;
+    let gross = 0;
+    let unrealized = 0;
+    for (const position of this.positions.values()) {
+      if (position.quantity === 0) continue;
+      const last = this.market.snapshot(position.symbol).last || position.averageCost;
+      marketValue += position.quantity * last;
+      gross += Math.abs(position.quantity * last);
+      unrealized += (last - position.averageCost) * position.quantity;
+    }
+    const today = tradingDayOf(this.clock.now());
+    const realizedPnlToday = this.executions.filter((e) => e.tradingDay === today).reduce((sum, e) => sum + (e.realizedPnl ?? 0), 0);
+    const netLiquidation = this.cash + marketValue;
+    const availableFunds = netLiquidation - 0.25 * gross;
+    return {
+      netLiquidation, totalCash: this.cash, grossPositionValue: gross, unrealizedPnl: unrealized, realizedPnlToday,
+      availableFunds, buyingPower: Math.max(0, availableFunds * this.options.buyingPowerMultiple),
+    };
+  }
+}
+
+function validate(placed: PlacedOrder): OrderRejection | undefined {
+  const type = placed.orderType.toUpperCase();
+  if (!SUPPORTED_ORDER_TYPES.includes(type)) return rejection(IB_ERRORS.UNSUPPORTED_ORDER_TYPE, `(${placed.orderType})`);
+  const action = placed.action.toUpperCase();
+  if (action !== 'BUY' && action !== 'SELL') return rejection(IB_ERRORS.VALIDATION, `action must be BUY or SELL, got "${placed.action}"`);
+  if (!placed.totalQuantity || placed.totalQuantity <= 0) return rejection(IB_ERRORS.ZERO_SIZE);
+  if (!Number.isInteger(placed.totalQuantity)) return rejection(IB_ERRORS.VALIDATION, 'fractional share quantities are not supported');
+  if ((type === 'LMT' || type === 'STP LMT') && !(placed.lmtPrice! > 0)) return rejection(IB_ERRORS.VALIDATION, `${type} needs a positive lmtPrice`);
+  if ((type === 'STP' || type === 'STP LMT') && !(placed.auxPrice! > 0)) return rejection(IB_ERRORS.VALIDATION, `${type} needs a positive auxPrice (stop price)`);
+  if (type === 'TRAIL' && !(placed.auxPrice! > 0) && !(placed.trailingPercent! > 0)) return rejection(IB_ERRORS.VALIDATION, 'TRAIL needs auxPrice (amount) or trailingPercent');
+  return undefined;
+}

@@ -1,0 +1,69 @@
+import type { ClientRequest } from '../protocol/client-request-types';
+import { completedOrdersEndFields, openOrderEndFields, nextValidIdFields } from '../protocol/server-messages';
+import type { ClientSession } from '../tcp/client-session';
+import type { GatewayContext } from '../tcp/gateway-context';
+import { completedOrderMessage, executionMessages, openOrderMessage, orderStatusMessage } from '../tcp/order-messages';
+import { DateTime } from 'luxon';
+
+type Req<K extends ClientRequest['kind']> = Extract<ClientRequest, { kind: K }>;
+
+export function handlePlaceOrder(ctx: GatewayContext, session: ClientSession, request: Req<'placeOrder'>): void {
+  const clientId = session.clientId!;
+  const symbol = request.contract.symbol.toUpperCase();
+  const problem = ctx.engine.placeOrder(clientId, request.orderId, symbol, request.order);
+  if (problem) {
+    ctx.log.info('order_rejected', { clientId, orderId: request.orderId, symbol, code: problem.code, reason: problem.message, orderRef: request.order.orderRef });
+    session.sendError(request.orderId, problem.code, problem.message);
+    return;
+  }
+  ctx.log.debug('order_accepted', { clientId, orderId: request.orderId, symbol, orderType: request.order.orderType, orderRef: request.order.orderRef });
+}
+
+export function handleCancelOrder(ctx: GatewayContext, session: ClientSession, request: Req<'cancelOrder'>): void {
+  const problem = ctx.engine.cancelOrder(session.clientId!, request.orderId, 'cancelled by client');
+  if (problem) session.sendError(request.orderId, problem.code, problem.message);
+}
+
+export function handleOpenOrders(ctx: GatewayContext, session: ClientSession, all: boolean): void {
+  const orders = ctx.engine.workingOrders(all ? undefined : session.clientId);
+  const messages = orders.flatMap((order) => [openOrderMessage(order, ctx.contract(order.symbol)), orderStatusMessage(order)]);
+  session.sendAll([...messages, openOrderEndFields()]);
+}
+
+export function handleCompletedOrders(ctx: GatewayContext, session: ClientSession): void {
+  const done = ctx.engine.getOrders().filter((o) => o.status === 'Filled' || o.status === 'Cancelled');
+  session.sendAll([...done.map((o) => completedOrderMessage(o, ctx.contract(o.symbol))), completedOrdersEndFields()]);
+}
+
+/** REQ_EXECUTIONS: the day's executions matching the filter, each with its commission report, then the end. */
+export function handleExecutions(ctx: GatewayContext, session: ClientSession, request: Req<'reqExecutions'>): void {
+  const filter = request.filter;
+  const sinceMs = parseExecutionFilterTime(filter.time);
+  const executions = ctx.engine.getExecutions().filter((e) =>
+    (!filter.clientId || e.clientId === filter.clientId) &&
+    (!filter.symbol || e.symbol === filter.symbol.toUpperCase()) &&
+    (!filter.side || (filter.side.toUpperCase() === 'BUY' ? e.side === 'BOT' : e.side === 'SLD')) &&
+    (sinceMs === undefined || e.timeMs >= sinceMs));
+  const messages = executions.flatMap((e) => executionMessages(e, ctx.contract(e.symbol), ctx.accountId, request.reqId));
+  session.sendAll([...messages, [55, 1, request.reqId]]);
+}
+
+export function handleReqIds(ctx: GatewayContext, session: ClientSession): void {
+  session.send(nextValidIdFields(nextValidIdFor(ctx, session.clientId!)));
+}
+
+/** Next valid id: above the ids used, unless the "ids go backwards after a restart" quirk is on. */
+export function nextValidIdFor(ctx: GatewayContext, clientId: number): number {
+  return ctx.faults.idsBackwardsActive ? 1 : ctx.engine.lastOrderId(clientId) + 1;
+}
+
+/** "yyyymmdd-hh:mm:ss" (UTC) or "yyyymmdd hh:mm:ss [zone]" (zone default New York); "" = no filter. */
+export function parseExecutionFilterTime(text: string): number | undefined {
+  const value = text.trim();
+  if (!value) return undefined;
+  const utc = /^(\d{8})-(\d{2}:\d{2}:\d{2})$/.exec(value);
+  if (utc) return DateTime.fromFormat(`${utc[1]} ${utc[2]}`, 'yyyyLLdd HH:mm:ss', { zone: 'utc' }).toMillis();
+  const [date, time, zone] = value.split(/\s+/);
+  const parsed = DateTime.fromFormat(`${date} ${time ?? '00:00:00'}`, 'yyyyLLdd HH:mm:ss', { zone: zone ?? 'America/New_York' });
+  return parsed.isValid ? parsed.toMillis() : undefined;
+}

@@ -1,0 +1,130 @@
+import type net from 'node:net';
+import type { Logger } from '../../../shared/log/logger';
+import { ProtocolError } from '../protocol/errors';
+import { FrameReader } from '../protocol/frame-reader';
+import { chooseServerVersion, encodeHandshakeReply } from '../protocol/handshake';
+import { decodeClientMessage } from '../protocol/client-messages';
+import type { ClientRequest } from '../protocol/client-request-types';
+import { frame, type WireField } from '../protocol/server-messages';
+import { errorMessageFields } from '../protocol/server-messages';
+
+/** What one connected client subscribed to. */
+export interface SessionSubscriptions {
+  marketData: Map<number, { symbol: string; rtVolume: boolean }>;
+  positions: boolean;
+  accountUpdates: boolean;
+  accountSummary: Set<number>;
+  pnl: Set<number>;
+  pnlSingle: Map<number, string>;
+  scanners: Map<number, { scanCode: string; rows: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number }>;
+}
+
+export interface SessionHost {
+  readonly silent: boolean;
+  connectionTime(): string;
+  onRequest(session: ClientSession, request: ClientRequest): void;
+  onClosed(session: ClientSession): void;
+  readonly log: Logger;
+}
+
+/**
+ * One TCP connection from an API client: framing, handshake, decoding; hands decoded requests to the
+ * gateway. Writes are batched per call with cork/uncork so a burst of ticks is one syscall.
+ */
+export class ClientSession {
+  clientId: number | undefined;
+  readonly subscriptions: SessionSubscriptions = {
+    marketData: new Map(), positions: false, accountUpdates: false, accountSummary: new Set(), pnl: new Set(), pnlSingle: new Map(), scanners: new Map(),
+  };
+  private readonly reader = new FrameReader();
+  private replied = false;
+  private closed = false;
+  private messagesThisSecond = 0;
+  private rateWindowStartMs = Date.now();
+  readonly remote: string;
+
+  constructor(private readonly socket: net.Socket, private readonly host: SessionHost) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('close', () => this.onClose());
+    socket.on('error', (error) => host.log.debug('client_socket_error', { remote: this.remote, error: error.message }));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  send(fields: ReadonlyArray<WireField>): void {
+    if (this.closed || this.host.silent) return;
+    this.socket.write(frame(fields));
+  }
+
+  sendAll(messages: ReadonlyArray<ReadonlyArray<WireField>>): void {
+    if (this.closed || this.host.silent || messages.length === 0) return;
+    this.socket.cork();
+    for (const fields of messages) this.socket.write(frame(fields));
+    this.socket.uncork();
+  }
+
+  sendError(id: number, code: number, message: string): void {
+    this.send(errorMessageFields({ id, code, message }));
+  }
+
+  /** Counts a message for the pacing rule (IB: about 50 per second per client); true when over. */
+  countMessage(limitPerSecond: number): boolean {
+    const nowMs = Date.now();
+    if (nowMs - this.rateWindowStartMs >= 1_000) {
+      this.rateWindowStartMs = nowMs;
+      this.messagesThisSecond = 0;
+    }
+    this.messagesThisSecond += 1;
+    return this.messagesThisSecond === limitPerSecond + 1;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.socket.end();
+    this.socket.destroy();
+    this.onClose();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    // A silent gateway keeps the socket open but answers nothing (a frozen IB Gateway).
+    if (this.host.silent) return;
+    let messages: string[][];
+    try {
+      messages = this.reader.push(chunk);
+      if (this.reader.handshake && !this.replied) {
+        const version = chooseServerVersion(this.reader.handshake.versionRange);
+        this.socket.write(encodeHandshakeReply(version, this.host.connectionTime()));
+        this.replied = true;
+      }
+    } catch (error) {
+      this.host.log.warn('protocol_error', { remote: this.remote, clientId: this.clientId, error: (error as Error).message });
+      this.close();
+      return;
+    }
+    for (const fields of messages) {
+      let request: ClientRequest;
+      try {
+        request = decodeClientMessage(fields);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        // A malformed message is answered like TWS does (320 error reading request), the connection stays up.
+        this.host.log.warn('bad_client_message', { clientId: this.clientId, messageId: fields[0], error: error.message });
+        this.sendError(-1, 320, `Error reading request: ${error.reason}`);
+        continue;
+      }
+      this.host.onRequest(this, request);
+      if (this.closed) return;
+    }
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.onClosed(this);
+  }
+}

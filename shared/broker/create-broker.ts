@@ -1,0 +1,48 @@
+import { accountProblemForMode } from '../config/safety';
+import type { ResolvedConfig } from '../config/schema';
+import type { Logger } from '../log/logger';
+import type { HeartbeatPublisher } from '../process/heartbeat-publisher';
+import { IbBrokerAdapter } from './ib/ib-broker-adapter';
+import type { BrokerPort } from './types';
+
+export interface CreateBrokerOptions {
+  config: ResolvedConfig;
+  clientId: number;
+  log: Logger;
+  orderIds: { reserve(clientId: number, brokerNextValidId: number): number };
+  heartbeat?: HeartbeatPublisher;
+}
+
+/**
+ * The one way a process gets its broker: the IB adapter with the configured host, port and FIXED client id,
+ * the persisted order-id high-water mark, the mode/account check, and the heartbeat kept informed of the
+ * link so the supervisor can report "broker down for N seconds" loudly.
+ */
+export function createBroker(options: CreateBrokerOptions): BrokerPort {
+  const { config } = options;
+  const broker = new IbBrokerAdapter({
+    host: config.ib.host,
+    port: config.ib.port,
+    clientId: options.clientId,
+    connectTimeoutMs: config.ib.connectTimeoutMs,
+    requestTimeoutMs: config.ib.requestTimeoutMs,
+    livenessIntervalMs: config.ib.livenessIntervalMs,
+    livenessTimeoutMs: config.ib.livenessTimeoutMs,
+    reconnectMaxDelayMs: config.ib.reconnectMaxDelayMs,
+    maxRequestsPerSecond: config.mode === 'SIM' ? 200 : 45,
+    log: options.log,
+    orderIds: options.orderIds,
+    verifyAccounts: (accounts) => accountProblemForMode(config.mode, config.ib.account, accounts),
+  });
+  if (options.heartbeat) {
+    const heartbeat = options.heartbeat;
+    heartbeat.setBrokerConnected(false);
+    broker.onConnectionEvent((event) => {
+      if (event.kind === 'connected') heartbeat.setBrokerConnected(true);
+      if (event.kind === 'disconnected') heartbeat.setBrokerConnected(false);
+      if (event.kind === 'notice' && (event.code === 1100 || event.code === 2103 || event.code === 2105)) options.log.warn('broker_notice', { code: event.code, message: event.message });
+      if (event.kind === 'notice' && (event.code === 1101 || event.code === 1102)) options.log.info('broker_notice', { code: event.code, message: event.message });
+    });
+  }
+  return broker;
+}

@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import { EventName, IBApi } from '@stoqey/ib';
+import { AccountMismatchError, BrokerUnavailable, errorMessage } from '../../errors/errors';
+import type { Logger } from '../../log/logger';
+import { CLIENT_ID_IN_USE } from './ib-mapping';
+
+export interface IbConnectionOptions {
+  host: string;
+  port: number;
+  clientId: number;
+  connectTimeoutMs: number;
+  livenessIntervalMs: number;
+  livenessTimeoutMs: number;
+  reconnectMaxDelayMs: number;
+  /** Client-side rate limit; IB allows about 50 messages per second. */
+  maxRequestsPerSecond: number;
+  log: Logger;
+  /** Connect-time account check; a problem refuses the connection for good (AccountMismatchError). */
+  verifyAccounts?: (accounts: string[]) => string | undefined;
+}
+
+export interface IbConnectionEvents {
+  /** A new IBApi is connected and ready (nextValidId received): attach listeners, resubscribe. */
+  ready: [ib: IBApi, info: { accounts: string[]; nextValidId: number; serverVersion: number }];
+  lost: [reason: string];
+}
+
+/**
+ * One IBApi per connection attempt, so nothing queued inside a dead client can ever be sent later
+ * (@stoqey/ib queues requests made while disconnected). Reconnects with back-off forever, and runs its own
+ * liveness check: a gateway that keeps the socket open but stops answering is declared dead after
+ * `livenessTimeoutMs` of silence, and probing continues while disconnected.
+ */
+export class IbConnection extends EventEmitter<IbConnectionEvents> {
+  private ib: IBApi | undefined;
+  private ready = false;
+  private stopped = true;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private lastReceivedMs = 0;
+  private fatal: Error | undefined;
+  private firstConnection: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly options: IbConnectionOptions) {
+    super();
+  }
+
+  get api(): IBApi | undefined {
+    return this.ready ? this.ib : undefined;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Starts connecting (and reconnecting); resolves on the first ready connection, rejects if that attempt fails. */
+  start(): Promise<void> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.ready) return Promise.resolve();
+    const promise = new Promise<void>((resolve, reject) => (this.firstConnection = { resolve, reject }));
+    if (this.stopped) {
+      this.stopped = false;
+      this.livenessTimer = setInterval(() => this.checkLiveness(), this.options.livenessIntervalMs);
+      this.connectNow();
+    }
+    return promise;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    this.reconnectTimer = undefined;
+    this.livenessTimer = undefined;
+    this.teardown('stopped');
+  }
+
+  private connectNow(): void {
+    if (this.stopped) return;
+    this.attempt += 1;
+    const { host, port, clientId } = this.options;
+    const ib = new IBApi({ host, port, clientId, maxReqPerSec: this.options.maxRequestsPerSecond });
+    this.ib = ib;
+    let accounts: string[] = [];
+    let settled = false;
+    const fail = (reason: string, fatalError?: Error) => {
+      if (settled || this.ib !== ib) return;
+      settled = true;
+      clearTimeout(timeout);
+      if (fatalError) this.fatal = fatalError;
+      this.teardown(reason);
+      this.firstConnection?.reject(fatalError ?? new BrokerUnavailable(`cannot reach the gateway at ${host}:${port} as client ${clientId}: ${reason}. Is it running (SIM: npm start; PAPER/LIVE: IB Gateway or TWS with the API enabled)?`));
+      this.firstConnection = undefined;
+      if (!fatalError) this.scheduleReconnect();
+    };
+    const timeout = setTimeout(() => fail(`no handshake within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs);
+    ib.on(EventName.received, () => {
+      this.lastReceivedMs = Date.now();
+    });
+    ib.on(EventName.managedAccounts, (list: string) => {
+      accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
+    });
+    ib.on(EventName.info, (_message: string, code: number) => {
+      if (code === CLIENT_ID_IN_USE && !settled) fail(`client id ${clientId} is already in use (IB 326): another process with the same CLIENT_ID is connected`);
+    });
+    ib.on(EventName.error, (error: Error, code: number) => {
+      if (!settled && (code === 502 || code === 504 || code === CLIENT_ID_IN_USE || code === 506)) fail(`${error.message} (IB ${code})`);
+    });
+    ib.on(EventName.disconnected, () => {
+      if (!settled) return fail('connection closed during the handshake');
+      if (this.ib === ib) this.lose('gateway closed the connection');
+    });
+    ib.on(EventName.nextValidId, (nextValidId: number) => {
+      if (settled || this.ib !== ib) return;
+      settled = true;
+      clearTimeout(timeout);
+      const problem = this.options.verifyAccounts?.(accounts);
+      if (problem) {
+        const error = new AccountMismatchError(`refusing to trade: ${problem}`);
+        this.fatal = error;
+        this.teardown('account mismatch');
+        this.firstConnection?.reject(error);
+        this.firstConnection = undefined;
+        this.options.log.error('broker_account_mismatch', { problem, accounts });
+        return;
+      }
+      this.ready = true;
+      this.attempt = 0;
+      this.lastReceivedMs = Date.now();
+      this.options.log.info('broker_connected', { host, port, clientId, accounts, nextValidId, serverVersion: ib.serverVersion });
+      this.emit('ready', ib, { accounts, nextValidId, serverVersion: ib.serverVersion });
+      this.firstConnection?.resolve();
+      this.firstConnection = undefined;
+    });
+    try {
+      ib.connect(clientId);
+    } catch (error) {
+      fail(errorMessage(error));
+    }
+  }
+
+  private checkLiveness(): void {
+    if (this.stopped) return;
+    const ib = this.ib;
+    if (!this.ready || !ib) return;
+    const silentMs = Date.now() - this.lastReceivedMs;
+    if (silentMs > this.options.livenessTimeoutMs) {
+      this.options.log.warn('broker_silent', { silentMs, limitMs: this.options.livenessTimeoutMs });
+      this.lose(`gateway silent for ${silentMs} ms`);
+      return;
+    }
+    ib.reqCurrentTime(); // any answer refreshes lastReceivedMs
+  }
+
+  private lose(reason: string): void {
+    if (!this.ready) return;
+    this.teardown(reason);
+    this.options.log.warn('broker_disconnected', { reason });
+    this.emit('lost', reason);
+    this.scheduleReconnect();
+  }
+
+  private teardown(reason: string): void {
+    const ib = this.ib;
+    this.ready = false;
+    this.ib = undefined;
+    if (!ib) return;
+    ib.removeAllListeners();
+    ib.on(EventName.error, () => undefined); // a late socket error on a dead client must not crash the process
+    try {
+      ib.disconnect();
+    } catch (error) {
+      this.options.log.debug('broker_disconnect_failed', { reason, error: errorMessage(error) });
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer || this.fatal) return;
+    const delayMs = Math.min(this.options.reconnectMaxDelayMs, 250 * 2 ** Math.min(this.attempt, 8));
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connectNow();
+    }, delayMs);
+  }
+}

@@ -1,0 +1,70 @@
+import { DateTime } from 'luxon';
+import { SecType, type Contract, type Order, OrderAction, OrderType as IbOrderType } from '@stoqey/ib';
+import { MARKET_ZONE } from '../../time/trading-calendar';
+import type { BrokerOrderStatus, OrderRequest } from '../types';
+
+/** US stocks routed SMART in USD: the only instruments the bots trade. */
+export function stockContract(symbol: string): Contract {
+  return { symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' };
+}
+
+export function toIbOrder(request: OrderRequest, parentId?: number): Order {
+  return {
+    action: request.side === 'BUY' ? OrderAction.BUY : OrderAction.SELL,
+    totalQuantity: request.quantity,
+    orderType: request.type as IbOrderType,
+    lmtPrice: request.limitPrice,
+    auxPrice: request.type === 'STP' || request.type === 'STP LMT' ? request.stopPrice : undefined,
+    trailingPercent: request.trailingPercent,
+    trailStopPrice: request.trailStopPrice,
+    tif: request.tif,
+    ocaGroup: request.ocaGroup,
+    ocaType: request.ocaGroup ? (request.ocaType ?? 1) : undefined,
+    orderRef: request.orderRef,
+    parentId: parentId ?? 0,
+    // transmit must be explicit: left undefined it goes out as "" and IB keeps the order untransmitted.
+    transmit: request.transmit ?? true,
+    outsideRth: request.outsideRth ?? false,
+  };
+}
+
+const KNOWN_STATUSES: readonly string[] = ['PendingSubmit', 'PreSubmitted', 'Submitted', 'Filled', 'Cancelled', 'Inactive', 'ApiCancelled', 'PendingCancel'];
+
+export function toOrderStatus(status: string | undefined): BrokerOrderStatus {
+  return status && KNOWN_STATUSES.includes(status) ? (status as BrokerOrderStatus) : 'Unknown';
+}
+
+/** IB execution times: "yyyyMMdd HH:mm:ss America/New_York" (or a zone-less "yyyyMMdd  HH:mm:ss" in TWS's zone). */
+export function parseExecutionTime(text: string | undefined, fallbackMs: number): number {
+  if (!text) return fallbackMs;
+  const parts = text.trim().split(/\s+/);
+  const zone = parts[2] === 'US/Eastern' || !parts[2] ? MARKET_ZONE : parts[2];
+  const parsed = DateTime.fromFormat(`${parts[0]} ${parts[1]}`, 'yyyyLLdd HH:mm:ss', { zone });
+  return parsed.isValid ? parsed.toMillis() : fallbackMs;
+}
+
+/** Historical bar times: epoch seconds (formatDate 2, intraday) or "yyyyMMdd" (daily). */
+export function parseBarTime(text: string): number {
+  if (/^\d{8}$/.test(text)) return DateTime.fromFormat(text, 'yyyyLLdd', { zone: MARKET_ZONE }).toMillis();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  return parseExecutionTime(text, NaN);
+}
+
+/**
+ * How an error with an order id is meant (TWS API message codes): 202 is a cancel confirmation; 399 and
+ * 21xx are warnings that leave the order working; 10147/10148 refuse a cancel; the rest reject the order.
+ */
+export type OrderErrorMeaning = 'cancelled' | 'warning' | 'cancel_refused' | 'rejected';
+
+export function orderErrorMeaning(code: number): OrderErrorMeaning {
+  if (code === 202) return 'cancelled';
+  if (code === 399 || code === 404 || (code >= 2100 && code < 2200)) return 'warning';
+  if (code === 10147 || code === 10148 || code === 161) return 'cancel_refused';
+  return 'rejected';
+}
+
+/** Connectivity notices that arrive with id -1. */
+export const CONNECTIVITY_LOST = 1100;
+export const CONNECTIVITY_RESTORED_DATA_LOST = 1101;
+export const CONNECTIVITY_RESTORED = 1102;
+export const CLIENT_ID_IN_USE = 326;

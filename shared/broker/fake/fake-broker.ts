@@ -221,6 +221,8 @@ export class FakeBroker implements BrokerPort {
       const quantity = Math.min(order.remainingQuantity, liquidity);
       liquidity -= quantity;
       this.fill(order, quantity, touch);
+      // The displayed size refills on the next "tick": a large order keeps filling in parts, like at sim-gateway.
+      if (isWorking(order)) setImmediate(() => this.match(symbol));
     }
   }
 

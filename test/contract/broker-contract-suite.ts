@@ -1,0 +1,197 @@
+import { BrokerUnavailable } from '../../shared/errors/errors';
+import type { BrokerPort, OrderEvent, OrderId } from '../../shared/broker/types';
+import { EventRecorder } from '../helpers/order-events';
+
+/** What each implementation of the port provides to the shared contract suite. */
+export interface BrokerHarness {
+  broker: BrokerPort;
+  /** Another client id on the same account. */
+  otherClient: BrokerPort;
+  /** Symbols with prices; each test takes its own so tests do not interfere. */
+  symbols: string[];
+  lastPrice(symbol: string): Promise<number>;
+  insideSize(symbol: string): Promise<number>;
+  movePrice(symbol: string, pct: number): Promise<void>;
+  rejectNext(count: number): Promise<void>;
+  /** Gateway restart: connections drop, the account is kept. */
+  restartGateway(): Promise<void>;
+  /** The gateway stops answering without closing the socket. `resume` ends it. */
+  silenceGateway(): Promise<void>;
+  resumeGateway(): Promise<void>;
+  /** Every order ref the broker ever received (to prove an order was NOT sent). */
+  refsAtBroker(): Promise<string[]>;
+  eventTimeoutMs: number;
+}
+
+type Filled = Extract<OrderEvent, { kind: 'filled' }>;
+const isFilled = (ref: string) => (e: OrderEvent): e is Filled => e.kind === 'filled' && e.ref === ref;
+
+/**
+ * The broker port's contract: every implementation (the in-memory fake, the IB adapter against a real
+ * sim-gateway) must pass it, so bots tested against the fake behave the same against IB.
+ */
+export function brokerContractSuite(name: string, setup: () => Promise<BrokerHarness>, teardown: () => Promise<void>): void {
+  describe(`broker contract: ${name}`, () => {
+    let h: BrokerHarness;
+    let events: EventRecorder;
+    let symbolIndex = 0;
+    const nextSymbol = () => h.symbols[symbolIndex++ % h.symbols.length]!;
+    const ref = (label: string) => `CT-${label}-${Date.now().toString(36)}-${symbolIndex}`;
+
+    beforeAll(async () => {
+      h = await setup();
+      events = new EventRecorder(h.broker);
+    });
+    afterAll(async () => {
+      events.close();
+      await teardown();
+    });
+
+    it('connects and reports a paper (DU) account', async () => {
+      const info = await h.broker.connect();
+      expect(info.accounts.length).toBeGreaterThan(0);
+      expect(info.accounts[0]).toMatch(/^DU/);
+      expect(info.nextValidId).toBeGreaterThanOrEqual(1);
+      expect(h.broker.isConnected()).toBe(true);
+    });
+
+    it('streams two-sided quotes', async () => {
+      const symbol = nextSymbol();
+      const quote = await new Promise<{ bid?: number; ask?: number }>((resolve) => {
+        const unsubscribe = h.broker.subscribeQuotes(symbol, (q) => {
+          if (q.bid && q.ask) {
+            unsubscribe();
+            resolve({ bid: q.bid, ask: q.ask });
+          }
+        });
+        void h.movePrice(symbol, 0.1);
+      });
+      expect(quote.bid!).toBeLessThan(quote.ask!);
+    });
+
+    it('fills a market order at the ask and shows the position account-wide', async () => {
+      const symbol = nextSymbol();
+      const orderRef = ref('mkt');
+      await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 10, type: 'MKT', tif: 'DAY' });
+      const fill = await events.waitForOrder(isFilled(orderRef), h.eventTimeoutMs, `fill of ${orderRef}`);
+      expect(fill.execution).toMatchObject({ symbol, side: 'BUY', quantity: 10, orderRef });
+      expect(fill.execution.execId).not.toBe('');
+      await events.waitForOrder((e) => e.kind === 'commission' && e.execId === fill.execution.execId, h.eventTimeoutMs, 'commission');
+      const positions = await h.broker.positions();
+      expect(positions.find((p) => p.symbol === symbol)?.quantity).toBe(10);
+      const otherView = await h.otherClient.positions();
+      expect(otherView.find((p) => p.symbol === symbol)?.quantity).toBe(10);
+      const executions = await h.broker.executions({ symbol });
+      expect(executions.find((e) => e.execId === fill.execution.execId)).toMatchObject({ orderRef, quantity: 10 });
+    });
+
+    it('runs a bracket: entry filled, target hit, OCA stop cancelled', async () => {
+      const symbol = nextSymbol();
+      const price = await h.lastPrice(symbol);
+      const [entryRef, targetRef, stopRef] = [ref('br-entry'), ref('br-tp'), ref('br-sl')];
+      const parent = await h.broker.placeOrder({ orderRef: entryRef, symbol, side: 'BUY', quantity: 20, type: 'MKT', tif: 'DAY', transmit: false });
+      await h.broker.placeOrder({ orderRef: targetRef, symbol, side: 'SELL', quantity: 20, type: 'LMT', limitPrice: round(price * 1.02), tif: 'DAY', parentOrderId: parent, ocaGroup: `${entryRef}-oca`, ocaType: 1, transmit: false });
+      const stop = await h.broker.placeOrder({ orderRef: stopRef, symbol, side: 'SELL', quantity: 20, type: 'STP', stopPrice: round(price * 0.97), tif: 'DAY', parentOrderId: parent, ocaGroup: `${entryRef}-oca`, ocaType: 1, transmit: true });
+      await events.waitForOrder(isFilled(entryRef), h.eventTimeoutMs, 'bracket entry fill');
+      await h.movePrice(symbol, 5);
+      const target = await events.waitForOrder(isFilled(targetRef), h.eventTimeoutMs, 'target fill');
+      expect(target.execution.price).toBeGreaterThanOrEqual(round(price * 1.02));
+      await events.waitForOrder((e) => e.kind === 'cancelled' && e.orderId === stop, h.eventTimeoutMs, 'OCA stop cancelled');
+      expect(events.orderEvents.some(isFilled(stopRef))).toBe(false);
+      expect((await h.broker.positions()).find((p) => p.symbol === symbol)?.quantity ?? 0).toBe(0);
+    });
+
+    it('fills a stop gapped through at the gap price, below the stop', async () => {
+      const symbol = nextSymbol();
+      const entryRef = ref('gap-entry');
+      const stopRef = ref('gap-stop');
+      await h.broker.placeOrder({ orderRef: entryRef, symbol, side: 'BUY', quantity: 10, type: 'MKT', tif: 'DAY' });
+      const entry = await events.waitForOrder(isFilled(entryRef), h.eventTimeoutMs, 'entry fill');
+      const stopPrice = round(entry.execution.price * 0.99);
+      await h.broker.placeOrder({ orderRef: stopRef, symbol, side: 'SELL', quantity: 10, type: 'STP', stopPrice, tif: 'DAY' });
+      await events.waitForOrder((e) => e.kind === 'accepted' && e.ref === stopRef, h.eventTimeoutMs, 'stop accepted');
+      await h.movePrice(symbol, -6);
+      const stopFill = await events.waitForOrder(isFilled(stopRef), h.eventTimeoutMs, 'stop fill');
+      expect(stopFill.execution.price).toBeLessThan(stopPrice * 0.97);
+    });
+
+    it('fills an order large against the displayed size in several parts', async () => {
+      const symbol = nextSymbol();
+      const orderRef = ref('partial');
+      const quantity = Math.max(300, (await h.insideSize(symbol)) * 3);
+      await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity, type: 'MKT', tif: 'DAY' });
+      const done = await events.waitFor(() => {
+        const fills = events.orderEvents.filter(isFilled(orderRef));
+        return fills.reduce((n, f) => n + f.execution.quantity, 0) >= quantity ? fills : undefined;
+      }, h.eventTimeoutMs * 3, 'all partial fills');
+      expect(done.length).toBeGreaterThanOrEqual(2);
+      const cumulative = done.map((f) => f.execution.cumulativeQuantity);
+      expect(cumulative).toEqual([...cumulative].sort((a, b) => a - b));
+      expect(cumulative[cumulative.length - 1]).toBe(quantity);
+    });
+
+    it('refuses a cancel from a client that did not place the order (10147) and keeps the order working', async () => {
+      const symbol = nextSymbol();
+      const price = await h.lastPrice(symbol);
+      const orderRef = ref('owner');
+      const otherEvents = new EventRecorder(h.otherClient);
+      const orderId = await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 5, type: 'LMT', limitPrice: round(price * 0.5), tif: 'DAY' });
+      await events.waitForOrder((e) => e.kind === 'accepted' && e.ref === orderRef, h.eventTimeoutMs, 'accepted');
+      await h.otherClient.cancelOrder(orderId);
+      const refusal = await otherEvents.waitForConnection((e) => e.kind === 'error' && e.code === 10147, h.eventTimeoutMs, '10147');
+      expect(refusal).toMatchObject({ kind: 'error', code: 10147 });
+      otherEvents.close();
+      const working = await h.broker.openOrders('own');
+      expect(working.find((o) => o.orderRef === orderRef)?.status).toMatch(/Submitted/);
+      await h.broker.cancelOrder(orderId);
+      await events.waitForOrder((e) => e.kind === 'cancelled' && e.ref === orderRef, h.eventTimeoutMs, 'owner cancel');
+    });
+
+    it('reports a rejection with its code', async () => {
+      const symbol = nextSymbol();
+      await h.rejectNext(1);
+      const orderRef = ref('reject');
+      await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 1, type: 'MKT', tif: 'DAY' });
+      const rejected = await events.waitForOrder((e) => e.kind === 'rejected' && e.ref === orderRef, h.eventTimeoutMs, 'rejection');
+      expect(rejected).toMatchObject({ kind: 'rejected', code: 201 });
+      expect(events.orderEvents.some(isFilled(orderRef))).toBe(false);
+    });
+
+    it('keeps positions across a gateway restart and reconnects by itself', async () => {
+      const symbol = nextSymbol();
+      const orderRef = ref('restart');
+      await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 7, type: 'MKT', tif: 'DAY' });
+      await events.waitForOrder(isFilled(orderRef), h.eventTimeoutMs, 'fill before restart');
+      const seen = events.connectionEvents.length;
+      await h.restartGateway();
+      await events.waitForConnection((e) => e.kind === 'connected', h.eventTimeoutMs * 2, 'reconnect after restart', seen);
+      const positions = await h.broker.positions();
+      expect(positions.find((p) => p.symbol === symbol)?.quantity).toBe(7);
+    });
+
+    it('detects a silent gateway, refuses to send orders while disconnected, and sends nothing later', async () => {
+      const symbol = nextSymbol();
+      const seen = events.connectionEvents.length;
+      await h.silenceGateway();
+      await events.waitForConnection((e) => e.kind === 'disconnected', h.eventTimeoutMs, 'silence detected', seen);
+      expect(h.broker.isConnected()).toBe(false);
+      const orderRef = ref('while-down');
+      await expect(h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 1, type: 'MKT', tif: 'DAY' })).rejects.toBeInstanceOf(BrokerUnavailable);
+      await h.resumeGateway();
+      await events.waitForConnection((e) => e.kind === 'connected', h.eventTimeoutMs * 2, 'reconnect after silence', seen);
+      // Prove the refused order never reached the broker, even after the reconnect.
+      const marker = ref('after-reconnect');
+      await h.broker.placeOrder({ orderRef: marker, symbol, side: 'BUY', quantity: 1, type: 'MKT', tif: 'DAY' });
+      await events.waitForOrder(isFilled(marker), h.eventTimeoutMs, 'order after reconnect');
+      const refs = await h.refsAtBroker();
+      expect(refs).toContain(marker);
+      expect(refs).not.toContain(orderRef);
+    });
+  });
+}
+
+export function round(price: number): number {
+  return Math.round(price * 100) / 100;
+}
+
+export type { OrderId };

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { EventName, IBApi, OrderAction, OrderType, SecType, type Contract } from '@stoqey/ib';
 import { makeTempDir } from '../helpers/temp-dir';
 import { startSimGateway, type SimGatewayProcess } from '../helpers/sim-gateway-process';
@@ -27,14 +28,18 @@ describe('sim-gateway with the raw IBApi client', () => {
     });
   }
 
+  /** IBApi's typed overloads per event get in the way of a generic helper: listen through the plain emitter API. */
+  type Emitter = { on(event: string, fn: (...args: any[]) => void): void; off(event: string, fn: (...args: any[]) => void): void };
+  const on = (ib: IBApi, event: EventName, fn: (...args: any[]) => void) => (ib as unknown as Emitter).on(event, fn);
+
   function once<T extends unknown[]>(ib: IBApi, event: EventName, predicate: (...args: T) => boolean = () => true): Promise<T> {
     return new Promise((resolve) => {
       const handler = (...args: unknown[]) => {
         if (!predicate(...(args as T))) return;
-        ib.off(event, handler);
+        (ib as unknown as Emitter).off(event, handler);
         resolve(args as T);
       };
-      ib.on(event, handler);
+      on(ib, event, handler);
     });
   }
 
@@ -59,8 +64,8 @@ describe('sim-gateway with the raw IBApi client', () => {
 
     const rows: string[] = [];
     const scanDone = once<[number]>(ib, EventName.scannerDataEnd, (id) => id === 500);
-    ib.on(EventName.scannerData, (id: number, _rank: number, details: { contract: Contract }) => id === 500 && rows.push(details.contract.symbol!));
-    ib.reqScannerSubscription(500, { numberOfRows: 10, instrument: 'STK', locationCode: 'STK.US.MAJOR', scanCode: 2 /* MOST_ACTIVE */ });
+    on(ib, EventName.scannerData, (id: number, _rank: number, details: { contract: Contract }) => id === 500 && rows.push(details.contract.symbol!));
+    ib.reqScannerSubscription(500, { numberOfRows: 10, instrument: 'STK' as never, locationCode: 'STK.US.MAJOR' as never, scanCode: 2 /* MOST_ACTIVE */ });
     await scanDone;
     ib.cancelScannerSubscription(500);
     expect(rows.length).toBe(10);
@@ -75,7 +80,7 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect(d.contract.conId).toBeGreaterThan(0);
 
     const bars: number[] = [];
-    ib.on(EventName.historicalData, (id: number, time: string, _o: number, _h: number, _l: number, close: number) => {
+    on(ib, EventName.historicalData, (id: number, time: string, _o: number, _h: number, _l: number, close: number) => {
       if (id === 502 && !time.startsWith('finished')) bars.push(close);
     });
     const finished = once<[number, string]>(ib, EventName.historicalData, (id, time) => id === 502 && time.startsWith('finished'));
@@ -85,7 +90,7 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect(bars.every((c) => c > 0)).toBe(true);
 
     const daily: number[] = [];
-    ib.on(EventName.historicalData, (id: number, time: string) => id === 503 && !time.startsWith('finished') && daily.push(Number(time)));
+    on(ib, EventName.historicalData, (id: number, time: string) => id === 503 && !time.startsWith('finished') && daily.push(Number(time)));
     const dailyDone = once<[number, string]>(ib, EventName.historicalData, (id, time) => id === 503 && time.startsWith('finished'));
     ib.reqHistoricalData(503, stock(symbol), '', '10 D', '1 day' as never, 'TRADES' as never, 1, 1, false);
     await dailyDone;
@@ -111,14 +116,14 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect(report.commission).toBe(1); // $0.005 x 100 = $0.50, minimum $1.00
 
     const executions: string[] = [];
-    ib.on(EventName.execDetails, (id: number, _c: Contract, e: { orderRef: string }) => id === 601 && executions.push(e.orderRef));
+    on(ib, EventName.execDetails, (id: number, _c: Contract, e: { orderRef: string }) => id === 601 && executions.push(e.orderRef));
     const execEnd = once<[number]>(ib, EventName.execDetailsEnd, (id) => id === 601);
     ib.reqExecutions(601, {});
     await execEnd;
     expect(executions).toContain('raw-1');
 
     const summary: Record<string, string> = {};
-    ib.on(EventName.accountSummary, (id: number, _a: string, tag: string, value: string) => id === 602 && (summary[tag] = value));
+    on(ib, EventName.accountSummary, (id: number, _a: string, tag: string, value: string) => id === 602 && (summary[tag] = value));
     const summaryEnd = once<[number]>(ib, EventName.accountSummaryEnd, (id) => id === 602);
     ib.reqAccountSummary(602, 'All', 'NetLiquidation,TotalCashValue,GrossPositionValue,BuyingPower,AvailableFunds');
     await summaryEnd;
@@ -127,7 +132,7 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect(Number(summary.TotalCashValue)).toBeLessThan(200_000);
 
     const completed: string[] = [];
-    ib.on(EventName.completedOrder, (_c: Contract, o: { orderRef?: string }) => completed.push(o.orderRef ?? ''));
+    on(ib, EventName.completedOrder, (_c: Contract, o: { orderRef?: string }) => completed.push(o.orderRef ?? ''));
     const completedEnd = once<[]>(ib, EventName.completedOrdersEnd);
     ib.reqCompletedOrders(false);
     await completedEnd;
@@ -182,7 +187,7 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect((await pacing)[2]).toBe(700);
 
     const positions = new Map<string, number>();
-    ib.on(EventName.position, (_a: string, c: Contract, quantity: number) => positions.set(c.symbol!, quantity));
+    on(ib, EventName.position, (_a: string, c: Contract, quantity: number) => positions.set(c.symbol!, quantity));
     const initial = once(ib, EventName.positionEnd);
     ib.reqPositions();
     await initial;

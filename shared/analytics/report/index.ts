@@ -1,0 +1,10 @@
+export * from './report-model';
+export { reportPeriod, defaultReportDate } from './period';
+export { summaryRows, type SummaryRow } from './summary';
+export { renderMarkdown } from './markdown';
+export { renderHtml } from './html';
+export { renderCsv } from './csv-report';
+export { renderTerminal } from './terminal';
+export { asciiEquityChart, downsample } from './ascii-chart';
+export { svgEquityChart } from './svg-chart';
+export { formatCsv, parseCsv, parseCsvRecords, csvField, type CsvValue } from './csv';

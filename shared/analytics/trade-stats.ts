@@ -1,0 +1,189 @@
+import { finiteOrNull, meanOrNull, medianOrNull, ratio } from './numbers';
+
+/** Round-trip statistics, pyfolio conventions (see conventions.ts). */
+
+/** What the trade metrics need of a closed round trip. */
+export interface ClosedTradeInput {
+  symbol: string;
+  agentName?: string;
+  /** Money, after commissions. */
+  realizedPnl: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  commission?: number;
+}
+
+export interface TradeStats {
+  trades: number;
+  wins: number;
+  losses: number;
+  breakeven: number;
+  /** wins / trades; null without trades. */
+  winRate: number | null;
+  grossProfit: number;
+  /** Sum of losing P&L (≤ 0). */
+  grossLoss: number;
+  netProfit: number;
+  commissions: number;
+  /** grossProfit / |grossLoss|; null without trades or without a losing trade. */
+  profitFactor: number | null;
+  averageTrade: number | null;
+  averageWin: number | null;
+  /** Negative. */
+  averageLoss: number | null;
+  payoffRatio: number | null;
+  largestWin: number | null;
+  /** Negative. */
+  largestLoss: number | null;
+  longestWinningStreak: number;
+  longestLosingStreak: number;
+  averageHoldingMinutes: number | null;
+  medianHoldingMinutes: number | null;
+  longestHoldingMinutes: number | null;
+}
+
+/** Streaks need exit order; callers usually pass trades sorted already (the repository does). */
+function inExitOrder<T extends ClosedTradeInput>(trades: readonly T[]): readonly T[] {
+  for (let i = 1; i < trades.length; i++) {
+    if (trades[i]!.exitTimeMs < trades[i - 1]!.exitTimeMs) return [...trades].sort((a, b) => a.exitTimeMs - b.exitTimeMs);
+  }
+  return trades;
+}
+
+export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStats {
+  const trades = inExitOrder(input);
+  let wins = 0, losses = 0, breakeven = 0, grossProfit = 0, grossLoss = 0, commissions = 0;
+  let largestWin: number | null = null;
+  let largestLoss: number | null = null;
+  let winStreak = 0, lossStreak = 0, longestWinningStreak = 0, longestLosingStreak = 0;
+  const holdingMinutes: number[] = [];
+  for (const t of trades) {
+    const pnl = t.realizedPnl;
+    commissions += t.commission ?? 0;
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+      if (largestWin === null || pnl > largestWin) largestWin = pnl;
+      winStreak++;
+      lossStreak = 0;
+    } else if (pnl < 0) {
+      losses++;
+      grossLoss += pnl;
+      if (largestLoss === null || pnl < largestLoss) largestLoss = pnl;
+      lossStreak++;
+      winStreak = 0;
+    } else {
+      breakeven++;
+      winStreak = 0;
+      lossStreak = 0;
+    }
+    if (winStreak > longestWinningStreak) longestWinningStreak = winStreak;
+    if (lossStreak > longestLosingStreak) longestLosingStreak = lossStreak;
+    const held = (t.exitTimeMs - t.entryTimeMs) / 60_000;
+    if (Number.isFinite(held)) holdingMinutes.push(Math.max(0, held));
+  }
+  const n = trades.length;
+  const averageWin = wins > 0 ? grossProfit / wins : null;
+  const averageLoss = losses > 0 ? grossLoss / losses : null;
+  let longestHolding: number | null = null;
+  for (const m of holdingMinutes) if (longestHolding === null || m > longestHolding) longestHolding = m;
+  return {
+    trades: n,
+    wins,
+    losses,
+    breakeven,
+    winRate: n > 0 ? wins / n : null,
+    grossProfit,
+    grossLoss,
+    netProfit: grossProfit + grossLoss,
+    commissions,
+    profitFactor: n === 0 || losses === 0 ? null : ratio(grossProfit, Math.abs(grossLoss)),
+    averageTrade: n > 0 ? finiteOrNull((grossProfit + grossLoss) / n) : null,
+    averageWin,
+    averageLoss,
+    payoffRatio: averageWin !== null && averageLoss !== null ? ratio(averageWin, Math.abs(averageLoss)) : null,
+    largestWin,
+    largestLoss,
+    longestWinningStreak,
+    longestLosingStreak,
+    averageHoldingMinutes: meanOrNull(holdingMinutes),
+    medianHoldingMinutes: medianOrNull(holdingMinutes),
+    longestHoldingMinutes: longestHolding,
+  };
+}
+
+export interface BreakdownRow {
+  key: string;
+  trades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  netProfit: number;
+  grossProfit: number;
+  grossLoss: number;
+  profitFactor: number | null;
+  averageTrade: number | null;
+  averageHoldingMinutes: number | null;
+}
+
+/** Per-symbol (or per-agent) figures, best net profit first, ties by key. */
+export function breakdownBy(trades: readonly ClosedTradeInput[], keyOf: (t: ClosedTradeInput) => string): BreakdownRow[] {
+  const groups = new Map<string, { trades: number; wins: number; losses: number; grossProfit: number; grossLoss: number; heldMinutes: number }>();
+  for (const t of trades) {
+    const key = keyOf(t);
+    let g = groups.get(key);
+    if (!g) {
+      g = { trades: 0, wins: 0, losses: 0, grossProfit: 0, grossLoss: 0, heldMinutes: 0 };
+      groups.set(key, g);
+    }
+    g.trades++;
+    if (t.realizedPnl > 0) {
+      g.wins++;
+      g.grossProfit += t.realizedPnl;
+    } else if (t.realizedPnl < 0) {
+      g.losses++;
+      g.grossLoss += t.realizedPnl;
+    }
+    g.heldMinutes += Math.max(0, (t.exitTimeMs - t.entryTimeMs) / 60_000);
+  }
+  return [...groups.entries()]
+    .map(([key, g]) => ({
+      key,
+      trades: g.trades,
+      wins: g.wins,
+      losses: g.losses,
+      winRate: g.wins / g.trades,
+      netProfit: g.grossProfit + g.grossLoss,
+      grossProfit: g.grossProfit,
+      grossLoss: g.grossLoss,
+      profitFactor: g.losses === 0 ? null : ratio(g.grossProfit, Math.abs(g.grossLoss)),
+      averageTrade: (g.grossProfit + g.grossLoss) / g.trades,
+      averageHoldingMinutes: finiteOrNull(g.heldMinutes / g.trades),
+    }))
+    .sort((a, b) => b.netProfit - a.netProfit || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Fraction of regular-session time with at least one position open: the union of the holding intervals,
+ * divided by `sessionMinutesTotal`; capped at 1; null without session time.
+ */
+export function timeInMarket(trades: readonly ClosedTradeInput[], sessionMinutesTotal: number): number | null {
+  if (sessionMinutesTotal <= 0) return null;
+  if (trades.length === 0) return 0;
+  const intervals = trades
+    .map((t) => [t.entryTimeMs, Math.max(t.entryTimeMs, t.exitTimeMs)] as const)
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b))
+    .sort((x, y) => x[0] - y[0]);
+  let covered = 0;
+  let start = Number.NaN;
+  let end = Number.NaN;
+  for (const [a, b] of intervals) {
+    if (Number.isNaN(start) || a > end) {
+      if (!Number.isNaN(start)) covered += end - start;
+      start = a;
+      end = b;
+    } else if (b > end) end = b;
+  }
+  if (!Number.isNaN(start)) covered += end - start;
+  return Math.min(1, covered / 60_000 / sessionMinutesTotal);
+}

@@ -1,0 +1,122 @@
+import { DateTime } from 'luxon';
+import { nyseEarlyCloses } from '../time/nyse-holidays';
+import { MARKET_ZONE, holidayName, type TradingDay } from '../time/trading-calendar';
+
+/**
+ * Calendar helpers that analytics calls thousands of times (10 years of days, 100,000 trades): the same
+ * answers as shared/time's calendar, cached so a report does not create a luxon DateTime per trade.
+ */
+
+const DAY_MS = 86_400_000;
+
+function isoDateOfUtcMs(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function utcMsOfIsoDate(day: string): number {
+  return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+}
+
+/** Same as isTradingDay, without luxon: weekday from the UTC date, holidays from the cached NYSE table. */
+export function isTradingDate(day: TradingDay): boolean {
+  const weekday = new Date(utcMsOfIsoDate(day)).getUTCDay();
+  return weekday !== 0 && weekday !== 6 && holidayName(day) === undefined;
+}
+
+/** Every NYSE trading day from `from` to `to`, both included when they trade. */
+export function tradingDaysBetween(from: TradingDay, to: TradingDay): TradingDay[] {
+  const days: TradingDay[] = [];
+  for (let ms = utcMsOfIsoDate(from), end = utcMsOfIsoDate(to); ms <= end; ms += DAY_MS) {
+    const day = isoDateOfUtcMs(ms);
+    if (isTradingDate(day)) days.push(day);
+  }
+  return days;
+}
+
+const earlyClosesByYear = new Map<number, ReadonlyMap<string, string>>();
+
+/** Regular-session minutes of a trading day: 390, or 210 on a 13:00 early close; 0 on a closed day. */
+export function sessionMinutes(day: TradingDay): number {
+  if (!isTradingDate(day)) return 0;
+  const year = Number(day.slice(0, 4));
+  let early = earlyClosesByYear.get(year);
+  if (!early) {
+    early = nyseEarlyCloses(year);
+    earlyClosesByYear.set(year, early);
+  }
+  return early.has(day) ? 210 : 390;
+}
+
+const offsetByUtcDay = new Map<number, number | null>();
+const offsetByUtcHour = new Map<number, number>();
+
+function luxonOffsetMinutes(ms: number): number {
+  return DateTime.fromMillis(ms, { zone: MARKET_ZONE }).offset;
+}
+
+/**
+ * New York's UTC offset in minutes at an instant, from two luxon look-ups per UTC day (cached): a day whose
+ * start and end have the same offset has it all day; the two days a year with a DST change are looked up
+ * per hour (New York's offsets are whole hours and change on the hour).
+ */
+export function newYorkOffsetMinutes(ms: number): number {
+  const utcDay = Math.floor(ms / DAY_MS);
+  let offset = offsetByUtcDay.get(utcDay);
+  if (offset === undefined) {
+    const atStart = luxonOffsetMinutes(utcDay * DAY_MS);
+    offset = atStart === luxonOffsetMinutes(utcDay * DAY_MS + DAY_MS - 1) ? atStart : null;
+    if (offsetByUtcDay.size > 100_000) offsetByUtcDay.clear();
+    offsetByUtcDay.set(utcDay, offset);
+  }
+  if (offset !== null) return offset;
+  const hour = Math.floor(ms / 3_600_000);
+  let hourly = offsetByUtcHour.get(hour);
+  if (hourly === undefined) {
+    hourly = luxonOffsetMinutes(hour * 3_600_000);
+    offsetByUtcHour.set(hour, hourly);
+  }
+  return hourly;
+}
+
+/** tradingDayOf for many timestamps (the same answer, see trading-calendar.ts): the New York date, or the next trading day. */
+export function tradingDayOfTime(ms: number): TradingDay {
+  let day = isoDateOfUtcMs(ms + newYorkOffsetMinutes(ms) * 60_000);
+  while (!isTradingDate(day)) day = isoDateOfUtcMs(utcMsOfIsoDate(day) + DAY_MS);
+  return day;
+}
+
+/** 'YYYY-MM' of a day. */
+export function monthKey(day: TradingDay): string {
+  return day.slice(0, 7);
+}
+
+/** ISO week of a day, 'YYYY-Www' (ISO week-numbering year: 2026-12-31 is in 2026-W53, 2027-01-01 too). */
+export function isoWeekKey(day: TradingDay): string {
+  const dt = DateTime.fromISO(day, { zone: 'utc' });
+  return `${dt.weekYear}-W${String(dt.weekNumber).padStart(2, '0')}`;
+}
+
+/** Monday and Sunday of the ISO week containing a day. */
+export function isoWeekBounds(day: TradingDay): { monday: TradingDay; sunday: TradingDay } {
+  const dt = DateTime.fromISO(day, { zone: 'utc' });
+  const monday = dt.minus({ days: dt.weekday - 1 });
+  return { monday: monday.toISODate()!, sunday: monday.plus({ days: 6 }).toISODate()! };
+}
+
+/** First and last calendar day of the month containing a day. */
+export function monthBounds(day: TradingDay): { first: TradingDay; last: TradingDay } {
+  const dt = DateTime.fromISO(day, { zone: 'utc' });
+  return { first: dt.startOf('month').toISODate()!, last: dt.endOf('month').toISODate()! };
+}
+
+/** Calendar days from a to b (b - a), for durations. */
+export function calendarDaysBetween(a: TradingDay, b: TradingDay): number {
+  return Math.round((utcMsOfIsoDate(b) - utcMsOfIsoDate(a)) / DAY_MS);
+}
+
+/** New York wall-clock time of an instant, 'YYYY-MM-DD HH:mm' (or `format` 'time' for 'HH:mm'). */
+export function formatEt(ms: number, format: 'datetime' | 'time' = 'datetime'): string {
+  if (!Number.isFinite(ms)) return '';
+  const iso = new Date(ms + newYorkOffsetMinutes(ms) * 60_000).toISOString();
+  return format === 'time' ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}

@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import { DEFAULT_INITIAL_CAPITAL } from '../analytics/conventions';
+import { equityCurve, sliceDailyEquity, type DailyEquity } from '../analytics/equity-series';
+import { computePerformance } from '../analytics/metrics';
+import { reportPeriod } from '../analytics/report/period';
+import type { CurvePoint, ReportData, ReportPeriodKind, ReportTrade } from '../analytics/report/report-model';
+import { breakdownBy, type ClosedTradeInput } from '../analytics/trade-stats';
+import { formatEt } from '../analytics/trading-days';
+import { isoTime } from '../db/types';
+import type { Clock } from '../time/clock';
+import { calendarDayInNewYork } from '../time/trading-calendar';
+import { PerformanceLoader } from './performance-loader';
+import { PipelineHistoryRepository } from './pipeline-history-repository';
+import type { RoundTrip } from './types';
+
+export interface ReportRequest {
+  period: ReportPeriodKind;
+  /** Any day of the period, 'YYYY-MM-DD'. */
+  date: string;
+  initialCapital?: number;
+  /** Annual, fraction. */
+  riskFreeRate?: number;
+}
+
+function toReportTrade(t: RoundTrip): ReportTrade {
+  return {
+    positionId: t.positionId, symbol: t.symbol, agentName: t.agentName, direction: t.direction, quantity: t.quantity,
+    entryPrice: t.entryPrice, entryTimeMs: Date.parse(t.entryTime), exitPrice: t.exitPrice, exitTimeMs: Date.parse(t.exitTime ?? t.entryTime),
+    exitReason: t.exitReason, commission: t.commission, realizedPnl: t.realizedPnl ?? 0, pnlPct: t.pnlPct, source: t.source,
+  };
+}
+
+/**
+ * Reads everything one report shows. Days of the period up to today (market clock) that had no trade count as
+ * 0-P&L days; days after today are not part of the figures yet.
+ */
+export function loadReportData(db: Database.Database, clock: Clock, request: ReportRequest): ReportData {
+  const nowMs = clock.now();
+  const period = reportPeriod(request.period, request.date);
+  const initialCapital = request.initialCapital ?? DEFAULT_INITIAL_CAPITAL;
+  const loader = new PerformanceLoader(db, clock);
+  const today = calendarDayInNewYork(nowMs);
+  const elapsed = period.tradingDays.filter((d) => d <= today);
+  const full = loader.dailyEquity({ initialCapital, to: period.to, fillTo: elapsed[elapsed.length - 1] });
+  const daily = sliceDailyEquity(full, period.from, period.to);
+  const trips = loader.trades.list({ status: 'CLOSED', from: period.from, to: period.to });
+  const trades = trips.map(toReportTrade);
+  const inputs: ClosedTradeInput[] = trades.map((t) => ({
+    symbol: t.symbol, agentName: t.agentName, realizedPnl: t.realizedPnl, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, commission: t.commission,
+  }));
+  const metrics = computePerformance({ daily, trades: inputs, options: { riskFreeRate: request.riskFreeRate } });
+  const openingEquity = daily[0]?.startEquity ?? full.filter((d) => d.tradingDay < period.from).pop()?.endEquity ?? initialCapital;
+  const activity = new PipelineHistoryRepository(db).activity(period.from, period.to);
+  return {
+    period,
+    generatedAt: isoTime(nowMs),
+    metrics,
+    trades,
+    bySymbol: breakdownBy(inputs, (t) => t.symbol),
+    byAgent: breakdownBy(inputs, (t) => t.agentName ?? ''),
+    curve: period.kind === 'daily' ? intradayCurve(openingEquity, trades) : dailyCurve(daily),
+    equitySource: equitySourceOf(daily),
+    initialCapital,
+    openTrades: loader.trades.openCount(),
+    activity: activity.runs > 0 ? { runs: activity.runs, failedRuns: activity.failedRuns, candidates: activity.candidates, taken: activity.taken } : null,
+  };
+}
+
+/** Opening equity, then + realized P&L at each exit (a daily report's curve). */
+function intradayCurve(openingEquity: number, trades: readonly ReportTrade[]): CurvePoint[] {
+  const points: CurvePoint[] = [{ label: 'open', equity: openingEquity }];
+  let equity = openingEquity;
+  for (const t of trades) {
+    equity += t.realizedPnl;
+    points.push({ label: formatEt(t.exitTimeMs, 'time'), equity });
+  }
+  return points;
+}
+
+function dailyCurve(daily: readonly DailyEquity[]): CurvePoint[] {
+  return equityCurve(daily).map((p) => ({ label: p.label ?? 'start', equity: p.equity }));
+}
+
+function equitySourceOf(daily: readonly DailyEquity[]): ReportData['equitySource'] {
+  if (daily.length === 0) return 'none';
+  const account = daily.filter((d) => d.endSource === 'account').length;
+  return account === daily.length ? 'account' : account === 0 ? 'derived' : 'mixed';
+}

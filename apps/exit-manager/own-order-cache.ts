@@ -1,5 +1,5 @@
 import type { BrokerOrder, OrderEvent } from '../../shared/broker/types';
-import { parseExitRef } from './order-refs';
+import { parseExitRef } from '../../shared/orders/order-refs';
 import type { OwnOrder } from './protection-plan';
 
 const TERMINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);

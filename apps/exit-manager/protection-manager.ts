@@ -6,7 +6,7 @@ import { AppError, errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
-import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from './order-refs';
+import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
 import { OwnOrderCache } from './own-order-cache';
 import { planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
@@ -41,6 +41,8 @@ export class ProtectionManager {
   private readonly quoteSubscriptions = new Map<string, () => void>();
   private readonly retryAfterMs = new Map<string, number>();
   private readonly unprotectedSinceMs = new Map<string, number>();
+  /** Refs whose rejection or cancel arrived before placeOrder returned (the id was not cached yet). */
+  private readonly earlyTerminalRefs = new Set<string>();
   private resyncing: Promise<void> | undefined;
 
   constructor(private readonly d: ProtectionDeps) {}
@@ -85,7 +87,7 @@ export class ProtectionManager {
       await this.bookMissedExecutions();
       await this.checkAll();
       this.d.onProtectingChanged(true);
-      this.d.log.info('protection_resynced', { trigger, positions: positions.length, ownOrders: orders.length, ms: Date.now() - started });
+      this.d.log[trigger === 'interval' ? 'debug' : 'info']('protection_resynced', { trigger, positions: positions.length, ownOrders: orders.length, ms: Date.now() - started });
     } catch (error) {
       // Unknown is not empty: without complete snapshots nothing is cancelled or declared flat.
       this.d.log.warn('protection_resync_failed', { trigger, error: errorMessage(error) });
@@ -224,6 +226,7 @@ export class ProtectionManager {
     });
     const orderId = await this.d.broker.placeOrder(request);
     this.sentSinceSnapshot.add(orderId);
+    if (this.earlyTerminalRefs.delete(request.orderRef)) return; // already rejected or cancelled: nothing to cache
     this.cache.add({
       orderId, orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
       ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
@@ -252,6 +255,7 @@ export class ProtectionManager {
     const parsed = parseExitRef(event.ref);
     if (!parsed) return;
     const cached = this.cache.apply(event);
+    if (!cached && (event.kind === 'rejected' || event.kind === 'cancelled')) this.earlyTerminalRefs.add(event.ref);
     switch (event.kind) {
       case 'accepted':
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
@@ -265,14 +269,17 @@ export class ProtectionManager {
         return;
       case 'cancelled':
         this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
-        if (cached) this.schedule(cached.symbol);
+        if (cached) void this.schedule(cached.symbol);
         return;
       case 'rejected':
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });
         this.d.log.error('protection_rejected', { orderRef: event.ref, code: event.code, reason: event.reason, what: 'the broker refused a protective or closing order; retrying' });
-        if (cached) {
-          this.retryAfterMs.set(cached.symbol, Date.now() + 200);
-          setTimeout(() => void this.schedule(cached.symbol), 210);
+        {
+          const symbol = cached?.symbol ?? this.d.repos.orders.getByRef(event.ref)?.symbol;
+          if (symbol) {
+            this.retryAfterMs.set(symbol, Date.now() + 200);
+            setTimeout(() => void this.schedule(symbol), 210);
+          }
         }
         return;
     }

@@ -1,5 +1,5 @@
 import type { ActivePosition } from '../../shared/db/types';
-import type { ExitLeg } from './order-refs';
+import type { ExitLeg } from '../../shared/orders/order-refs';
 
 /** One of the exit manager's own working orders, as its cache knows it. */
 export interface OwnOrder {

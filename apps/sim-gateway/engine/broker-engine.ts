@@ -42,7 +42,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   private cash: number;
   private nextPermId: number;
   private nextExecSeq: number;
-  /** Shares already taken from the current quote of a symbol, reset on each market update. */
+  /** Shares already taken from the current quote, per symbol and side (buys take the ask, sells the bid), reset on each market update. */
   private readonly consumedOnTouch = new Map<string, number>();
   rejectNextOrders = 0;
 
@@ -128,7 +128,8 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
 
   /** A market update for one symbol: triggers and fills whatever can fill now. */
   onMarketUpdate(symbol: string): void {
-    this.consumedOnTouch.delete(symbol);
+    this.consumedOnTouch.delete(`${symbol}:BUY`);
+    this.consumedOnTouch.delete(`${symbol}:SELL`);
     this.matchSymbol(symbol);
   }
 
@@ -256,10 +257,11 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       const price = executablePrice(order, snapshot);
       if (price === undefined) continue;
       const touchSize = order.action === 'BUY' ? snapshot.askSize : snapshot.bidSize;
-      const available = touchSize - (this.consumedOnTouch.get(symbol) ?? 0);
+      const touchKey = `${symbol}:${order.action}`;
+      const available = touchSize - (this.consumedOnTouch.get(touchKey) ?? 0);
       const quantity = fillableQuantity(order, available);
       if (quantity <= 0) continue;
-      this.consumedOnTouch.set(symbol, (this.consumedOnTouch.get(symbol) ?? 0) + quantity);
+      this.consumedOnTouch.set(touchKey, (this.consumedOnTouch.get(touchKey) ?? 0) + quantity);
       this.fill(order, quantity, price);
     }
   }
@@ -267,7 +269,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   private fill(order: SimOrder, quantity: number, price: number): SimExecution {
     const nowMs = this.clock.now();
     const signed = order.action === 'BUY' ? quantity : -quantity;
-    const commission = commissionFor(quantity, price, order.filled === 0);
+    const commission = commissionFor(quantity, price, order.filled, order.avgFillPrice * order.filled);
     const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, quantity: 0, averageCost: 0 };
     const effect = applyFill(position, signed, price, commission);
     order.avgFillPrice = (order.avgFillPrice * order.filled + price * quantity) / (order.filled + quantity);

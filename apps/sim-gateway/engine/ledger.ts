@@ -1,8 +1,10 @@
 import type { SimPosition } from './types';
 
 /**
- * Cash and positions of the simulated account. Average cost includes commissions, as IB reports avgCost;
- * realized P&L is booked on the part of a fill that reduces a position.
+ * Cash and positions of the simulated account. Average cost includes commissions, as IB reports avgCost:
+ * a long's cost per share goes up by them, a short's net proceeds per share go down by them (so that
+ * closing at the average cost with no commission realizes exactly zero). Realized P&L is booked on the
+ * part of a fill that reduces a position.
  */
 export interface FillEffect {
   position: SimPosition;
@@ -17,7 +19,7 @@ export function applyFill(position: SimPosition, signedShares: number, price: nu
   const cashDelta = -signedShares * price - commission;
   const reducing = before !== 0 && Math.sign(signedShares) !== Math.sign(before);
   if (!reducing) {
-    const cost = Math.abs(before) * position.averageCost + Math.abs(signedShares) * price + commission;
+    const cost = Math.abs(before) * position.averageCost + Math.abs(signedShares) * price + Math.sign(after) * commission;
     return { position: { symbol: position.symbol, quantity: after, averageCost: cost / Math.abs(after) }, cashDelta };
   }
   const closedShares = Math.min(Math.abs(signedShares), Math.abs(before));
@@ -31,7 +33,7 @@ export function applyFill(position: SimPosition, signedShares: number, price: nu
   const openedShares = Math.abs(signedShares) - closedShares;
   const openingCommission = commission - closingCommission;
   return {
-    position: { symbol: position.symbol, quantity: after, averageCost: (openedShares * price + openingCommission) / openedShares },
+    position: { symbol: position.symbol, quantity: after, averageCost: (openedShares * price + Math.sign(after) * openingCommission) / openedShares },
     cashDelta,
     realizedPnl,
   };

@@ -77,7 +77,7 @@ export class PositionLedger {
     const signedQuantity = execution.side === 'BUY' ? execution.quantity : -execution.quantity;
     const newQuantity = position.quantity + signedQuantity;
     const previousNotional = Math.abs(position.quantity) * (position.entryPrice ?? 0);
-    const entryPrice = (previousNotional + execution.quantity * execution.price) / Math.abs(newQuantity);
+    const entryPrice = roundTo((previousNotional + execution.quantity * execution.price) / Math.abs(newQuantity), 6);
     const entryTimestamp = position.entryTimestamp ?? isoTime(execution.executedAtMs);
     this.positions.updateActivePosition(positionId, {
       quantity: newQuantity,
@@ -128,10 +128,10 @@ export class PositionLedger {
     const entries = this.trades.totalsFor(positionId, 'ENTRY');
     const closedQuantity = exits.quantity - Math.abs(remaining);
     const entryPrice = position.entryPrice ?? 0;
-    const exitPrice = exits.quantity > 0 ? exits.notional / exits.quantity : execution.price;
+    const exitPrice = roundTo(exits.quantity > 0 ? exits.notional / exits.quantity : execution.price, 6);
     const commission = exits.commission + entries.commission;
-    const realizedPnl = direction * (exitPrice - entryPrice) * closedQuantity - commission;
-    const profitLossPct = entryPrice > 0 ? direction * (exitPrice / entryPrice - 1) * 100 : null;
+    const realizedPnl = roundTo(direction * (exitPrice - entryPrice) * closedQuantity - commission, 6);
+    const profitLossPct = entryPrice > 0 ? roundTo(direction * (exitPrice / entryPrice - 1) * 100, 6) : null;
     const exitTime = isoTime(execution.executedAtMs);
     const closedRow = {
       symbol: position.symbol,
@@ -184,4 +184,10 @@ export class PositionLedger {
 function wrapImmediate<A extends unknown[], R>(db: Database.Database, fn: (...args: A) => R): (...args: A) => R {
   const tx = db.transaction(fn);
   return (...args: A) => tx.immediate(...args);
+}
+
+/** Money and prices are stored rounded (floating sums like 53.080000000000005 help nobody reading the DB). */
+function roundTo(value: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
 }

@@ -1,0 +1,37 @@
+import type { ResolvedConfig } from '../../shared/config/schema';
+import type { Heartbeat } from '../../shared/db/repositories/heartbeats-repository';
+import { marketPhase, minutesToClose } from '../../shared/time/trading-calendar';
+
+export interface GuardInput {
+  /** Market time. */
+  nowMs: number;
+  /** Real time, for heartbeat ages. */
+  realNowMs: number;
+  exitManager: Heartbeat | undefined;
+  brokerConnected: boolean;
+  realizedPnlToday: number;
+  unrealizedPnl: number;
+  netLiquidation: number;
+}
+
+/**
+ * Reasons not to open anything now (empty = entries allowed). The exit manager must be alive, ready, linked
+ * to the broker and protecting: an entry without it could stay unprotected.
+ */
+export function entryBlockers(input: GuardInput, config: ResolvedConfig): string[] {
+  const blockers: string[] = [];
+  if (marketPhase(input.nowMs) !== 'REGULAR') blockers.push('market_not_open');
+  const toClose = minutesToClose(input.nowMs);
+  if (toClose !== undefined && toClose <= config.strategy.entryCutoffMinutesBeforeClose) blockers.push('entry_cutoff');
+  const em = input.exitManager;
+  if (!em) blockers.push('exit_manager_never_started');
+  else if (input.realNowMs - em.beatAtMs > config.supervisor.heartbeatStaleMs) blockers.push(`exit_manager_heartbeat_stale (${input.realNowMs - em.beatAtMs} ms)`);
+  else if (em.state !== 'ready') blockers.push(`exit_manager_${em.state}`);
+  else if (em.brokerConnected === false) blockers.push('exit_manager_broker_disconnected');
+  else if (em.detail.protecting !== true) blockers.push('exit_manager_not_protecting_yet');
+  if (!input.brokerConnected) blockers.push('broker_disconnected');
+  const dayPnl = input.realizedPnlToday + input.unrealizedPnl;
+  const limit = (input.netLiquidation * config.risk.dailyLossLimitPct) / 100;
+  if (input.netLiquidation > 0 && dayPnl <= -limit) blockers.push(`daily_loss_limit (${dayPnl.toFixed(2)} <= -${limit.toFixed(2)})`);
+  return blockers;
+}

@@ -1,0 +1,43 @@
+import { createBroker } from '../../shared/broker/create-broker';
+import { runApp } from '../../shared/process/run-app';
+import { runPeriodically } from '../../shared/process/periodic';
+import { realDelayMs } from '../../shared/time/clock';
+import { ProtectionManager } from './protection-manager';
+
+/**
+ * exit-manager: owns every protective and closing order. Connects with its FIXED client id so the orders
+ * of its previous life are its own again, verifies every broker position has exactly one protection pair,
+ * and says "protecting" in its heartbeat only once that verification ran on complete snapshots.
+ */
+runApp({
+  app: 'exit-manager',
+  main: async (ctx) => {
+    const { config, log, repos, heartbeat } = ctx;
+    const broker = createBroker({ config, clientId: config.ib.clientIds.exitManager, log, orderIds: repos.orderIds, heartbeat });
+    const manager = new ProtectionManager({
+      app: ctx.app, broker, db: ctx.db, repos, clock: ctx.clock, log, config,
+      onProtectingChanged: (protecting) => heartbeat.setDetail({ protecting }),
+    });
+    heartbeat.setDetail({ protecting: false });
+    manager.start();
+    ctx.onShutdown('broker', () => broker.disconnect(), 50);
+
+    try {
+      await broker.connect(); // the 'connected' event runs the first resync
+    } catch (error) {
+      if ((error as { kind?: string }).kind !== 'transient') throw error;
+      log.error('broker_unavailable_at_start', { error: (error as Error).message, what: 'retrying in the background; positions stay protected by their broker-side orders' });
+    }
+    await manager.resync('startup');
+
+    const checks = runPeriodically('protection_check', config.exits.checkIntervalMs, async () => {
+      await manager.checkAll();
+      heartbeat.progress();
+    }, log);
+    const resync = runPeriodically('protection_resync', () => realDelayMs(ctx.clock, config.intervals.positionResyncSeconds * 1000, 1_000), () => manager.resync('interval'), log);
+    ctx.onShutdown('loops', () => {
+      checks.stop();
+      resync.stop();
+    }, 0);
+  },
+});

@@ -1,0 +1,61 @@
+import { createBroker } from '../../shared/broker/create-broker';
+import { DailySummaryRepository } from '../../shared/history';
+import { ScheduleRepository } from '../../shared/schedule';
+import { runApp } from '../../shared/process/run-app';
+import { runPeriodically } from '../../shared/process/periodic';
+import { realDelayMs } from '../../shared/time/clock';
+import { tradingDayOf } from '../../shared/time/trading-calendar';
+import { Reconciler } from './reconciler';
+
+/**
+ * reconciler: DB against broker on start, every RECONCILE_INTERVAL_S of market time and after the close
+ * (scheduled by the supervisor), then the day's summary with the account's equity.
+ */
+runApp({
+  app: 'reconciler',
+  main: async (ctx) => {
+    const { config, log, repos, clock, heartbeat, db } = ctx;
+    const broker = createBroker({ config, clientId: config.ib.clientIds.reconciler, log, orderIds: repos.orderIds, heartbeat });
+    const reconciler = new Reconciler({ app: ctx.app, broker, db, repos, clock, log, config });
+    const schedule = new ScheduleRepository(db, clock);
+    const summaries = new DailySummaryRepository(db, clock);
+    ctx.onShutdown('broker', () => broker.disconnect(), 50);
+    try {
+      await broker.connect();
+    } catch (error) {
+      if ((error as { kind?: string }).kind !== 'transient') throw error;
+      log.error('broker_unavailable_at_start', { error: (error as Error).message, what: 'retrying in the background' });
+    }
+
+    const reconcile = async (trigger: string) => {
+      if (!broker.isConnected()) return;
+      const result = await reconciler.run(trigger);
+      const day = tradingDayOf(clock.now());
+      if (result.status !== 'FAILED') {
+        const account = await broker.accountSummary().catch(() => undefined);
+        const existing = summaries.get(day);
+        if (account && existing?.startEquity == null) summaries.recomputeDay(day, { startEquity: account.netLiquidation });
+        if (account && trigger.startsWith('schedule:')) summaries.recomputeDay(day, { endEquity: account.netLiquidation });
+      }
+    };
+    if (broker.isConnected()) await reconcile('startup');
+    broker.onConnectionEvent((event) => event.kind === 'connected' && void reconcile('reconnected'));
+    const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 1_000), () => reconcile('interval'), log);
+    const loop = runPeriodically('reconciler_loop', 1_000, async () => {
+      const trigger = schedule.consumeNext('RECONCILE_AFTER_CLOSE', 'reconciler', tradingDayOf(clock.now()));
+      if (trigger) {
+        try {
+          await reconcile(`schedule:${trigger.key}`);
+          schedule.complete(trigger.key, 'DONE', {});
+        } catch (error) {
+          schedule.complete(trigger.key, 'FAILED', { error: (error as Error).message });
+        }
+      }
+      heartbeat.progress();
+    }, log);
+    ctx.onShutdown('loops', () => {
+      periodic.stop();
+      loop.stop();
+    }, 0);
+  },
+});

@@ -1,0 +1,36 @@
+import { runApp } from '../../shared/process/run-app';
+import { runPeriodically } from '../../shared/process/periodic';
+import { Scheduler } from '../../shared/schedule';
+import { realDelayMs } from '../../shared/time/clock';
+import { Pm2Client } from './pm2-client';
+import { Supervisor } from './supervisor';
+
+/**
+ * supervisor: runs under PM2 beside the bots; PM2 restarts it. Each second: health of the bots (exit manager
+ * first), the trading-day roll and the daily schedule; a status line every SUPERVISOR_STATUS_S market seconds.
+ */
+runApp({
+  app: 'supervisor',
+  main: async (ctx) => {
+    const { config, log, repos, clock, heartbeat } = ctx;
+    const pm2 = new Pm2Client();
+    await pm2.connect();
+    ctx.onShutdown('pm2', () => pm2.disconnect(), 50);
+    const supervisor = new Supervisor({ pm2, repos, clock, log, config });
+    const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'] });
+    supervisor.rollTradingDay();
+
+    const health = runPeriodically('health_check', config.supervisor.healthCheckIntervalMs, async () => {
+      await supervisor.check();
+      scheduler.tick();
+      heartbeat.progress();
+    }, log);
+    const status = runPeriodically('status_line', () => realDelayMs(clock, config.intervals.supervisorStatusSeconds * 1000, 5_000), async () => {
+      log.info('status', supervisor.statusLine(await pm2.list()));
+    }, log, { runImmediately: true });
+    ctx.onShutdown('loops', () => {
+      health.stop();
+      status.stop();
+    }, 0);
+  },
+});

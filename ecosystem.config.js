@@ -1,0 +1,49 @@
+/**
+ * PM2 process file. Every app runs compiled JS from dist/ (npm run build), signals readiness itself
+ * (wait_ready: PM2 says "online" ~200 ms before our code runs), and has a kill_timeout longer than its
+ * graceful shutdown (SHUTDOWN_GRACE_MS, 4 s). The exit manager restarts with no delay; the others back off.
+ * sim-gateway runs only in SIM mode. Paths and ports come from the environment (see README, Configuration),
+ * so two systems can run side by side with different PM2_HOME, DB_PATH, LOG_DIR and ports.
+ */
+const path = require('path');
+
+const root = __dirname;
+const mode = (process.env.MODE || 'SIM').toUpperCase();
+const logDir = path.resolve(root, process.env.LOG_DIR || 'logs');
+
+function app(name, overrides = {}) {
+  return {
+    name,
+    script: path.join(root, 'dist', 'apps', name, 'main.js'),
+    cwd: root,
+    exec_mode: 'fork',
+    instances: 1,
+    autorestart: true,
+    wait_ready: true,
+    listen_timeout: 30000,
+    kill_timeout: 6000,
+    restart_delay: 1000,
+    exp_backoff_restart_delay: 1000,
+    // Bad configuration (exit 78) is not fixed by restarting: PM2 stops and the log says what to fix.
+    stop_exit_codes: [78],
+    max_memory_restart: '250M',
+    node_args: ['--max-old-space-size=192'],
+    out_file: path.join(logDir, `pm2-${name}.out.log`),
+    error_file: path.join(logDir, `pm2-${name}.err.log`),
+    merge_logs: true,
+    time: true,
+    env: { NODE_ENV: 'production' },
+    ...overrides,
+  };
+}
+
+module.exports = {
+  apps: [
+    ...(mode === 'SIM' ? [app('sim-gateway', { max_memory_restart: '400M', node_args: ['--max-old-space-size=320'] })] : []),
+    // The exit manager first and with no restart delay: it owns the protection of open positions.
+    app('exit-manager', { restart_delay: 0, exp_backoff_restart_delay: undefined }),
+    app('day-trader'),
+    app('reconciler'),
+    app('supervisor'),
+  ],
+};

@@ -3,6 +3,7 @@ import type { BrokerPort, Execution, OrderEvent, OrderId } from '../../shared/br
 import type { Repositories } from '../../shared/db';
 import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { errorMessage } from '../../shared/errors/errors';
+import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
@@ -70,6 +71,7 @@ export class EntryExecutor {
       repos.events.record(this.d.app, 'claim_released', { positionId, reason: 'order_not_sent', error: errorMessage(error) }, input.symbol, 'warn');
       return { ok: false, reason: `order_not_sent: ${errorMessage(error)}` };
     }
+    crashPoint('day-trader:after-entry-order-sent'); // the crash between order and DB update the restart must explain
     repos.orders.markSubmitted(positionId, orderId);
     repos.positions.updateActivePosition(positionId, { entryOrderId: orderId });
     this.track(positionId, orderId, input.symbol, clock.now() + config.strategy.entryFillTimeoutSeconds * 1000);

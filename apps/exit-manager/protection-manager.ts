@@ -3,6 +3,7 @@ import type { BrokerPort, Execution, OrderEvent, OrderId, OrderRequest } from '.
 import { syncActivePositions, type Db, type Repositories } from '../../shared/db';
 import type { ExecutionRecord } from '../../shared/db/types';
 import { AppError, errorMessage } from '../../shared/errors/errors';
+import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
@@ -158,7 +159,9 @@ export class ProtectionManager {
       case 'place_pair': {
         const sequence = this.nextSequence(action.positionId);
         const ocaGroup = ocaGroupFor(action.positionId, sequence);
+        crashPoint('exit-manager:before-protection');
         await this.send({ orderRef: stopLossRef(action.positionId, sequence), symbol: action.symbol, side: action.side, quantity: action.quantity, type: 'STP', stopPrice: action.stopPrice, tif: 'GTC', ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK }, action.positionId, 'SL', sequence);
+        crashPoint('exit-manager:between-protection-legs');
         await this.send({ orderRef: takeProfitRef(action.positionId, sequence), symbol: action.symbol, side: action.side, quantity: action.quantity, type: 'LMT', limitPrice: action.targetPrice, tif: 'GTC', ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK }, action.positionId, 'TP', sequence);
         const sinceMs = this.unprotectedSinceMs.get(action.symbol);
         this.d.log.info('protection_placed', { symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup, msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined });

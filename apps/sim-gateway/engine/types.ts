@@ -94,4 +94,6 @@ export interface MarketSnapshot {
   previousClose: number;
   /** Market time of the last trade. */
   timeMs: number;
+  /** Real wall-clock time (ms, fractional) the feed emitted the last trade: benchmarks stamp RT_VOLUME with it. */
+  emittedAtRealMs?: number;
 }

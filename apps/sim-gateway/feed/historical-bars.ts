@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { MARKET_ZONE, previousTradingDay, sessionHours, tradingDayOf, type TradingDay } from '../../../shared/time/trading-calendar';
+import { calendarDayInNewYork, MARKET_ZONE, previousTradingDay, sessionHours, type TradingDay } from '../../../shared/time/trading-calendar';
 import type { MarketModel, MinuteBar } from '../market';
 import type { HistoricalBar } from '../protocol/server-messages';
 
@@ -83,7 +83,8 @@ export function historicalBars(model: MarketModel, query: HistoricalQuery): { ba
   const minutes = BAR_SIZES[query.barSize];
   if (!minutes) throw new HistoricalRequestError(321, `Error validating request: unsupported bar size "${query.barSize}" (use ${Object.keys(BAR_SIZES).join(', ')})`);
   const days = durationDays(query.duration);
-  const lastDay = tradingDayOf(query.endMs);
+  // The calendar day, not tradingDayOf: that maps a weekend or holiday to the NEXT session, which has no bars yet.
+  const lastDay = calendarDayInNewYork(query.endMs);
   const dayList: TradingDay[] = [];
   for (let day = sessionHours(lastDay) ? lastDay : previousTradingDay(lastDay); dayList.length < days; day = previousTradingDay(day)) dayList.unshift(day);
   const bars: HistoricalBar[] = [];

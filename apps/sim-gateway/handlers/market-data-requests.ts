@@ -52,18 +52,22 @@ function fullTicks(reqId: number, s: MarketSnapshot): WireField[][] {
 /**
  * The ticks of one trade: bid, ask, last and volume. Bid size goes in its own TICK_SIZE because
  * @stoqey/ib drops the size carried in a BID TICK_PRICE (its bid-size tick type is 0, tested as falsy).
+ * RT_VOLUME (generic tick 233) goes first: a client that reacts to the price ticks then already holds
+ * this trade's time stamp, not the previous trade's.
  */
 export function liveTicks(reqId: number, s: MarketSnapshot, rtVolume: boolean): WireField[][] {
-  const messages: WireField[][] = [
+  const messages: WireField[][] = [];
+  if (rtVolume) {
+    // With real stamps: the moment the feed emitted the trade, the same for every client it is fanned out to.
+    const stamp = REAL_TIMESTAMPS ? (s.emittedAtRealMs ?? performance.timeOrigin + performance.now()).toFixed(3) : String(s.timeMs);
+    messages.push(tickStringFields(reqId, TICK.RT_VOLUME, `${s.last};${s.lastSize};${stamp};${s.volume};${s.last};false`));
+  }
+  messages.push(
     tickPriceFields({ tickerId: reqId, tickType: TICK.BID, price: s.bid, size: s.bidSize, attributes: { canAutoExecute: true } }),
     tickSizeFields(reqId, TICK.BID_SIZE, s.bidSize),
     tickPriceFields({ tickerId: reqId, tickType: TICK.ASK, price: s.ask, size: s.askSize, attributes: { canAutoExecute: true } }),
     tickPriceFields({ tickerId: reqId, tickType: TICK.LAST, price: s.last, size: s.lastSize }),
     tickSizeFields(reqId, TICK.VOLUME, s.volume),
-  ];
-  if (rtVolume) {
-    const stamp = REAL_TIMESTAMPS ? (performance.timeOrigin + performance.now()).toFixed(3) : String(s.timeMs);
-    messages.push(tickStringFields(reqId, TICK.RT_VOLUME, `${s.last};${s.lastSize};${stamp};${s.volume};${s.last};false`));
-  }
+  );
   return messages;
 }

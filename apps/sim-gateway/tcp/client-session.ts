@@ -29,7 +29,9 @@ export interface SessionHost {
 
 /**
  * One TCP connection from an API client: framing, handshake, decoding; hands decoded requests to the
- * gateway. Writes are batched per call with cork/uncork so a burst of ticks is one syscall.
+ * gateway. Everything written in one turn of the event loop (a feed step's trades, the answers to one
+ * chunk of requests) is corked and goes out as one writev at the end of that turn: a syscall per trade
+ * and client cost more than all the rest of the fan-out.
  */
 export class ClientSession {
   clientId: number | undefined;
@@ -39,6 +41,7 @@ export class ClientSession {
   private readonly reader = new FrameReader();
   private replied = false;
   private closed = false;
+  private corked = false;
   private messagesThisSecond = 0;
   private rateWindowStartMs = Date.now();
   readonly remote: string;
@@ -57,14 +60,25 @@ export class ClientSession {
 
   send(fields: ReadonlyArray<WireField>): void {
     if (this.closed || this.host.silent) return;
+    this.corkUntilEndOfTurn();
     this.socket.write(frame(fields));
   }
 
   sendAll(messages: ReadonlyArray<ReadonlyArray<WireField>>): void {
     if (this.closed || this.host.silent || messages.length === 0) return;
-    this.socket.cork();
+    this.corkUntilEndOfTurn();
     for (const fields of messages) this.socket.write(frame(fields));
-    this.socket.uncork();
+  }
+
+  /** Node's own pattern for batching writes: cork now, uncork on nextTick (after the current callback). */
+  private corkUntilEndOfTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   sendError(id: number, code: number, message: string): void {

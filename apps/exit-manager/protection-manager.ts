@@ -38,7 +38,7 @@ export class ProtectionManager {
   private readonly running = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly sentSinceSnapshot = new Set<number>();
-  private readonly bestPrices = new Map<string, number>();
+  private readonly trails = new Map<string, { positionId: string; entryPrice: number; long: boolean; best: number | undefined; exiting: boolean }>();
   private readonly quoteSubscriptions = new Map<string, () => void>();
   private readonly retryAfterMs = new Map<string, number>();
   private readonly unprotectedSinceMs = new Map<string, number>();
@@ -140,6 +140,7 @@ export class ProtectionManager {
         return;
       }
     }
+    this.updateTrail(symbol, row, brokerQuantity, broker?.averageCost);
     if (row && brokerQuantity && !this.cache.forSymbol(symbol).some((o) => o.leg === 'EXIT')) {
       const decision = timeBasedExit(this.d.repos.positions.getActivePosition(symbol) ?? row, this.d.clock.now(), this.d.config.exits);
       if (decision) await this.placeExit(symbol, decision.reason);
@@ -204,36 +205,45 @@ export class ProtectionManager {
     }
   }
 
-  /** A closing market order joins the position's OCA group, so its fill reduces the protection at the broker (no double sell). */
-  async placeExit(symbol: string, reason: string): Promise<void> {
+  /**
+   * A closing market order joins the position's OCA group, so its fill reduces the protection at the broker
+   * (no double sell). Latency matters here (a trailing stop fires on a tick): the order leaves first, the DB
+   * rows follow; the order's ref alone tells any restarted process what it is.
+   */
+  async placeExit(symbol: string, reason: string, positionId?: string): Promise<void> {
     const broker = this.brokerPositions.get(symbol);
-    const row = this.d.repos.positions.getActivePosition(symbol);
-    if (!broker || broker.quantity === 0 || !row) return;
-    if (this.cache.forSymbol(symbol).some((o) => o.leg === 'EXIT')) return;
-    const group = this.cache.forSymbol(symbol).find((o) => o.positionId === row.id && o.ocaGroup)?.ocaGroup;
-    const sequence = this.nextSequence(row.id);
-    this.d.repos.positions.updateActivePosition(row.id, { status: 'CLOSING', exitReason: reason });
+    if (!broker || broker.quantity === 0) return;
+    const orders = this.cache.forSymbol(symbol);
+    if (orders.some((o) => o.leg === 'EXIT')) return;
+    const id = positionId ?? this.d.repos.positions.getActivePosition(symbol)?.id;
+    if (!id) return;
+    const group = orders.find((o) => o.positionId === id && o.ocaGroup)?.ocaGroup;
+    const sequence = this.nextSequence(id); // a read: WAL readers never wait for writers
     await this.send({
-      orderRef: exitRef(row.id, reason, sequence), symbol, side: broker.quantity > 0 ? 'SELL' : 'BUY', quantity: Math.abs(broker.quantity), type: 'MKT', tif: 'DAY',
-      ocaGroup: group, ocaType: group ? OCA_REDUCE_WITH_BLOCK : undefined,
-    }, row.id, 'EXIT', sequence);
-    this.d.log.info('exit_order_placed', { symbol, positionId: row.id, reason, quantity: Math.abs(broker.quantity), ocaGroup: group });
+      orderRef: exitRef(id, reason, sequence), symbol, side: broker.quantity > 0 ? 'SELL' : 'BUY', quantity: Math.abs(broker.quantity),
+      type: 'MKT', tif: 'DAY', ocaGroup: group, ocaType: group ? OCA_REDUCE_WITH_BLOCK : undefined,
+    }, id, 'EXIT', sequence, { sendFirst: true });
+    this.d.repos.positions.updateActivePosition(id, { status: 'CLOSING', exitReason: reason });
+    this.d.log.info('exit_order_placed', { symbol, positionId: id, reason, quantity: Math.abs(broker.quantity), ocaGroup: group });
   }
 
-  private async send(request: OrderRequest, positionId: string, leg: OwnOrder['leg'], sequence: number): Promise<void> {
+  private async send(request: OrderRequest, positionId: string, leg: OwnOrder['leg'], sequence: number, options: { sendFirst?: boolean } = {}): Promise<void> {
     const purpose = leg === 'SL' ? 'STOP_LOSS' : leg === 'TP' ? 'PROFIT_TARGET' : 'EXIT';
-    this.d.repos.orders.recordIntent({
+    const recordIntent = () => this.d.repos.orders.recordIntent({
       orderRef: request.orderRef, positionId, symbol: request.symbol, side: request.side, orderType: request.type, quantity: request.quantity, purpose,
       clientId: this.d.broker.clientId, app: this.d.app, tradingDay: tradingDayOf(this.d.clock.now()), limitPrice: request.limitPrice, stopPrice: request.stopPrice,
       tif: request.tif, ocaGroup: request.ocaGroup,
     });
+    if (!options.sendFirst) recordIntent();
     const orderId = await this.d.broker.placeOrder(request);
     this.sentSinceSnapshot.add(orderId);
-    if (this.earlyTerminalRefs.delete(request.orderRef)) return; // already rejected or cancelled: nothing to cache
-    this.cache.add({
-      orderId, orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
-      ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
-    });
+    if (!this.earlyTerminalRefs.delete(request.orderRef)) {
+      this.cache.add({
+        orderId, orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
+        ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
+      });
+    }
+    if (options.sendFirst) recordIntent();
     this.d.repos.orders.markSubmitted(request.orderRef, orderId);
     this.d.log.info('order_placed', { symbol: request.symbol, orderRef: request.orderRef, orderId, type: request.type, side: request.side, quantity: request.quantity, stopPrice: request.stopPrice, limitPrice: request.limitPrice });
   }
@@ -295,9 +305,7 @@ export class ProtectionManager {
       execId: execution.execId, symbol: execution.symbol, side: execution.side, quantity: execution.quantity, price: execution.price,
       commission: execution.commission, orderRef: execution.orderRef, orderId: execution.orderId, permId: execution.permId, clientId: execution.clientId, executedAtMs: execution.timeMs,
     };
-    const row = this.d.repos.positions.getById(parsed.positionId);
-    const trailing = this.d.config.exits.trailingStopPct > 0 && row?.metadata.trailingRaised === true;
-    const result = this.d.repos.ledger.recordExit(parsed.positionId, record, exitReasonFor(parsed, trailing));
+    const result = this.d.repos.ledger.recordExit(parsed.positionId, record, exitReasonFor(parsed, false));
     if (result.status === 'recorded' && result.closed) {
       this.d.log.info('position_closed', { symbol: execution.symbol, positionId: parsed.positionId, reason: result.closedPosition.exitReason, exitPrice: result.closedPosition.exitPrice, realizedPnl: round2(result.closedPosition.realizedPnl), pnlPct: round2(result.closedPosition.profitLossPct ?? 0) });
     } else if (result.status === 'recorded') {
@@ -317,6 +325,18 @@ export class ProtectionManager {
     if (booked > 0) this.d.log.warn('missed_exits_booked', { count: booked });
   }
 
+  /** What the tick path needs to know, kept in memory so a quote never waits for the DB. */
+  private updateTrail(symbol: string, row: { id: string; entryPrice: number | null; status: string } | undefined, brokerQuantity: number | undefined, averageCost: number | undefined): void {
+    if (!(this.d.config.exits.trailingStopPct > 0)) return;
+    if (!row || !brokerQuantity || row.status === 'CLOSING') {
+      this.trails.delete(symbol);
+      return;
+    }
+    const existing = this.trails.get(symbol);
+    if (existing?.positionId === row.id) return;
+    this.trails.set(symbol, { positionId: row.id, entryPrice: row.entryPrice ?? averageCost ?? 0, long: brokerQuantity > 0, best: undefined, exiting: false });
+  }
+
   /** Trailing stop: quotes of held symbols while a trail is configured. */
   private updateQuoteSubscriptions(): void {
     if (!(this.d.config.exits.trailingStopPct > 0)) return;
@@ -329,23 +349,20 @@ export class ProtectionManager {
       if (held.has(symbol)) continue;
       unsubscribe();
       this.quoteSubscriptions.delete(symbol);
-      this.bestPrices.delete(symbol);
     }
   }
 
   private onQuote(symbol: string, last: number | undefined): void {
-    const broker = this.brokerPositions.get(symbol);
-    const row = this.d.repos.positions.getActivePosition(symbol);
-    if (!last || !broker || broker.quantity === 0 || !row?.entryPrice || row.status === 'CLOSING') return;
-    const long = broker.quantity > 0;
-    const best = this.bestPrices.get(symbol);
-    const nextBest = best === undefined ? last : long ? Math.max(best, last) : Math.min(best, last);
-    this.bestPrices.set(symbol, nextBest);
-    const level = trailingLevel(nextBest, row.entryPrice, this.d.config.exits.trailingStopPct, long);
-    if (level !== undefined && !row.metadata.trailingRaised) this.d.repos.positions.updateActivePosition(row.id, { metadata: { ...row.metadata, trailingRaised: true } });
-    if (trailingTriggered(last, level, long)) {
-      void this.placeExit(symbol, 'TRAILING_STOP').catch((error) => this.d.log.error('trailing_exit_failed', { symbol, error: errorMessage(error) }));
-    }
+    const trail = this.trails.get(symbol);
+    if (!last || !trail || trail.exiting) return;
+    trail.best = trail.best === undefined ? last : trail.long ? Math.max(trail.best, last) : Math.min(trail.best, last);
+    const level = trailingLevel(trail.best, trail.entryPrice, this.d.config.exits.trailingStopPct, trail.long);
+    if (!trailingTriggered(last, level, trail.long)) return;
+    trail.exiting = true;
+    void this.placeExit(symbol, 'TRAILING_STOP', trail.positionId).catch((error) => {
+      trail.exiting = false;
+      this.d.log.error('trailing_exit_failed', { symbol, error: errorMessage(error) });
+    });
   }
 }
 

@@ -16,7 +16,7 @@ runApp({
     const pm2 = new Pm2Client();
     await pm2.connect();
     ctx.onShutdown('pm2', () => pm2.disconnect(), 50);
-    const supervisor = new Supervisor({ pm2, repos, clock, log, config });
+    const supervisor = new Supervisor({ pm2, repos, clock, log, config, dbWritableForMs: () => heartbeat.dbWritableForMs() });
     const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'] });
     supervisor.rollTradingDay();
 

@@ -29,7 +29,9 @@ export class Supervisor {
   private readonly lastBrokerAlert = new Map<string, number>();
   private lastRolledDay: string | undefined;
 
-  constructor(private readonly d: { pm2: Pm2Client; repos: Repositories; clock: Clock; log: Logger; config: ResolvedConfig }) {}
+  private lastDbLockNoticeMs = 0;
+
+  constructor(private readonly d: { pm2: Pm2Client; repos: Repositories; clock: Clock; log: Logger; config: ResolvedConfig; dbWritableForMs: () => number }) {}
 
   async check(): Promise<void> {
     const views = new Map((await this.d.pm2.list()).map((v) => [v.name, v]));
@@ -37,7 +39,16 @@ export class Supervisor {
     const nowMs = Date.now();
     for (const app of SUPERVISED_APPS) {
       const view: ProcessView = views.get(app) ?? { name: app, status: 'not_found', pid: undefined, uptimeMs: 0, restarts: 0 };
-      const health = assessBot(view, heartbeats.get(app), nowMs, this.d.config);
+      let health = assessBot(view, heartbeats.get(app), nowMs, this.d.config);
+      // A long write lock on the DB stops every heartbeat at once: that is not a hung bot. Stale heartbeats
+      // count only once the DB has been writable (for us) longer than the staleness limit.
+      if (!health.healthy && health.action === 'kill' && this.d.dbWritableForMs() < this.d.config.supervisor.heartbeatStaleMs) {
+        if (nowMs - this.lastDbLockNoticeMs > 5_000) {
+          this.lastDbLockNoticeMs = nowMs;
+          this.d.log.warn('db_write_blocked', { what: 'heartbeats cannot be written (a long write lock on the DB?); stale heartbeats are not acted on until writes succeed again', target: app, reason: health.reason });
+        }
+        health = { healthy: true, note: 'db-locked' };
+      }
       const record = this.restarts.get(app) ?? { recent: 0, lastAtMs: 0, pendingUntilMs: 0 };
       if (health.healthy) {
         if (record.recent > 0 && nowMs - record.lastAtMs > STABLE_RESET_MS) this.restarts.delete(app);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../../shared/config/load-config';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { openDatabase, type Db } from '../../shared/db/open-database';
-import { AppError, EXIT_CONFIG, errorMessage } from '../../shared/errors/errors';
+import { AppError, EXIT_SOFTWARE, EXIT_CONFIG, errorMessage } from '../../shared/errors/errors';
 import { SystemClock, type Clock } from '../../shared/time/clock';
 import { CompressedClock } from '../../shared/time/compressed-clock';
 import { readClockAnchor } from '../../shared/time/sim-clock-file';
@@ -68,6 +68,7 @@ export function runCli(name: string, body: () => void | Promise<void>): void {
         process.exit(error.exitCode);
       }
       process.stderr.write(`${name}: unexpected error: ${errorMessage(error)}\n${(error as Error)?.stack ?? ''}\n`);
-      process.exit(1);
+      // 70 (EX_SOFTWARE), never 1: liquidate's 1 means "positions remain".
+      process.exit(EXIT_SOFTWARE);
     });
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { ConfigError } from '../errors/errors';
 import { ENV_VARIABLES, envNameForPath } from './env-variables';
 import { resolveFromRoot } from './project-root';
@@ -96,7 +95,8 @@ function readConfigFile(file: string, problems: string[]): Record<string, unknow
   }
   try {
     const ext = path.extname(fullPath).toLowerCase();
-    const value: unknown = ext === '.json' ? JSON.parse(text) : YAML.parse(text);
+    // yaml is loaded only when a YAML file is used: every process reads config at start, few use YAML.
+    const value: unknown = ext === '.json' ? JSON.parse(text) : (require('yaml') as typeof import('yaml')).parse(text);
     if (value === null || value === undefined) return {};
     if (typeof value !== 'object' || Array.isArray(value)) {
       problems.push(`CONFIG_FILE ${fullPath} must hold an object with the nested keys (mode, ib, strategy, ...)`);

@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod's v3 API (shipped in the zod 4 package): same validation, a quarter of the load time and memory, which
+// every process pays at start (a restarted exit manager's start is unprotected time).
+import { z } from 'zod/v3';
 
 /** A boolean that env vars can carry: true/false, 1/0, yes/no, on/off. `z.coerce.boolean` would read "false" as true. */
 const boolish = z.preprocess((value) => {
@@ -39,7 +41,7 @@ export const configSchema = z.object({
           status: clientId().default(18),
           liquidate: clientId().default(19),
         })
-        .prefault({}),
+        .default({}),
       connectTimeoutMs: int().min(500).max(120_000).default(5_000),
       requestTimeoutMs: int().min(500).max(120_000).default(8_000),
       /** How often the adapter probes the gateway (reqCurrentTime) and how long a silent socket is tolerated. */
@@ -47,7 +49,7 @@ export const configSchema = z.object({
       livenessTimeoutMs: int().min(500).max(120_000).default(3_000),
       reconnectMaxDelayMs: int().min(100).max(300_000).default(10_000),
     })
-    .prefault({}),
+    .default({}),
 
   paths: z
     .object({
@@ -57,16 +59,16 @@ export const configSchema = z.object({
       simClock: z.string().min(1).default('data/sim-clock.json'),
       reports: z.string().min(1).default('data/reports'),
     })
-    .prefault({}),
+    .default({}),
 
-  db: z.object({ busyTimeoutMs: int().min(100).max(600_000).default(5_000) }).prefault({}),
+  db: z.object({ busyTimeoutMs: int().min(100).max(600_000).default(5_000) }).default({}),
 
   log: z
     .object({
       level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
       console: boolish.default(true),
     })
-    .prefault({}),
+    .default({}),
 
   sim: z
     .object({
@@ -83,7 +85,7 @@ export const configSchema = z.object({
       replayDir: z.string().optional(),
       universeSize: int().min(30).max(500).default(40),
     })
-    .prefault({}),
+    .default({}),
 
   strategy: z
     .object({
@@ -102,7 +104,7 @@ export const configSchema = z.object({
       /** Entries are marketable limits this far through the ask, never naked market orders. */
       entryLimitSlippagePct: num().min(0).max(5).default(0.2),
     })
-    .prefault({}),
+    .default({}),
 
   risk: z
     .object({
@@ -112,7 +114,7 @@ export const configSchema = z.object({
       dailyLossLimitPct: pct(100).default(2),
       maxOpenPositions: int().min(1).max(100).default(5),
     })
-    .prefault({}),
+    .default({}),
 
   exits: z
     .object({
@@ -124,7 +126,7 @@ export const configSchema = z.object({
       timeExitMinutes: int().min(0).max(1_440).default(0),
       eodFlattenMinutesBeforeClose: int().min(1).max(120).default(10),
     })
-    .prefault({}),
+    .default({}),
 
   intervals: z
     .object({
@@ -134,7 +136,7 @@ export const configSchema = z.object({
       reconcileSeconds: int().min(1).default(60),
       supervisorStatusSeconds: int().min(1).default(300),
     })
-    .prefault({}),
+    .default({}),
 
   process: z
     .object({
@@ -142,7 +144,7 @@ export const configSchema = z.object({
       /** Must be shorter than PM2's kill_timeout in ecosystem.config.js (6000 ms). */
       shutdownGraceMs: int().min(100).max(60_000).default(4_000),
     })
-    .prefault({}),
+    .default({}),
 
   supervisor: z
     .object({
@@ -154,7 +156,7 @@ export const configSchema = z.object({
       restartBackoffMaxMs: int().min(0).max(3_600_000).default(30_000),
       brokerDownAlertSeconds: int().min(1).default(30),
     })
-    .prefault({}),
+    .default({}),
 
   schedule: z
     .object({
@@ -162,7 +164,7 @@ export const configSchema = z.object({
       reconcileAfterCloseMinutes: int().min(0).max(240).default(5),
       reportAfterCloseMinutes: int().min(0).max(240).default(10),
     })
-    .prefault({}),
+    .default({}),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -11,6 +11,8 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Read-only opens never migrate; they refuse a newer schema like everyone else. */
   readonly?: boolean;
+  /** false: a missing file is an error instead of a new empty DB (tools that must not create one). */
+  create?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
   let db: Db | undefined;
   try {
     if (!options.readonly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
-    db = new Database(dbPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(dbPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly === true || options.create === false });
     // busy_timeout first: every later statement may need the lock another process holds.
     db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     if (!options.readonly) {

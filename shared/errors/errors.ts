@@ -65,7 +65,7 @@ export class DatabaseLockedError extends AppError {
   constructor(readonly dbPath: string, busyTimeoutMs: number, options?: { cause?: unknown }) {
     super(
       `database ${dbPath} stayed locked by another process for more than ${busyTimeoutMs} ms. ` +
-        `Find the holder with \`fuser ${dbPath}\` (an open sqlite3 shell or a stuck script); the operation was not applied and will be retried.`,
+        `Find the holder with \`fuser ${dbPath}\` (an open sqlite3 shell or a stuck script); the operation was not applied.`,
       options,
     );
   }

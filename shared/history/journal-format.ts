@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v3'; // the same zod API as shared/config (see schema.ts)
 
 /**
  * The JSON trade journal we import (and export): trades kept by hand or by another tool.

@@ -19,13 +19,22 @@ export class HeartbeatPublisher {
   private timer: NodeJS.Timeout | undefined;
   private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private failures = 0;
+  /** Real time since which every beat was written (undefined while writes fail: the DB is locked). */
+  private writableSinceMs: number | undefined;
 
   constructor(
     private readonly app: string,
     private readonly repository: HeartbeatsRepository,
     private readonly log: Logger,
     private readonly intervalMs: number,
+    /** Runs the write with a short busy timeout: a beat must not block the event loop for the full DB timeout. */
+    private readonly withShortBusyTimeout: <T>(fn: () => T) => T = (fn) => fn(),
   ) {}
+
+  /** How long the DB has been writable for this process, continuously (0 while it is not). */
+  dbWritableForMs(): number {
+    return this.writableSinceMs === undefined ? 0 : Date.now() - this.writableSinceMs;
+  }
 
   start(): void {
     this.lag.enable();
@@ -70,7 +79,7 @@ export class HeartbeatPublisher {
     const loopLagMs = Number.isFinite(this.lag.max) ? this.lag.max / 1e6 : 0;
     this.lag.reset();
     try {
-      this.repository.beat({
+      this.withShortBusyTimeout(() => this.repository.beat({
         app: this.app,
         pid: process.pid,
         state: this.state,
@@ -82,12 +91,14 @@ export class HeartbeatPublisher {
         brokerConnected: this.brokerConnected,
         brokerDownSinceMs: this.brokerDownSinceMs,
         detail: this.detail,
-      });
+      }));
+      this.writableSinceMs ??= Date.now();
       if (this.failures > 0) this.log.info('heartbeat_restored', { failedBeats: this.failures });
       this.failures = 0;
     } catch (error) {
       // A locked DB delays a beat; it must not kill the process. The supervisor sees the gap if it lasts.
       this.failures += 1;
+      this.writableSinceMs = undefined;
       if (this.failures === 1 || this.failures % 30 === 0) this.log.warn('heartbeat_write_failed', { error: errorMessage(error), failures: this.failures });
     }
   }

@@ -140,7 +140,16 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
     }
     const repos = db ? createRepositories(db, clock, options.app) : (undefined as unknown as Repositories);
     if (db) {
-      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, config.process.heartbeatIntervalMs);
+      const database = db;
+      const shortBusy = <T>(fn: () => T): T => {
+        database.pragma('busy_timeout = 250');
+        try {
+          return fn();
+        } finally {
+          database.pragma(`busy_timeout = ${config.db.busyTimeoutMs}`);
+        }
+      };
+      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, config.process.heartbeatIntervalMs, shortBusy);
       heartbeat.start();
     }
     const ctx: AppContext = {
@@ -170,5 +179,5 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
 
 function nullHeartbeat() {
   const noop = () => undefined;
-  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop };
+  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop, dbWritableForMs: () => Infinity };
 }

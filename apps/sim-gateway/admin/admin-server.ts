@@ -57,7 +57,8 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     'POST /faults/jump': (body) => {
       const symbol = stringField(body, 'symbol').toUpperCase();
       if (!gateway.info(symbol)) throw new BadRequest(`unknown symbol ${symbol}`);
-      return { snapshot: gateway.jump(symbol, numberField(body, 'pct')) };
+      const realMs = Date.now();
+      return { snapshot: gateway.jump(symbol, numberField(body, 'pct')), realMs };
     },
     'POST /quirks/ids-backwards': (body) => ({ idsBackwardsOnRestart: (gateway.faults.idsBackwardsOnRestart = boolField(body, 'on')) }),
     'POST /quirks/replay-executions': (body) => ({ replayExecutionsOnRestart: (gateway.faults.replayExecutionsOnRestart = boolField(body, 'on')) }),

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../../shared/time/clock';
-import { marketPhase, sessionHours, tradingDayOf } from '../../../shared/time/trading-calendar';
+import { DateTime } from 'luxon';
+import { calendarDayInNewYork, MARKET_ZONE, marketPhase, sessionHours, tradingDayOf, type MarketPhase } from '../../../shared/time/trading-calendar';
 import type { PlacedOrder } from '../protocol/client-order-types';
 import type { BrokerStore } from '../state/broker-store';
 import { commissionFor } from './commissions';
@@ -44,6 +45,11 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   private nextExecSeq: number;
   /** Shares already taken from the current quote, per symbol and side (buys take the ask, sells the bid), reset on each market update. */
   private readonly consumedOnTouch = new Map<string, number>();
+  /** Working API orders per symbol, in permId (time) order: all a market update looks at, however many orders the day had. */
+  private readonly workingBySymbol = new Map<string, SimOrder[]>();
+  /** The last market phase and the span it holds for: marketPhase() costs luxon conversions, a tick must not. */
+  private phaseCache: { fromMs: number; toMs: number; phase: MarketPhase } | undefined;
+  private dayCache: { fromMs: number; toMs: number; day: string } | undefined;
   rejectNextOrders = 0;
 
   constructor(private readonly store: BrokerStore, private readonly market: MarketAccess, private readonly clock: Clock, readonly options: EngineOptions) {
@@ -51,6 +57,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     for (const order of store.loadOrders()) {
       this.orders.set(order.permId, order);
       this.orderKeys.set(`${order.clientId}:${order.orderId}`, order.permId);
+      if (isWorking(order) && order.clientId !== 0) this.track(order);
     }
     for (const position of store.loadPositions()) this.positions.set(position.symbol, position);
     this.executions = store.loadExecutions();
@@ -69,6 +76,13 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   }
 
   placeOrder(clientId: number, orderId: number, symbol: string, placed: PlacedOrder): OrderRejection | undefined {
+    // One SQLite commit for all the writes of a placement (id, perm id, order, fill) instead of one each:
+    // fewer WAL frames, fewer checkpoints stalling the event loop. Clients hear of it only after the commit
+    // (sessions write at the end of the event-loop turn).
+    return this.store.atomically(() => this.placeOrderNow(clientId, orderId, symbol, placed));
+  }
+
+  private placeOrderNow(clientId: number, orderId: number, symbol: string, placed: PlacedOrder): OrderRejection | undefined {
     const existingPermId = this.orderKeys.get(`${clientId}:${orderId}`);
     if (existingPermId !== undefined) return this.modifyOrder(this.orders.get(existingPermId)!, placed);
     if (orderId <= this.lastOrderId(clientId)) return rejection(IB_ERRORS.DUPLICATE_ORDER_ID);
@@ -83,10 +97,10 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     if (invalid) return invalid;
     const action = placed.action.toUpperCase() as 'BUY' | 'SELL';
     const quantity = placed.totalQuantity!;
-    const insufficient = this.buyingPowerProblem(symbol, action, quantity, placed.lmtPrice);
+    const nowMs = this.clock.now(); // once per placement: the simulated clock's time zone math is not free
+    const insufficient = this.buyingPowerProblem(symbol, action, quantity, placed.lmtPrice, nowMs);
     if (insufficient) return insufficient;
 
-    const nowMs = this.clock.now();
     const order: SimOrder = {
       clientId, orderId, permId: this.nextPermId++, symbol, action, totalQuantity: quantity,
       orderType: placed.orderType.toUpperCase() as SimOrderType, lmtPrice: placed.lmtPrice, auxPrice: placed.auxPrice,
@@ -94,11 +108,12 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       ocaGroup: placed.ocaGroup || undefined, ocaType: placed.ocaType, orderRef: placed.orderRef ?? '', parentId: placed.parentId ?? 0,
       transmitted: placed.transmit, outsideRth: placed.outsideRth ?? false, account: this.options.accountId,
       status: 'PreSubmitted', filled: 0, avgFillPrice: 0, lastFillPrice: 0, triggered: false,
-      tradingDay: tradingDayOf(nowMs), createdMs: nowMs, updatedMs: nowMs, whyHeld: '',
+      tradingDay: this.dayOf(nowMs), createdMs: nowMs, updatedMs: nowMs, createdRealMs: Date.now(), whyHeld: '',
     };
     this.store.setMeta('nextPermId', this.nextPermId);
     this.orders.set(order.permId, order);
     this.orderKeys.set(`${clientId}:${orderId}`, order.permId);
+    this.track(order);
     // Bracket: a transmitted child transmits its staged parent and staged siblings (IB's transmit=false pattern).
     if (order.transmitted && order.parentId) {
       for (const staged of this.relatedStaged(clientId, order.parentId)) {
@@ -106,9 +121,9 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
         this.saveAndAnnounce(staged);
       }
     }
-    this.refreshStatus(order);
+    this.refreshStatus(order, nowMs);
     this.saveAndAnnounce(order);
-    this.matchSymbol(symbol);
+    this.matchSymbol(symbol, nowMs);
     return undefined;
   }
 
@@ -210,30 +225,67 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   }
 
   /** Whether the order may trade now: transmitted, parent filled, and in a session its flags allow. */
-  private canWorkNow(order: SimOrder): boolean {
+  private canWorkNow(order: SimOrder, nowMs = this.clock.now()): boolean {
     if (!order.transmitted || !isWorking(order)) return false;
     const parent = this.parentOf(order);
     if (parent && parent.status !== 'Filled') return false;
-    const phase = marketPhase(this.clock.now());
+    const phase = this.phaseAt(nowMs);
     return phase === 'REGULAR' || (order.outsideRth && (phase === 'PRE_MARKET' || phase === 'AFTER_HOURS'));
   }
 
-  private refreshStatus(order: SimOrder): void {
+  private phaseAt(nowMs: number): MarketPhase {
+    const cached = this.phaseCache;
+    if (cached && nowMs >= cached.fromMs && nowMs < cached.toMs) return cached.phase;
+    const phase = marketPhase(nowMs);
+    const hours = sessionHours(calendarDayInNewYork(nowMs));
+    const span = !hours ? undefined
+      : phase === 'REGULAR' ? [hours.openMs, hours.closeMs]
+      : phase === 'PRE_MARKET' ? [hours.preMarketOpenMs, hours.openMs]
+      : phase === 'AFTER_HOURS' ? [hours.closeMs, hours.afterHoursCloseMs]
+      : undefined;
+    this.phaseCache = span ? { fromMs: span[0]!, toMs: span[1]!, phase } : undefined;
+    return phase;
+  }
+
+  /** tradingDayOf(), kept for the rest of its New York calendar day. */
+  private dayOf(ms: number): string {
+    const cached = this.dayCache;
+    if (cached && ms >= cached.fromMs && ms < cached.toMs) return cached.day;
+    const start = DateTime.fromMillis(ms, { zone: MARKET_ZONE }).startOf('day');
+    this.dayCache = { fromMs: start.toMillis(), toMs: start.plus({ days: 1 }).toMillis(), day: tradingDayOf(ms) };
+    return this.dayCache.day;
+  }
+
+  private track(order: SimOrder): void {
+    if (order.clientId === 0) return; // manual TWS trades fill at once and never work
+    const list = this.workingBySymbol.get(order.symbol);
+    if (list) list.push(order);
+    else this.workingBySymbol.set(order.symbol, [order]);
+  }
+
+  private refreshStatus(order: SimOrder, nowMs = this.clock.now()): void {
     if (!isWorking(order)) return;
-    order.status = this.canWorkNow(order) ? 'Submitted' : 'PreSubmitted';
+    order.status = this.canWorkNow(order, nowMs) ? 'Submitted' : 'PreSubmitted';
     const parent = this.parentOf(order);
     order.whyHeld = !order.transmitted ? 'untransmitted' : parent && parent.status !== 'Filled' ? 'child' : '';
   }
 
-  private matchSymbol(symbol: string): void {
+  private matchSymbol(symbol: string, knownNowMs?: number): void {
     const snapshot = this.market.snapshot(symbol);
     if (!(snapshot.last > 0)) return;
-    const candidates = this.getOrders().filter((o) => o.symbol === symbol && isWorking(o) && o.clientId !== 0).sort((a, b) => a.permId - b.permId);
+    const tracked = this.workingBySymbol.get(symbol);
+    if (!tracked) return;
+    let kept = 0;
+    for (const order of tracked) if (isWorking(order)) tracked[kept++] = order; // filled and cancelled orders leave the index here
+    tracked.length = kept;
+    if (kept === 0) return;
+    const candidates = tracked.slice(); // a fill below may re-enter matchSymbol and prune `tracked`
+    const nowMs = knownNowMs ?? this.clock.now();
     for (const order of candidates) {
       if (!isWorking(order)) continue; // an OCA sibling may have been cancelled by an earlier fill in this loop
-      if (!this.canWorkNow(order)) {
+      if (!this.canWorkNow(order, nowMs)) {
         const before = order.status;
-        this.refreshStatus(order);
+        this.refreshStatus(order, nowMs);
         if (before !== order.status) this.saveAndAnnounce(order);
         continue;
       }
@@ -262,12 +314,11 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       const quantity = fillableQuantity(order, available);
       if (quantity <= 0) continue;
       this.consumedOnTouch.set(touchKey, (this.consumedOnTouch.get(touchKey) ?? 0) + quantity);
-      this.fill(order, quantity, price);
+      this.fill(order, quantity, price, nowMs);
     }
   }
 
-  private fill(order: SimOrder, quantity: number, price: number): SimExecution {
-    const nowMs = this.clock.now();
+  private fill(order: SimOrder, quantity: number, price: number, nowMs = this.clock.now()): SimExecution {
     const signed = order.action === 'BUY' ? quantity : -quantity;
     const commission = commissionFor(quantity, price, order.filled, order.avgFillPrice * order.filled);
     const position = this.positions.get(order.symbol) ?? { symbol: order.symbol, quantity: 0, averageCost: 0 };
@@ -281,8 +332,8 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     const execution: SimExecution = {
       execId: `0000sim.${order.permId.toString(16)}.${seq.toString(16).padStart(6, '0')}.01`,
       permId: order.permId, clientId: order.clientId, orderId: order.orderId, symbol: order.symbol,
-      side: order.action === 'BUY' ? 'BOT' : 'SLD', shares: quantity, price, timeMs: nowMs, tradingDay: tradingDayOf(nowMs),
-      orderRef: order.orderRef, cumQty: order.filled, avgPrice: order.avgFillPrice, commission, realizedPnl: effect.realizedPnl,
+      side: order.action === 'BUY' ? 'BOT' : 'SLD', shares: quantity, price, timeMs: nowMs, tradingDay: this.dayOf(nowMs),
+      orderRef: order.orderRef, cumQty: order.filled, avgPrice: order.avgFillPrice, commission, realizedPnl: effect.realizedPnl, realMs: Date.now(),
     };
     this.cash += effect.cashDelta;
     this.positions.set(order.symbol, effect.position);
@@ -341,7 +392,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     this.emit('order', order);
   }
 
-  private buyingPowerProblem(symbol: string, action: 'BUY' | 'SELL', quantity: number, limitPrice: number | undefined): OrderRejection | undefined {
+  private buyingPowerProblem(symbol: string, action: 'BUY' | 'SELL', quantity: number, limitPrice: number | undefined, nowMs: number): OrderRejection | undefined {
     const held = this.positions.get(symbol)?.quantity ?? 0;
     const increases = action === 'BUY' ? held >= 0 : held <= 0;
     const reducesOnly = !increases && quantity <= Math.abs(held);
@@ -349,14 +400,14 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     const snapshot = this.market.snapshot(symbol);
     const referencePrice = limitPrice ?? (action === 'BUY' ? snapshot.ask : snapshot.bid) ?? snapshot.last;
     const orderValue = quantity * referencePrice;
-    const values = this.accountValues();
+    const values = this.accountValues(nowMs);
     if (orderValue > values.buyingPower) {
       return rejection(IB_ERRORS.ORDER_REJECTED, `YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR BUYING POWER [${values.buyingPower.toFixed(2)} USD] MUST EXCEED THE ORDER VALUE [${orderValue.toFixed(2)} USD]`);
     }
     return undefined;
   }
 
-  accountValues(): { netLiquidation: number; totalCash: number; grossPositionValue: number; unrealizedPnl: number; realizedPnlToday: number; availableFunds: number; buyingPower: number } {
+  accountValues(nowMs = this.clock.now()): { netLiquidation: number; totalCash: number; grossPositionValue: number; unrealizedPnl: number; realizedPnlToday: number; availableFunds: number; buyingPower: number } {
     let marketValue = 0;
     let gross = 0;
     let unrealized = 0;
@@ -367,7 +418,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       gross += Math.abs(position.quantity * last);
       unrealized += (last - position.averageCost) * position.quantity;
     }
-    const today = tradingDayOf(this.clock.now());
+    const today = this.dayOf(nowMs);
     const realizedPnlToday = this.executions.filter((e) => e.tradingDay === today).reduce((sum, e) => sum + (e.realizedPnl ?? 0), 0);
     const netLiquidation = this.cash + marketValue;
     const availableFunds = netLiquidation - 0.25 * gross;

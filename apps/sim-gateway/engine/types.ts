@@ -39,6 +39,8 @@ export interface SimOrder {
   tradingDay: string;
   createdMs: number;
   updatedMs: number;
+  /** Wall-clock ms when the gateway received the order (benchmarks measure real latencies with it). */
+  createdRealMs?: number;
   whyHeld: string;
 }
 
@@ -68,6 +70,8 @@ export interface SimExecution {
   commission: number;
   /** Realized P&L of a closing fill (after commissions), undefined for opening fills. */
   realizedPnl?: number;
+  /** Wall-clock ms of the fill (benchmarks). */
+  realMs?: number;
 }
 
 export interface SimPosition {

@@ -47,7 +47,16 @@ export class MarketFeed extends EventEmitter<FeedEvents> {
     return Math.max(4, Math.min(60, Math.round(480 / speed)));
   }
 
-  start(stepMs = 10): void {
+  /**
+   * Real ms between steps: each step releases the ticks whose market time has come, so a step should cover
+   * about a market second at most. At high speed a 10 ms step would release a burst of trades at once,
+   * and the first of them would wait for the whole burst to be matched and encoded before going out.
+   */
+  static stepMsFor(speed: number): number {
+    return Math.max(2, Math.min(10, Math.round(1_000 / speed)));
+  }
+
+  start(stepMs = MarketFeed.stepMsFor(this.clock.speed)): void {
     this.step();
     this.timer = setInterval(() => this.step(), stepMs);
   }

@@ -29,9 +29,9 @@ export interface SessionHost {
 
 /**
  * One TCP connection from an API client: framing, handshake, decoding; hands decoded requests to the
- * gateway. Everything written in one turn of the event loop (a feed step's trades, the answers to one
- * chunk of requests) is corked and goes out as one writev at the end of that turn: a syscall per trade
- * and client cost more than all the rest of the fan-out.
+ * gateway. Everything sent in one turn of the event loop (a feed step's trades, the answers to one chunk
+ * of requests) is queued and written as ONE buffer at the end of that turn (nextTick): a write per trade
+ * and client, or a writev of many small frames, costs more than all the rest of the fan-out.
  */
 export class ClientSession {
   clientId: number | undefined;
@@ -41,7 +41,8 @@ export class ClientSession {
   private readonly reader = new FrameReader();
   private replied = false;
   private closed = false;
-  private corked = false;
+  /** Frames waiting for the end of this turn of the event loop; undefined when no flush is scheduled. */
+  private pending: Buffer[] | undefined;
   private messagesThisSecond = 0;
   private rateWindowStartMs = Date.now();
   readonly remote: string;
@@ -60,25 +61,28 @@ export class ClientSession {
 
   send(fields: ReadonlyArray<WireField>): void {
     if (this.closed || this.host.silent) return;
-    this.corkUntilEndOfTurn();
-    this.socket.write(frame(fields));
+    this.queue(frame(fields));
   }
 
   sendAll(messages: ReadonlyArray<ReadonlyArray<WireField>>): void {
     if (this.closed || this.host.silent || messages.length === 0) return;
-    this.corkUntilEndOfTurn();
-    for (const fields of messages) this.socket.write(frame(fields));
+    for (const fields of messages) this.queue(frame(fields));
   }
 
-  /** Node's own pattern for batching writes: cork now, uncork on nextTick (after the current callback). */
-  private corkUntilEndOfTurn(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.socket.uncork();
-    });
+  private queue(bytes: Buffer): void {
+    if (this.pending) {
+      this.pending.push(bytes);
+      return;
+    }
+    this.pending = [bytes];
+    process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || this.closed) return;
+    this.socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
   }
 
   sendError(id: number, code: number, message: string): void {
@@ -98,6 +102,7 @@ export class ClientSession {
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.socket.end();
     this.socket.destroy();
     this.onClose();
@@ -112,7 +117,7 @@ export class ClientSession {
       messages = this.reader.push(chunk);
       if (this.reader.handshake && !this.replied) {
         const version = chooseServerVersion(this.reader.handshake.versionRange);
-        this.socket.write(encodeHandshakeReply(version, this.host.connectionTime()));
+        this.queue(encodeHandshakeReply(version, this.host.connectionTime()));
         this.replied = true;
       }
     } catch (error) {

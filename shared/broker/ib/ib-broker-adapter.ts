@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { EventName, ScanCode as IbScanCode, type Contract, type ContractDetails, type Execution as IbExecution, type IBApi, type Order, type OrderState, type CommissionReport } from '@stoqey/ib';
+import { EventName, ScanCode as IbScanCode, type Contract, type ContractDetails, type Execution as IbExecution, type IBApi, type Order, type OrderState, type CommissionReport } from './ib-client';
 import { BrokerUnavailable } from '../../errors/errors';
 import type { Logger } from '../../log/logger';
 import type {

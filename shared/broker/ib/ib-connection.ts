@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { EventName, IBApi } from '@stoqey/ib';
+import { EventName, IBApi } from './ib-client';
 import { AccountMismatchError, BrokerUnavailable, errorMessage } from '../../errors/errors';
 import type { Logger } from '../../log/logger';
 import { CLIENT_ID_IN_USE } from './ib-mapping';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { SecType, type Contract, type Order, OrderAction, OrderType as IbOrderType } from '@stoqey/ib';
+import { SecType, type Contract, type Order, OrderAction, OrderType as IbOrderType } from './ib-client';
 import { MARKET_ZONE } from '../../time/trading-calendar';
 import type { BrokerOrderStatus, OrderRequest } from '../types';
 

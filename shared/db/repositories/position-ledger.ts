@@ -140,7 +140,8 @@ export class PositionLedger {
       quantity: closedQuantity,
       entryPrice: position.entryPrice,
       exitPrice,
-      exitReason: position.exitReason ?? reason,
+      // The fill that closed the position says why (an emergency liquidation finishing a CLOSING row is EMERGENCY_LIQUIDATION).
+      exitReason: reason,
       profitLossPct,
       realizedPnl,
       commission,

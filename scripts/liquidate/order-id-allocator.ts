@@ -1,0 +1,18 @@
+/**
+ * Order ids for the liquidation client. With a usable DB the persisted high-water mark is used (IB's
+ * nextValidId is not durable); when the DB is missing or fails mid-run, ids continue in memory from
+ * max(broker nextValidId, last id handed out) so the emergency never stops for the DB.
+ */
+export class LiquidationOrderIds {
+  private lastId = 0;
+
+  /** `reserveFromDb` returns undefined when the DB cannot be used (it never throws). */
+  constructor(private readonly reserveFromDb: (clientId: number, brokerNextValidId: number) => number | undefined) {}
+
+  reserve(clientId: number, brokerNextValidId: number): number {
+    const floor = Math.max(brokerNextValidId, this.lastId + 1);
+    const id = Math.max(floor, this.reserveFromDb(clientId, floor) ?? floor);
+    this.lastId = id;
+    return id;
+  }
+}

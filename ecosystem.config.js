@@ -27,7 +27,9 @@ function app(name, overrides = {}) {
     // Bad configuration (exit 78) is not fixed by restarting: PM2 stops and the log says what to fix.
     stop_exit_codes: [78],
     max_memory_restart: '250M',
-    node_args: ['--max-old-space-size=192'],
+    // Small young generation and heap: the bots keep little in memory (the DB holds the state), and a
+    // smaller heap is collected sooner, which keeps each bot's RSS near 100 MB instead of growing to 150.
+    node_args: ['--max-old-space-size=128', '--max-semi-space-size=2'],
     out_file: path.join(logDir, `pm2-${name}.out.log`),
     error_file: path.join(logDir, `pm2-${name}.err.log`),
     merge_logs: true,
@@ -39,7 +41,7 @@ function app(name, overrides = {}) {
 
 module.exports = {
   apps: [
-    ...(mode === 'SIM' ? [app('sim-gateway', { max_memory_restart: '400M', node_args: ['--max-old-space-size=320'] })] : []),
+    ...(mode === 'SIM' ? [app('sim-gateway', { max_memory_restart: '500M', node_args: ['--max-old-space-size=384'] })] : []),
     // The exit manager first and with no restart delay: it owns the protection of open positions.
     app('exit-manager', { restart_delay: 0, exp_backoff_restart_delay: undefined }),
     app('day-trader'),

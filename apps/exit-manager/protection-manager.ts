@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
 import type { BrokerPort, Execution, OrderEvent, OrderId, OrderRequest } from '../../shared/broker/types';
-import { syncActivePositions, type Db, type Repositories } from '../../shared/db';
+import { symbolFromPositionId, syncActivePositions, type Db, type Repositories } from '../../shared/db';
 import type { ExecutionRecord } from '../../shared/db/types';
 import { AppError, errorMessage } from '../../shared/errors/errors';
 import { crashPoint } from '../../shared/process/crash-points';
@@ -42,6 +42,7 @@ export class ProtectionManager {
   private readonly quoteSubscriptions = new Map<string, () => void>();
   private readonly retryAfterMs = new Map<string, number>();
   private readonly unprotectedSinceMs = new Map<string, number>();
+  private readonly afterSend: Array<() => void> = [];
   /** Refs whose rejection or cancel arrived before placeOrder returned (the id was not cached yet). */
   private readonly earlyTerminalRefs = new Set<string>();
   private resyncing: Promise<void> | undefined;
@@ -222,19 +223,17 @@ export class ProtectionManager {
     await this.send({
       orderRef: exitRef(id, reason, sequence), symbol, side: broker.quantity > 0 ? 'SELL' : 'BUY', quantity: Math.abs(broker.quantity),
       type: 'MKT', tif: 'DAY', ocaGroup: group, ocaType: group ? OCA_REDUCE_WITH_BLOCK : undefined,
-    }, id, 'EXIT', sequence, { sendFirst: true });
+    }, id, 'EXIT', sequence);
     this.d.repos.positions.updateActivePosition(id, { status: 'CLOSING', exitReason: reason });
     this.d.log.info('exit_order_placed', { symbol, positionId: id, reason, quantity: Math.abs(broker.quantity), ocaGroup: group });
   }
 
-  private async send(request: OrderRequest, positionId: string, leg: OwnOrder['leg'], sequence: number, options: { sendFirst?: boolean } = {}): Promise<void> {
-    const purpose = leg === 'SL' ? 'STOP_LOSS' : leg === 'TP' ? 'PROFIT_TARGET' : 'EXIT';
-    const recordIntent = () => this.d.repos.orders.recordIntent({
-      orderRef: request.orderRef, positionId, symbol: request.symbol, side: request.side, orderType: request.type, quantity: request.quantity, purpose,
-      clientId: this.d.broker.clientId, app: this.d.app, tradingDay: tradingDayOf(this.d.clock.now()), limitPrice: request.limitPrice, stopPrice: request.stopPrice,
-      tif: request.tif, ocaGroup: request.ocaGroup,
-    });
-    if (!options.sendFirst) recordIntent();
+  /**
+   * Sends one of our orders. The order leaves FIRST and the audit row follows: the exit path is latency
+   * critical, and a crash between the two loses nothing because the ref names the position and purpose,
+   * so the next start finds the order in the broker's snapshot and verifies it like any other.
+   */
+  private async send(request: OrderRequest, positionId: string, leg: OwnOrder['leg'], sequence: number): Promise<void> {
     const orderId = await this.d.broker.placeOrder(request);
     this.sentSinceSnapshot.add(orderId);
     if (!this.earlyTerminalRefs.delete(request.orderRef)) {
@@ -243,9 +242,28 @@ export class ProtectionManager {
         ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
       });
     }
-    if (options.sendFirst) recordIntent();
-    this.d.repos.orders.markSubmitted(request.orderRef, orderId);
-    this.d.log.info('order_placed', { symbol: request.symbol, orderRef: request.orderRef, orderId, type: request.type, side: request.side, quantity: request.quantity, stopPrice: request.stopPrice, limitPrice: request.limitPrice });
+    this.afterSend.push(() => {
+      this.d.repos.orders.recordIntent({
+        orderRef: request.orderRef, positionId, symbol: request.symbol, side: request.side, orderType: request.type, quantity: request.quantity,
+        purpose: leg === 'SL' ? 'STOP_LOSS' : leg === 'TP' ? 'PROFIT_TARGET' : 'EXIT', clientId: this.d.broker.clientId, app: this.d.app,
+        tradingDay: tradingDayOf(this.d.clock.now()), limitPrice: request.limitPrice, stopPrice: request.stopPrice, tif: request.tif, ocaGroup: request.ocaGroup,
+      });
+      this.d.repos.orders.markSubmitted(request.orderRef, orderId);
+      this.d.log.info('order_placed', { symbol: request.symbol, orderRef: request.orderRef, orderId, type: request.type, side: request.side, quantity: request.quantity, stopPrice: request.stopPrice, limitPrice: request.limitPrice });
+    });
+    if (this.afterSend.length === 1) setImmediate(() => this.flushAfterSend());
+  }
+
+  /** DB rows and log lines of the orders just sent, written once the socket writes are out. */
+  private flushAfterSend(): void {
+    const pending = this.afterSend.splice(0);
+    for (const write of pending) {
+      try {
+        write();
+      } catch (error) {
+        this.d.log.error('order_audit_write_failed', { error: errorMessage(error), what: 'the order is at the broker; the next resync verifies it' });
+      }
+    }
   }
 
   private requestFor(order: OwnOrder, totalQuantity: number): OrderRequest {
@@ -288,7 +306,7 @@ export class ProtectionManager {
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });
         this.d.log.error('protection_rejected', { orderRef: event.ref, code: event.code, reason: event.reason, what: 'the broker refused a protective or closing order; retrying' });
         {
-          const symbol = cached?.symbol ?? this.d.repos.orders.getByRef(event.ref)?.symbol;
+          const symbol = cached?.symbol ?? symbolFromPositionId(parsed.positionId);
           if (symbol) {
             this.retryAfterMs.set(symbol, Date.now() + 200);
             setTimeout(() => void this.schedule(symbol), 210);

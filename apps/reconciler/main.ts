@@ -40,7 +40,9 @@ runApp({
     };
     if (broker.isConnected()) await reconcile('startup');
     broker.onConnectionEvent((event) => event.kind === 'connected' && void reconcile('reconnected'));
-    const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 1_000), () => reconcile('interval'), log);
+    // At least 5 real seconds apart: on a fast compressed clock a reconciliation every market minute would
+    // be several per second, pure write load on the shared DB.
+    const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 5_000), () => reconcile('interval'), log);
     const loop = runPeriodically('reconciler_loop', 1_000, async () => {
       const trigger = schedule.consumeNext('RECONCILE_AFTER_CLOSE', 'reconciler', tradingDayOf(clock.now()));
       if (trigger) {

@@ -7,15 +7,15 @@
  * - order round trip: place -> first filled event for small MKT orders (alternating buy/sell per symbol
  *   so the account stays flat), while all three clients keep streaming.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MarketFeed } from '../../apps/sim-gateway/feed/market-feed';
 import { createSyntheticMarket } from '../../apps/sim-gateway/market';
 import { startBenchGateway, type BenchGateway } from './gateway-bench/gateway-process';
-import type { MeasureCommand, MeasureReply, ParentCommand, ReadyReply, WorkerReply } from './gateway-bench/messages';
-import { percentile, round } from './stats';
+import { startBenchClient, type BenchClient } from './gateway-bench/client-process';
+import type { MeasureCommand, MeasureReply, ReadyReply } from './gateway-bench/messages';
+import { round } from './stats';
 
 const SPEED = Number(process.env.BENCH_GATEWAY_SPEED ?? 600);
 const CLIENTS = Number(process.env.BENCH_GATEWAY_CLIENTS ?? 3);
@@ -28,51 +28,11 @@ const TARGETS = { tickFanOutP99Ms: 2, orderRoundTripP99Ms: 5 };
 
 function latencySummary(values: readonly number[]) {
   const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => round(percentile(sorted as unknown as number[], p), 3);
+  // Nearest rank, as stats.percentile, on one sorted copy (tens of thousands of samples).
+  const at = (p: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!, 3) : NaN);
   const mean = values.length ? values.reduce((sum, v) => sum + v, 0) / values.length : NaN;
-  return { p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100), mean: round(mean, 3), n: values.length };
-}
-
-class Worker {
-  private readonly replies: WorkerReply[] = [];
-  private waiter: (() => void) | undefined;
-  exited = false;
-
-  constructor(readonly clientId: number, readonly child: ChildProcess) {
-    child.on('message', (message: WorkerReply) => {
-      this.replies.push(message);
-      this.waiter?.();
-    });
-    child.on('exit', () => {
-      this.exited = true;
-      this.waiter?.();
-    });
-  }
-
-  send(command: ParentCommand): void {
-    this.child.send(command);
-  }
-
-  async next<K extends WorkerReply['kind']>(kind: K, timeoutMs: number): Promise<Extract<WorkerReply, { kind: K }>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const reply = this.replies.shift();
-      if (reply?.kind === 'failed') throw new Error(`client ${this.clientId} failed: ${reply.error}`);
-      if (reply?.kind === kind) return reply as Extract<WorkerReply, { kind: K }>;
-      if (reply) continue;
-      if (this.exited) throw new Error(`client ${this.clientId} exited before answering ${kind}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`client ${this.clientId}: no ${kind} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
-  }
+  // min doubles as a sanity check of the cross-process stamps: it must be a small positive number.
+  return { min: at(0), p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100), mean: round(mean, 3), n: values.length };
 }
 
 async function ticksEmitted(gateway: BenchGateway): Promise<{ count: number; atMs: number; marketTime: string }> {
@@ -84,13 +44,13 @@ async function ticksEmitted(gateway: BenchGateway): Promise<{ count: number; atM
  * Runs one measurement on every client at once; the gateway's CPU and emitted ticks are read around it.
  * With orders, client 0 places them and the others stream until it is done.
  */
-async function measurePhase(gateway: BenchGateway, workers: Worker[], command: MeasureCommand, timeoutMs: number) {
+async function measurePhase(gateway: BenchGateway, clients: BenchClient[], command: MeasureCommand, timeoutMs: number) {
   const before = await ticksEmitted(gateway);
   const cpuBefore = gateway.cpuMs();
-  workers.forEach((w, i) => w.send(command.orders && i > 0 ? { kind: 'measure' } : command));
-  const first = await workers[0]!.next('measured', timeoutMs);
-  if (command.orders) for (const w of workers.slice(1)) w.send({ kind: 'finish' });
-  const replies: MeasureReply[] = [first, ...(await Promise.all(workers.slice(1).map((w) => w.next('measured', timeoutMs))))];
+  clients.forEach((c, i) => c.send(command.orders && i > 0 ? { kind: 'measure' } : command));
+  const first = await clients[0]!.next('measured', timeoutMs);
+  if (command.orders) for (const c of clients.slice(1)) c.send({ kind: 'finish' });
+  const replies: MeasureReply[] = [first, ...(await Promise.all(clients.slice(1).map((c) => c.next('measured', timeoutMs))))];
   const after = await ticksEmitted(gateway);
   const cpuAfter = gateway.cpuMs();
   const seconds = (after.atMs - before.atMs) / 1_000;
@@ -107,22 +67,22 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gateway-'));
   const symbols = createSyntheticMarket({ seed: SEED, universeSize: UNIVERSE_SIZE }).universe.map((info) => info.symbol);
   let gateway: BenchGateway | undefined;
-  const workers: Worker[] = [];
+  const clients: BenchClient[] = [];
   const startedMs = performance.now();
   try {
     gateway = await startBenchGateway({ dir, speed: SPEED, universeSize: UNIVERSE_SIZE, startDay: '2026-11-23', dayStart: '09:30', dayEnd: '16:00', seed: SEED });
     for (let i = 0; i < CLIENTS; i++) {
       const clientId = 101 + i;
-      const worker = new Worker(clientId, fork(path.join(__dirname, 'gateway-bench', 'client-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-      workers.push(worker);
-      worker.send({ kind: 'start', port: gateway.port, clientId, symbols });
+      const client = startBenchClient(clientId);
+      clients.push(client);
+      client.send({ kind: 'start', port: gateway.port, clientId, symbols });
     }
-    const ready: ReadyReply[] = await Promise.all(workers.map((w) => w.next('ready', 20_000)));
+    const ready: ReadyReply[] = await Promise.all(clients.map((c) => c.next('ready', 20_000)));
     if (ready.length !== CLIENTS) throw new Error('not every client connected');
     await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
 
-    const ticks = await measurePhase(gateway, workers, { kind: 'measure', durationMs: TICK_WINDOW_MS }, TICK_WINDOW_MS + 20_000);
-    const orders = await measurePhase(gateway, workers, { kind: 'measure', orders: { count: ROUND_TRIPS, quantity: 100, pauseMs: 25, timeoutMs: 3_000 } }, 120_000);
+    const ticks = await measurePhase(gateway, clients, { kind: 'measure', durationMs: TICK_WINDOW_MS }, TICK_WINDOW_MS + 20_000);
+    const orders = await measurePhase(gateway, clients, { kind: 'measure', orders: { count: ROUND_TRIPS, quantity: 100, pauseMs: 25, timeoutMs: 3_000 } }, 120_000);
     const orderReply = orders.replies[0]!;
 
     const fanOut = latencySummary(ticks.replies.flatMap((r) => r.tickLatenciesMs));
@@ -155,14 +115,13 @@ export async function runGatewayBench(): Promise<Record<string, unknown>> {
       targets: TARGETS,
       met: { tickFanOutP99: fanOut.p99 <= TARGETS.tickFanOutP99Ms, orderRoundTripP99: roundTrip.p99 <= TARGETS.orderRoundTripP99Ms },
       setup: {
-        speed: SPEED, clients: CLIENTS, symbolsPerClient: symbols.length, ticksPerBar: MarketFeed.ticksPerBarFor(SPEED),
+        speed: SPEED, clients: CLIENTS, symbolsPerClient: symbols.length, ticksPerBar: MarketFeed.ticksPerBarFor(SPEED), feedStepMs: MarketFeed.stepMsFor(SPEED),
         tickWindowS: round(ticks.seconds, 1), orderWindowS: round(orders.seconds, 1), marketTimeTicks: ticks.marketWindow, marketTimeOrders: orders.marketWindow,
         cpus: os.cpus().length, node: process.version, totalS: round((performance.now() - startedMs) / 1_000, 1),
       },
     };
   } finally {
-    for (const w of workers) if (!w.exited) w.send({ kind: 'stop' });
-    await Promise.all(workers.map((w) => (w.exited ? undefined : new Promise((resolve) => w.child.once('exit', resolve)))));
+    await Promise.all(clients.map((c) => c.stop(5_000)));
     await gateway?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -21,3 +21,8 @@ export function positionIdFromOrderRef(orderRef: string | undefined | null): str
   const head = orderRef.split(':')[0]!;
   return /^[PA]-\d{8}-[A-Z0-9.]+-[0-9a-f]{6}$/.test(head) ? head : undefined;
 }
+
+/** The symbol a position id names (`P-20261123-NOVA-3f9a1c` → NOVA). */
+export function symbolFromPositionId(positionId: string): string | undefined {
+  return /^[PA]-\d{8}-([A-Z0-9.]+)-[0-9a-f]{6}$/.exec(positionId)?.[1];
+}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../../../shared/time/clock';
 import { DateTime } from 'luxon';
+import type { Clock } from '../../../shared/time/clock';
 import { calendarDayInNewYork, MARKET_ZONE, marketPhase, sessionHours, tradingDayOf, type MarketPhase } from '../../../shared/time/trading-calendar';
 import type { PlacedOrder } from '../protocol/client-order-types';
 import type { BrokerStore } from '../state/broker-store';

@@ -71,6 +71,14 @@ describe('MarketFeed', () => {
     expect(problems).toEqual([]);
   });
 
+  it('steps often enough at high speed that one step releases about a market second, never more than 10 ms apart', () => {
+    expect(MarketFeed.stepMsFor(600)).toBe(2);
+    expect(MarketFeed.stepMsFor(300)).toBe(3);
+    expect(MarketFeed.stepMsFor(60)).toBe(10);
+    expect(MarketFeed.stepMsFor(1)).toBe(10);
+    expect(MarketFeed.stepMsFor(5_000)).toBe(2);
+  });
+
   it('emits nothing while paused and catches up afterwards', () => {
     const { clock, feed, played } = feedAt(newYorkTime(DAY, '10:00'));
     feed.step();

@@ -1,0 +1,33 @@
+/**
+ * npm run bench: every benchmark, one JSON document. Each part also runs alone (bench:db, bench:gateway,
+ * bench:bots, bench:analytics). BENCH_ONLY=db,gateway limits the parts.
+ */
+import { runAnalyticsBench } from './analytics-bench';
+import { runBotsBench } from './bots-bench';
+import { runDbBench } from './db-bench';
+import { runGatewayBench } from './gateway-bench';
+
+const PARTS: Record<string, () => Promise<Record<string, unknown>>> = {
+  db: runDbBench,
+  gateway: runGatewayBench,
+  bots: runBotsBench,
+  analytics: runAnalyticsBench,
+};
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const result: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version };
+  for (const [name, run] of Object.entries(PARTS)) {
+    if (only && !only.includes(name)) continue;
+    const started = Date.now();
+    process.stderr.write(`bench: ${name}...\n`);
+    try {
+      result[name] = { ...(await run()), benchSeconds: Math.round((Date.now() - started) / 100) / 10 };
+    } catch (error) {
+      result[name] = { error: (error as Error).message };
+    }
+  }
+  console.log(JSON.stringify(result, null, 2));
+}
+
+void main();

@@ -68,6 +68,12 @@ describe('a simulated trading day under PM2', () => {
     process.kill(supervisorPid, 'SIGKILL');
     await waitUntil(() => { const pid = system.pidOf('supervisor'); return pid !== undefined && pid !== supervisorPid; }, 30_000, 'supervisor restarted by PM2');
 
+    // 3b. A hung bot (SIGSTOP: the process exists, its heartbeat stops): the supervisor kills it, PM2 restarts it.
+    const reconcilerPid = system.pidOf('reconciler')!;
+    process.kill(reconcilerPid, 'SIGSTOP');
+    await waitUntil(() => { const pid = system.pidOf('reconciler'); return pid !== undefined && pid !== reconcilerPid; }, 20_000, 'hung reconciler replaced');
+    expect(system.logLines('supervisor').some((l) => l.event === 'bot_unhealthy' && l.target === 'reconciler' && /heartbeat stale/.test(String(l.reason)))).toBe(true);
+
     // 4. Force a take-profit and a stop-loss with price jumps; the third waits for the end of the day.
     const [winner, loser, holder] = protectedRows;
     await system.admin('POST /faults/jump', { symbol: winner!.symbol, pct: 25 });

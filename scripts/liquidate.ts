@@ -52,7 +52,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<numb
   const broker = createBroker({
     config, clientId, log,
     // The journal opens after the connection; ids fall back to memory when the DB cannot be used.
-    orderIds: new LiquidationOrderIds((c, next) => journal?.reserveOrderId(c, next)),
+    orderIds: new LiquidationOrderIds((c, next, count) => journal?.reserveOrderId(c, next, count)),
   });
   const finish = async (code: number, text: string, stream: NodeJS.WriteStream = process.stdout): Promise<number> => {
     await broker.disconnect();

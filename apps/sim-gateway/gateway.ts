@@ -193,14 +193,15 @@ export class SimGateway implements GatewayContext {
     return this.engine.manualTrade(symbol, quantity, price);
   }
 
-  dumpState(): Record<string, unknown> {
+  dumpState(refPrefix?: string): Record<string, unknown> {
+    const matches = (o: { orderRef: string }) => refPrefix === undefined || o.orderRef.startsWith(refPrefix);
     return {
       accountId: this.accountId,
       marketTime: new Date(this.clock.now()).toISOString(),
       account: this.engine.accountValues(),
       positions: this.engine.getPositions(),
-      orders: this.engine.getOrders(),
-      executions: this.engine.getExecutions(),
+      orders: this.engine.getOrders().filter(matches),
+      executions: this.engine.getExecutions().filter(matches),
       clients: [...this.allSessions].map((s) => ({ clientId: s.clientId, remote: s.remote })),
       faults: this.faults,
       ticksEmitted: this.feed.ticksEmitted,

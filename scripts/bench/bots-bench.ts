@@ -60,12 +60,12 @@ export async function runBotsBench(): Promise<Record<string, unknown>> {
       if (!claim.ok) continue;
       await broker.placeOrder({ orderRef: claim.position.id, symbol, side: 'BUY', quantity: 10, type: 'MKT', tif: 'DAY' });
       const sample = await poll(async () => {
-        const state = await system.admin<SimState>('GET /state');
+        const state = await system.admin<SimState>(`GET /state?refPrefix=${claim.position.id}`);
         const fill = state.executions.find((e) => e.orderRef === claim.position.id);
         const protection = state.orders.filter((o) => o.orderRef.startsWith(`${claim.position.id}:`) && o.createdRealMs);
         if (!fill?.realMs || protection.length < 2) return undefined;
         return Math.min(...protection.map((o) => o.createdRealMs!)) - fill.realMs;
-      }, 5_000, 5);
+      }, 5_000, 50);
       if (sample !== undefined) {
         fillToProtection.push(sample);
         positions.push({ id: claim.position.id, symbol });
@@ -78,9 +78,9 @@ export async function runBotsBench(): Promise<Record<string, unknown>> {
       await new Promise((r) => setTimeout(r, 100)); // let the new high reach the exit manager
       const jump = await system.admin<{ realMs: number }>('POST /faults/jump', { symbol: position.symbol, pct: -2 });
       const exitAt = await poll(async () => {
-        const state = await system.admin<SimState>('GET /state');
+        const state = await system.admin<SimState>(`GET /state?refPrefix=${position.id}:X-`);
         return state.orders.find((o) => o.orderRef.startsWith(`${position.id}:X-TRAILING_STOP`))?.createdRealMs;
-      }, 5_000, 5);
+      }, 5_000, 50);
       if (exitAt !== undefined) tickToExit.push(exitAt - jump.realMs);
     }
 

@@ -100,8 +100,8 @@ export class LiquidationJournal {
     return this.guard('reading heartbeats', (r) => r.heartbeats.getAll(), []);
   }
 
-  reserveOrderId(clientId: number, brokerNextValidId: number): number | undefined {
-    return this.guard('reserving an order id', (r) => r.orderIds.reserve(clientId, brokerNextValidId), undefined, true);
+  reserveOrderId(clientId: number, brokerNextValidId: number, count = 1): number | undefined {
+    return this.guard('reserving an order id', (r) => r.orderIds.reserve(clientId, brokerNextValidId, count), undefined, true);
   }
 
   /** Written BEFORE the order is sent (orders table rule), so a crash leaves a row to look up by ref. */

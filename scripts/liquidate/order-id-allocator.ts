@@ -7,12 +7,13 @@ export class LiquidationOrderIds {
   private lastId = 0;
 
   /** `reserveFromDb` returns undefined when the DB cannot be used (it never throws). */
-  constructor(private readonly reserveFromDb: (clientId: number, brokerNextValidId: number) => number | undefined) {}
+  constructor(private readonly reserveFromDb: (clientId: number, brokerNextValidId: number, count: number) => number | undefined) {}
 
-  reserve(clientId: number, brokerNextValidId: number): number {
+  /** The first of `count` ids (the adapter reserves blocks); the whole block is persisted when the DB works. */
+  reserve(clientId: number, brokerNextValidId: number, count = 1): number {
     const floor = Math.max(brokerNextValidId, this.lastId + 1);
-    const id = Math.max(floor, this.reserveFromDb(clientId, floor) ?? floor);
-    this.lastId = id;
+    const id = Math.max(floor, this.reserveFromDb(clientId, floor, count) ?? floor);
+    this.lastId = id + count - 1;
     return id;
   }
 }

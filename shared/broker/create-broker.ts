@@ -9,7 +9,7 @@ export interface CreateBrokerOptions {
   config: ResolvedConfig;
   clientId: number;
   log: Logger;
-  orderIds: { reserve(clientId: number, brokerNextValidId: number): number };
+  orderIds: { reserve(clientId: number, brokerNextValidId: number, count?: number): number };
   heartbeat?: HeartbeatPublisher;
 }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
  */
 export function crashPoint(name: string): void {
   const file = process.env.CRASH_POINTS_FILE;
-  if (!file) return;
+  if (!file || !fs.existsSync(file)) return;
   let armed: string[];
   try {
     armed = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);

@@ -154,6 +154,10 @@ describe('repositories on a real SQLite file', () => {
     expect(repos.orderIds.reserve(12, 101)).toBe(101);
     expect(repos.orderIds.reserve(12, 5)).toBe(102);
     expect(repos.orderIds.reserve(11, 5)).toBe(5);
+    // Blocks: the whole block is persisted, so the next reservation starts after it.
+    expect(repos.orderIds.reserve(12, 5, 50)).toBe(103);
+    expect(repos.orderIds.lastUsed(12)).toBe(152);
+    expect(repos.orderIds.reserve(12, 5, 50)).toBe(153);
   });
 
   it('writes order intents once and never lets a terminal status move back', () => {

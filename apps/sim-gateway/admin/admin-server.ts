@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Logger } from '../../../shared/log/logger';
 import type { SimGateway } from '../gateway';
 
-type Handler = (body: Record<string, unknown>) => Promise<unknown> | unknown;
+type Handler = (body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown> | unknown;
 
 class BadRequest extends Error {}
 
@@ -32,7 +32,8 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
   let silenceTimer: NodeJS.Timeout | undefined;
   const routes: Record<string, Handler> = {
     'GET /health': () => ({ ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId) }),
-    'GET /state': () => gateway.dumpState(),
+    // ?refPrefix=P-2026 limits orders and executions to those refs (cheap polling for benchmarks and tests).
+    'GET /state': (_body, query) => gateway.dumpState(query.get('refPrefix') ?? undefined),
     'GET /clock': () => ({ marketTimeMs: gateway.clock.now(), marketTime: new Date(gateway.clock.now()).toISOString(), clock: gateway.clock.description }),
     'POST /faults/drop-connections': () => ({ dropped: gateway.dropConnections('admin request') }),
     'POST /faults/silence': (body) => {
@@ -102,7 +103,7 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
         const text = Buffer.concat(chunks).toString('utf8');
         const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequest('body must be a JSON object');
-        const result = await handler(body);
+        const result = await handler(body, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''));
         if (key.startsWith('POST')) log.warn('admin_action', { route: key, body });
         reply(200, { ok: true, ...(result as object) });
       } catch (error) {

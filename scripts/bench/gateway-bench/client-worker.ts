@@ -52,7 +52,7 @@ async function roundTrips(symbols: string[], orders: NonNullable<MeasureCommand[
   const samples: number[] = [];
   let timeouts = 0;
   let partial = 0;
-  let waiting: { orderId?: OrderId; startMs: number; resolve: () => void; quantity: number } | undefined;
+  let waiting: { orderId?: OrderId; startMs: number; resolve: () => void; quantity: number; record: boolean } | undefined;
   const early: OrderEvent[] = [];
   const onEvent = (event: OrderEvent) => {
     if (event.kind !== 'filled' || !waiting) return;
@@ -63,24 +63,27 @@ async function roundTrips(symbols: string[], orders: NonNullable<MeasureCommand[
     if (event.orderId !== waiting.orderId) return;
     const done = waiting;
     waiting = undefined;
-    samples.push(performance.now() - done.startMs);
-    if (event.execution.quantity < done.quantity) partial += 1;
+    if (done.record) {
+      samples.push(performance.now() - done.startMs);
+      if (event.execution.quantity < done.quantity) partial += 1;
+    }
     done.resolve();
   };
   const off = broker.onOrderEvent(onEvent);
   try {
-    for (let i = 0; i < orders.count; i++) {
+    for (let i = 0; i < orders.warmup + orders.count; i++) {
       // Cycle through the symbols, buying on even passes and selling on odd ones: the account ends flat.
       const symbol = symbols[i % symbols.length]!;
       const side = Math.floor(i / symbols.length) % 2 === 0 ? 'BUY' : 'SELL';
-      const filled = new Promise<void>((resolve) => (waiting = { startMs: performance.now(), resolve, quantity: orders.quantity }));
+      const record = i >= orders.warmup;
+      const filled = new Promise<void>((resolve) => (waiting = { startMs: performance.now(), resolve, quantity: orders.quantity, record }));
       const current = waiting!;
       const orderId = await broker.placeOrder({ orderRef: `bench-${i}`, symbol, side, quantity: orders.quantity, type: 'MKT', tif: 'DAY' });
       current.orderId = orderId;
       for (const event of early.splice(0)) onEvent(event);
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), orders.timeoutMs).unref());
       if ((await Promise.race([filled, timer])) === 'timeout') {
-        timeouts += 1;
+        if (record) timeouts += 1;
         waiting = undefined;
       }
       // Keep under @stoqey/ib's own 50 messages/s pacing, which would otherwise queue the next order.

@@ -14,7 +14,8 @@ export interface StartCommand {
 export interface MeasureCommand {
   kind: 'measure';
   durationMs?: number;
-  orders?: { count: number; quantity: number; pauseMs: number; timeoutMs: number };
+  /** `warmup` round trips first, not recorded: the first order runs cold code on both sides (~40 ms). */
+  orders?: { count: number; warmup: number; quantity: number; pauseMs: number; timeoutMs: number };
 }
 
 export interface FinishCommand {

@@ -23,7 +23,7 @@ export interface IbAdapterOptions {
   maxRequestsPerSecond?: number;
   log: Logger;
   /** Persisted order-id high-water mark: never send an id at or below one used before (IB ids are not durable). */
-  orderIds: { reserve(clientId: number, brokerNextValidId: number): number };
+  orderIds: { reserve(clientId: number, brokerNextValidId: number, count?: number): number };
   verifyAccounts?: (accounts: string[]) => string | undefined;
 }
 
@@ -43,6 +43,8 @@ interface QuoteSubscription {
 
 type AdapterEvents = { order: [OrderEvent]; connection: [ConnectionEvent]; position: [BrokerPosition] };
 
+const ID_BLOCK_SIZE = 50;
+
 /** Request ids far above order ids: IBApiNext ends a subscription whose id equals an erroring order id. */
 const FIRST_REQUEST_ID = 50_000_000;
 
@@ -57,6 +59,8 @@ export class IbBrokerAdapter implements BrokerPort {
   private readonly quotesByTicker = new Map<number, QuoteSubscription>();
   private nextRequestId = FIRST_REQUEST_ID;
   private nextOrderId = 0;
+  /** Ids reserved in the DB and not used yet: [next, end]. */
+  private idBlock: { next: number; end: number } | undefined;
   private info: ConnectInfo | undefined;
   private positionsInFlight: Promise<BrokerPosition[]> | undefined;
   private openOrdersInFlight = new Map<'own' | 'all', Promise<BrokerOrder[]>>();
@@ -108,8 +112,7 @@ export class IbBrokerAdapter implements BrokerPort {
 
   async placeOrder(request: OrderRequest): Promise<OrderId> {
     const ib = this.requireApi(`order ${request.orderRef}`);
-    const id = this.options.orderIds.reserve(this.clientId, this.nextOrderId);
-    this.nextOrderId = id + 1;
+    const id = this.nextId();
     this.orders.set(id, { ref: request.orderRef, symbol: request.symbol, side: request.side, announced: false, cancelled: false });
     ib.placeOrder(id, stockContract(request.symbol), toIbOrder(request, request.parentOrderId));
     return asOrderId(id);
@@ -327,6 +330,17 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.once(EventName.currentTime, (seconds: number) => resolve(seconds * 1000));
       ib.reqCurrentTime();
     });
+  }
+
+  /** The next order id from the reserved block; a new block of 50 is reserved (one DB write) when it runs out. */
+  private nextId(): number {
+    if (!this.idBlock || this.idBlock.next > this.idBlock.end || this.idBlock.next < this.nextOrderId) {
+      const first = this.options.orderIds.reserve(this.clientId, this.nextOrderId, ID_BLOCK_SIZE);
+      this.idBlock = { next: first, end: first + ID_BLOCK_SIZE - 1 };
+    }
+    const id = this.idBlock.next++;
+    this.nextOrderId = id + 1;
+    return id;
   }
 
   private newRequestId(): number {

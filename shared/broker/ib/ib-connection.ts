@@ -98,6 +98,7 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     ib.on(EventName.received, () => {
       this.lastReceivedMs = Date.now();
     });
+    ib.on(EventName.connected, () => disableNagle(ib));
     ib.on(EventName.managedAccounts, (list: string) => {
       accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
     });
@@ -183,4 +184,14 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
       this.connectNow();
     }, delayMs);
   }
+}
+
+/**
+ * @stoqey/ib opens its socket with Nagle's algorithm on. Small writes (an order is a few hundred bytes)
+ * then wait for the ACK of the previous one, and with delayed ACKs that is up to 40 ms on Linux: exactly
+ * the latency of a stop or exit order. The socket is internal to the package, so this reaches in, guarded.
+ */
+function disableNagle(ib: IBApi): void {
+  const socket = (ib as unknown as { controller?: { socket?: { client?: { setNoDelay?: (on: boolean) => void } } } }).controller?.socket?.client;
+  socket?.setNoDelay?.(true);
 }

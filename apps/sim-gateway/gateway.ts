@@ -277,8 +277,9 @@ export class SimGateway implements GatewayContext {
   }
 
   private onExecution(execution: SimExecution): void {
-    this.log.info('execution', { clientId: execution.clientId, orderId: execution.orderId, symbol: execution.symbol, side: execution.side, shares: execution.shares, price: execution.price, orderRef: execution.orderRef, execId: execution.execId });
     this.sessionFor(execution.clientId)?.sendAll(executionMessages(execution, this.contract(execution.symbol), this.accountId));
+    // Logged after the reply is queued: a log line costs more than the rest of the fill path.
+    setImmediate(() => this.log.info('execution', { clientId: execution.clientId, orderId: execution.orderId, symbol: execution.symbol, side: execution.side, shares: execution.shares, price: execution.price, orderRef: execution.orderRef, execId: execution.execId }));
   }
 
   private onPosition(position: SimPosition): void {

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { projectRoot } from '../../shared/config/project-root';
+import { freePort } from './ports';
 
 export interface SystemOptions {
   /** Everything (DB, logs, simulator state, PM2_HOME) lives under this folder. */
@@ -22,17 +22,6 @@ export interface Pm2Process {
   status: string;
   restarts: number;
   memoryBytes: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

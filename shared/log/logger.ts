@@ -85,6 +85,8 @@ export function createLogger(options: LoggerOptions): Logger {
 
 function wrap(target: winston.Logger, root: winston.Logger): Logger {
   const write = (level: string) => (event: string, fields?: LogFields) => {
+    // Check the level first: building and formatting a line that is then dropped costs ~0.1 ms.
+    if (!root.isLevelEnabled(level)) return;
     target.log({ level, message: '', event, ...serializeErrors(fields) });
   };
   return {

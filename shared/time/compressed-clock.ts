@@ -22,6 +22,7 @@ export class CompressedClock implements Clock {
   readonly description: string;
   private readonly dayLengthMs: number;
   private readonly tradingDays: TradingDay[];
+  private readonly dayStarts = new Map<number, number>();
 
   constructor(readonly anchor: CompressedClockAnchor, private readonly realNow: () => number = Date.now) {
     this.speed = anchor.speed;
@@ -42,7 +43,17 @@ export class CompressedClock implements Clock {
     const elapsedMarketMs = Math.max(0, realMs - this.anchor.epochRealMs) * this.speed;
     const dayIndex = Math.floor(elapsedMarketMs / this.dayLengthMs);
     const offsetMs = elapsedMarketMs - dayIndex * this.dayLengthMs;
-    return newYorkTime(this.tradingDayAt(dayIndex), this.anchor.dayStart) + offsetMs;
+    return this.dayStartMs(dayIndex) + offsetMs;
+  }
+
+  /** Start of the played window of the n-th simulated day, cached: now() is called on every tick. */
+  private dayStartMs(dayIndex: number): number {
+    let start = this.dayStarts.get(dayIndex);
+    if (start === undefined) {
+      start = newYorkTime(this.tradingDayAt(dayIndex), this.anchor.dayStart);
+      this.dayStarts.set(dayIndex, start);
+    }
+    return start;
   }
 
   /** Real time at which a market time is reached (market times outside the played window map to the next start). */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DateTime } from 'luxon';
 import type { Clock } from '../../../shared/time/clock';
-import { calendarDayInNewYork, MARKET_ZONE, marketPhase, sessionHours, tradingDayOf, type MarketPhase } from '../../../shared/time/trading-calendar';
+import { calendarDayInNewYork, MARKET_ZONE, marketPhase, nextTradingDay, sessionHours, tradingDayOf, type MarketPhase } from '../../../shared/time/trading-calendar';
 import type { PlacedOrder } from '../protocol/client-order-types';
 import type { BrokerStore } from '../state/broker-store';
 import { commissionFor } from './commissions';
@@ -108,7 +108,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       ocaGroup: placed.ocaGroup || undefined, ocaType: placed.ocaType, orderRef: placed.orderRef ?? '', parentId: placed.parentId ?? 0,
       transmitted: placed.transmit, outsideRth: placed.outsideRth ?? false, account: this.options.accountId,
       status: 'PreSubmitted', filled: 0, avgFillPrice: 0, lastFillPrice: 0, triggered: false,
-      tradingDay: this.dayOf(nowMs), createdMs: nowMs, updatedMs: nowMs, createdRealMs: Date.now(), whyHeld: '',
+      tradingDay: this.sessionDayFor(nowMs, placed.outsideRth ?? false), createdMs: nowMs, updatedMs: nowMs, createdRealMs: Date.now(), whyHeld: '',
     };
     this.store.setMeta('nextPermId', this.nextPermId);
     this.orders.set(order.permId, order);
@@ -245,6 +245,14 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       : undefined;
     this.phaseCache = span ? { fromMs: span[0]!, toMs: span[1]!, phase } : undefined;
     return phase;
+  }
+
+  /** The session an order placed now works in: after today's close (or after-hours close with outsideRth) it is the next one, as at IB. */
+  private sessionDayFor(nowMs: number, outsideRth: boolean): string {
+    const day = this.dayOf(nowMs);
+    const hours = sessionHours(day);
+    if (hours && nowMs >= (outsideRth ? hours.afterHoursCloseMs : hours.closeMs)) return nextTradingDay(day);
+    return day;
   }
 
   /** tradingDayOf(), kept for the rest of its New York calendar day. */

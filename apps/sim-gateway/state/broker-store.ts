@@ -82,7 +82,7 @@ export class BrokerStore {
   }
 
   loadExecutions(): SimExecution[] {
-    return (this.db.prepare('SELECT body FROM executions ORDER BY time_ms, exec_id').pluck().all() as string[]).map((b) => JSON.parse(b) as SimExecution);
+    return (this.db.prepare('SELECT body FROM executions ORDER BY rowid').pluck().all() as string[]).map((b) => JSON.parse(b) as SimExecution);
   }
 
   loadPositions(): SimPosition[] {

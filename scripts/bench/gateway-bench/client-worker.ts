@@ -72,7 +72,7 @@ async function roundTrips(symbols: string[], orders: NonNullable<MeasureCommand[
   const off = broker.onOrderEvent(onEvent);
   try {
     for (let i = 0; i < orders.warmup + orders.count; i++) {
-      // Cycle through the symbols, buying on even passes and selling on odd ones: the account ends flat.
+      // Cycle through the symbols, buying on even passes and selling on odd ones: never more than one lot per symbol.
       const symbol = symbols[i % symbols.length]!;
       const side = Math.floor(i / symbols.length) % 2 === 0 ? 'BUY' : 'SELL';
       const record = i >= orders.warmup;

@@ -89,6 +89,19 @@ describe('BrokerEngine sessions', () => {
       expect([1, 2, 3, 4].map((id) => h.order(1, id).status)).toEqual(['Cancelled', 'Submitted', 'Cancelled', 'Cancelled']);
     });
 
+    it('a DAY order placed after the close works in the next session, as at IB', () => {
+      h.clock.set(at('18:00'));
+      h.place(1, 1, 'AAA', { action: 'BUY', orderType: 'LMT', lmtPrice: 9.0, totalQuantity: 100, tif: 'DAY' });
+      h.engine.onSessionBoundary();
+      expect(h.order(1, 1)).toMatchObject({ status: 'PreSubmitted', tradingDay: '2026-11-24' });
+      h.clock.set(at('09:30', '2026-11-24'));
+      h.engine.onSessionBoundary();
+      expect(h.order(1, 1).status).toBe('Submitted');
+      h.clock.set(at('16:00', '2026-11-24'));
+      h.engine.onSessionBoundary();
+      expect(h.order(1, 1).status).toBe('Cancelled');
+    });
+
     it('on an early-close day DAY orders expire at 13:00', () => {
       h.clock.set(at('12:30', EARLY_CLOSE_DAY));
       placeResting();

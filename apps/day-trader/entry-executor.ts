@@ -44,7 +44,16 @@ export class EntryExecutor {
   }
 
   start(): void {
-    this.d.broker.onOrderEvent((event) => this.onOrderEvent(event));
+    this.d.broker.onOrderEvent((event) => {
+      try {
+        this.onOrderEvent(event);
+      } catch (error) {
+        // E.g. the DB locked past busy_timeout: the fill stays at the broker and is booked by orderRef later
+        // (here on the next resolution, or by the reconciler), never by a second order.
+        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error) });
+        setTimeout(() => void this.resolveInFlight().catch(() => undefined), 1_000);
+      }
+    });
   }
 
   async enter(input: { symbol: string; quantity: number; limitPrice: number; stopLossPrice: number; profitTargetPrice: number; score: number; reason: string }): Promise<EntryResult> {

@@ -54,7 +54,15 @@ export class ProtectionManager {
   }
 
   start(): void {
-    this.d.broker.onOrderEvent((event) => this.onOrderEvent(event));
+    this.d.broker.onOrderEvent((event) => {
+      try {
+        this.onOrderEvent(event);
+      } catch (error) {
+        // E.g. the DB locked past busy_timeout: nothing is lost, the next resync books the fill from the broker.
+        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error), what: 'will be booked from the broker at the next resync' });
+        setTimeout(() => void this.resync('after_failed_event'), 1_000);
+      }
+    });
     this.d.broker.onPositionUpdate((p) => {
       const known = this.brokerPositions.get(p.symbol)?.quantity ?? 0;
       if (known === 0 && p.quantity !== 0) this.unprotectedSinceMs.set(p.symbol, Date.now());

@@ -25,7 +25,7 @@ export function entryBlockers(input: GuardInput, config: ResolvedConfig): string
   if (toClose !== undefined && toClose <= config.strategy.entryCutoffMinutesBeforeClose) blockers.push('entry_cutoff');
   const em = input.exitManager;
   if (!em) blockers.push('exit_manager_never_started');
-  else if (input.realNowMs - em.beatAtMs > config.supervisor.heartbeatStaleMs) blockers.push(`exit_manager_heartbeat_stale (${input.realNowMs - em.beatAtMs} ms)`);
+  else if (input.realNowMs - em.beatAtMs > config.supervisor.exitManagerHeartbeatStaleMs) blockers.push(`exit_manager_heartbeat_stale (${input.realNowMs - em.beatAtMs} ms)`);
   else if (em.state !== 'ready') blockers.push(`exit_manager_${em.state}`);
   else if (em.brokerConnected === false) blockers.push('exit_manager_broker_disconnected');
   else if (em.detail.protecting !== true) blockers.push('exit_manager_not_protecting_yet');

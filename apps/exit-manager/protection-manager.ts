@@ -130,6 +130,9 @@ export class ProtectionManager {
 
   private async checkSymbol(symbol: string): Promise<void> {
     if (!this.d.broker.isConnected()) return;
+    // Without a complete snapshot of our own working orders we do not know whether protection exists:
+    // placing a pair now could double it (and two stops could both fill on a gap). Wait for the resync.
+    if (!this.snapshotComplete) return;
     if ((this.retryAfterMs.get(symbol) ?? 0) > Date.now()) return;
     const broker = this.brokerPositions.get(symbol);
     // Before the first complete snapshot only positions the stream reported are acted on (never "flat").

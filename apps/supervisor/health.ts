@@ -27,7 +27,8 @@ export function progressStaleMs(config: ResolvedConfig): number {
  * restart = ask PM2 to (re)start a stopped or errored app.
  */
 export function assessBot(view: ProcessView, heartbeat: Heartbeat | undefined, realNowMs: number, config: ResolvedConfig): Health {
-  const { startupGraceMs, heartbeatStaleMs } = config.supervisor;
+  const { startupGraceMs } = config.supervisor;
+  const heartbeatStaleMs = staleLimitMs(view.name, config);
   if (view.status === 'stopped' || view.status === 'errored' || view.status === 'not_found') return { healthy: false, reason: `pm2 status ${view.status}`, action: 'restart' };
   if (view.status !== 'online') return { healthy: true, note: view.status };
   const booting = view.uptimeMs < startupGraceMs;
@@ -44,6 +45,11 @@ export function assessBot(view: ProcessView, heartbeat: Heartbeat | undefined, r
     return { healthy: false, reason: `still starting after ${Math.round(view.uptimeMs)} ms`, action: 'kill' };
   }
   return { healthy: true, note: heartbeat.state };
+}
+
+/** Heartbeat age that counts as hung: shorter for the exit manager, which beats four times a second. */
+export function staleLimitMs(app: string, config: ResolvedConfig): number {
+  return app === 'exit-manager' ? config.supervisor.exitManagerHeartbeatStaleMs : config.supervisor.heartbeatStaleMs;
 }
 
 /** Back-off before restarting a bot again: none for the exit manager, doubling for the others. */

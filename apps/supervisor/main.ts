@@ -1,3 +1,4 @@
+import { isBusyError } from '../../shared/db';
 import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
 import { Scheduler } from '../../shared/schedule';
@@ -16,7 +17,21 @@ runApp({
     const pm2 = new Pm2Client();
     await pm2.connect();
     ctx.onShutdown('pm2', () => pm2.disconnect(), 50);
-    const supervisor = new Supervisor({ pm2, repos, clock, log, config, dbWritableForMs: () => heartbeat.dbWritableForMs() });
+    const db = ctx.db;
+    const probeDbWritable = (): boolean => {
+      db.pragma('busy_timeout = 50');
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        db.exec('ROLLBACK');
+        return true;
+      } catch (error) {
+        if (isBusyError(error)) return false; // locked by someone else right now
+        throw error;
+      } finally {
+        db.pragma(`busy_timeout = ${config.db.busyTimeoutMs}`);
+      }
+    };
+    const supervisor = new Supervisor({ pm2, repos, clock, log, config, dbWritableForMs: () => heartbeat.dbWritableForMs(), probeDbWritable });
     const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'] });
     supervisor.rollTradingDay();
 
@@ -25,11 +40,13 @@ runApp({
       scheduler.tick();
       heartbeat.progress();
     }, log);
+    const exitManagerWatch = runPeriodically('exit_manager_watch', 250, () => supervisor.checkExitManagerFast(), log);
     const status = runPeriodically('status_line', () => realDelayMs(clock, config.intervals.supervisorStatusSeconds * 1000, 5_000), async () => {
       log.info('status', supervisor.statusLine(await pm2.list()));
     }, log, { runImmediately: true });
     ctx.onShutdown('loops', () => {
       health.stop();
+      exitManagerWatch.stop();
       status.stop();
     }, 0);
   },

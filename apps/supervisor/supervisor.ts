@@ -4,7 +4,7 @@ import { errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
-import { assessBot, restartDelayMs, type ProcessView } from './health';
+import { assessBot, restartDelayMs, staleLimitMs, type ProcessView } from './health';
 import type { Pm2Client } from './pm2-client';
 
 /** Checked in this order: the exit manager first, so protection is back before anything else. */
@@ -31,10 +31,19 @@ export class Supervisor {
 
   private lastDbLockNoticeMs = 0;
 
-  constructor(private readonly d: { pm2: Pm2Client; repos: Repositories; clock: Clock; log: Logger; config: ResolvedConfig; dbWritableForMs: () => number }) {}
+  private lastViews = new Map<string, ProcessView>();
+
+  constructor(private readonly d: {
+    pm2: Pm2Client; repos: Repositories; clock: Clock; log: Logger; config: ResolvedConfig;
+    /** How long the DB has been writable for the supervisor, continuously (its own heartbeat writes). */
+    dbWritableForMs: () => number;
+    /** Can the DB be written right now? (a momentary write lock, 50 ms patience) */
+    probeDbWritable: () => boolean;
+  }) {}
 
   async check(): Promise<void> {
     const views = new Map((await this.d.pm2.list()).map((v) => [v.name, v]));
+    this.lastViews = views;
     const heartbeats = new Map(this.d.repos.heartbeats.getAll().map((h) => [h.app, h]));
     const nowMs = Date.now();
     for (const app of SUPERVISED_APPS) {
@@ -42,7 +51,7 @@ export class Supervisor {
       let health = assessBot(view, heartbeats.get(app), nowMs, this.d.config);
       // A long write lock on the DB stops every heartbeat at once: that is not a hung bot. Stale heartbeats
       // count only once the DB has been writable (for us) longer than the staleness limit.
-      if (!health.healthy && health.action === 'kill' && this.d.dbWritableForMs() < this.d.config.supervisor.heartbeatStaleMs) {
+      if (!health.healthy && health.action === 'kill' && (this.d.dbWritableForMs() < staleLimitMs(app, this.d.config) || !this.d.probeDbWritable())) {
         if (nowMs - this.lastDbLockNoticeMs > 5_000) {
           this.lastDbLockNoticeMs = nowMs;
           this.d.log.warn('db_write_blocked', { what: 'heartbeats cannot be written (a long write lock on the DB?); stale heartbeats are not acted on until writes succeed again', target: app, reason: health.reason });
@@ -62,6 +71,25 @@ export class Supervisor {
     }
     this.alertBrokerOutages(heartbeats.values(), nowMs);
     this.rollTradingDay();
+  }
+
+  /**
+   * Between full checks: the exit manager's heartbeat alone, every 250 ms. Its hang is the one that can
+   * leave a fresh fill unprotected, so it is detected in about a second, not three.
+   */
+  async checkExitManagerFast(): Promise<void> {
+    const view = this.lastViews.get('exit-manager');
+    if (!view || view.status !== 'online' || !view.pid) return;
+    const record = this.restarts.get('exit-manager');
+    const nowMs = Date.now();
+    if (record && nowMs < record.pendingUntilMs) return;
+    const heartbeat = this.d.repos.heartbeats.get('exit-manager');
+    if (!heartbeat || heartbeat.pid !== view.pid) return; // booting: the full check owns that case
+    const ageMs = nowMs - heartbeat.beatAtMs;
+    if (ageMs <= staleLimitMs('exit-manager', this.d.config)) return;
+    if (this.d.dbWritableForMs() < staleLimitMs('exit-manager', this.d.config) || !this.d.probeDbWritable()) return; // a DB lock, not a hang
+    await this.recover('exit-manager', view, `heartbeat stale for ${ageMs} ms (event loop hung)`, 'kill');
+    this.restarts.set('exit-manager', { recent: (record?.recent ?? 0) + 1, lastAtMs: nowMs, pendingUntilMs: nowMs + this.d.config.supervisor.startupGraceMs / 2 });
   }
 
   private async recover(app: string, view: ProcessView, reason: string, action: 'restart' | 'kill'): Promise<void> {

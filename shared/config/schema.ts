@@ -141,6 +141,8 @@ export const configSchema = z.object({
   process: z
     .object({
       heartbeatIntervalMs: int().min(100).max(10_000).default(1_000),
+      /** The exit manager beats faster: its hang is the one that can leave a fresh fill unprotected. */
+      exitManagerHeartbeatIntervalMs: int().min(50).max(10_000).default(250),
       /** Must be shorter than PM2's kill_timeout in ecosystem.config.js (6000 ms). */
       shutdownGraceMs: int().min(100).max(60_000).default(4_000),
     })
@@ -150,6 +152,8 @@ export const configSchema = z.object({
     .object({
       healthCheckIntervalMs: int().min(100).max(60_000).default(1_000),
       heartbeatStaleMs: int().min(500).max(600_000).default(3_000),
+      /** The exit manager is checked every 250 ms on its heartbeat alone and declared hung sooner. */
+      exitManagerHeartbeatStaleMs: int().min(200).max(600_000).default(1_000),
       /** Real time allowed for a bot to boot before its missing heartbeat counts as a failure. */
       startupGraceMs: int().min(500).max(600_000).default(8_000),
       restartBackoffBaseMs: int().min(0).max(600_000).default(1_000),

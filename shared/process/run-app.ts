@@ -149,7 +149,8 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
           database.pragma(`busy_timeout = ${config.db.busyTimeoutMs}`);
         }
       };
-      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, config.process.heartbeatIntervalMs, shortBusy);
+      const beatEveryMs = options.app === 'exit-manager' ? config.process.exitManagerHeartbeatIntervalMs : config.process.heartbeatIntervalMs;
+      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, beatEveryMs, shortBusy);
       heartbeat.start();
     }
     const ctx: AppContext = {

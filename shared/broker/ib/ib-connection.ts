@@ -147,8 +147,15 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     if (!this.ready || !ib) return;
     const silentMs = Date.now() - this.lastReceivedMs;
     if (silentMs > this.options.livenessTimeoutMs) {
-      this.options.log.warn('broker_silent', { silentMs, limitMs: this.options.livenessTimeoutMs });
-      this.lose(`gateway silent for ${silentMs} ms`);
+      // Timers run before pending socket reads: after our own event loop was blocked (a long DB lock, a GC),
+      // the answer may be waiting unread. Decide only after the I/O phase has had its turn.
+      setImmediate(() => {
+        if (this.ib !== ib || !this.ready) return;
+        const confirmedMs = Date.now() - this.lastReceivedMs;
+        if (confirmedMs <= this.options.livenessTimeoutMs) return;
+        this.options.log.warn('broker_silent', { silentMs: confirmedMs, limitMs: this.options.livenessTimeoutMs });
+        this.lose(`gateway silent for ${confirmedMs} ms`);
+      });
       return;
     }
     ib.reqCurrentTime(); // any answer refreshes lastReceivedMs

@@ -157,6 +157,7 @@ export class SimGateway implements GatewayContext {
   setSilent(silent: boolean): void {
     this.faults.silent = silent;
     this.log.warn(silent ? 'gateway_silent' : 'gateway_answering', {});
+    if (!silent) for (const session of [...this.allSessions]) session.thaw();
   }
 
   /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { formatNewYork } from '../time/trading-calendar';
+import { ResilientFileTransport } from './resilient-file-transport';
 
 export type LogFields = Record<string, unknown>;
 
@@ -40,17 +41,21 @@ const consoleFormat = winston.format.printf((info) => {
 
 export function createLogger(options: LoggerOptions): Logger {
   const transports: winston.transport[] = [];
+  // A log that cannot be written (disk full, permissions) must not take trading down with it: say so on
+  // stderr once a minute and keep running. Orders and fills are in the DB, not only in the log.
+  let lastComplaintMs = 0;
+  const complain = (error: Error) => {
+    const nowMs = Date.now();
+    if (nowMs - lastComplaintMs < 60_000) return;
+    lastComplaintMs = nowMs;
+    process.stderr.write(`[${options.app}] log write failed (${error.message}); trading continues, free disk space in ${options.logDir ?? 'the log folder'}\n`);
+  };
+  let fileTransport: ResilientFileTransport | undefined;
   if (options.logDir) {
     fs.mkdirSync(options.logDir, { recursive: true });
-    transports.push(
-      new winston.transports.File({
-        filename: path.join(options.logDir, `${options.app}.log`),
-        format: winston.format.json(),
-        maxsize: 50 * 1024 * 1024,
-        maxFiles: 5,
-        tailable: true,
-      }),
-    );
+    fileTransport = new ResilientFileTransport({ filename: path.join(options.logDir, `${options.app}.log`), maxBytes: 50 * 1024 * 1024, maxFiles: 5, onWriteError: complain, lineFields: { app: options.app, pid: process.pid } });
+    fileTransport.format = winston.format.json();
+    transports.push(fileTransport);
   }
   if (options.console !== false) transports.push(new winston.transports.Console({ format: consoleFormat }));
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
@@ -70,20 +75,12 @@ export function createLogger(options: LoggerOptions): Logger {
     exitOnError: false,
   });
 
-  // A log that cannot be written (disk full, permissions) must not take trading down with it: say so on
-  // stderr once a minute and keep running. Orders and fills are in the DB, not only in the log.
-  let lastComplaintMs = 0;
-  root.on('error', (error: Error) => {
-    const nowMs = Date.now();
-    if (nowMs - lastComplaintMs < 60_000) return;
-    lastComplaintMs = nowMs;
-    process.stderr.write(`[${options.app}] log write failed (${error.message}); trading continues, free disk space in ${options.logDir ?? 'the log folder'}\n`);
-  });
+  root.on('error', (error: Error) => complain(error));
 
-  return wrap(root, root);
+  return wrap(root, root, fileTransport);
 }
 
-function wrap(target: winston.Logger, root: winston.Logger): Logger {
+function wrap(target: winston.Logger, root: winston.Logger, file: ResilientFileTransport | undefined): Logger {
   const write = (level: string) => (event: string, fields?: LogFields) => {
     // Check the level first: building and formatting a line that is then dropped costs ~0.1 ms.
     if (!root.isLevelEnabled(level)) return;
@@ -94,8 +91,11 @@ function wrap(target: winston.Logger, root: winston.Logger): Logger {
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    child: (fields) => wrap(target.child(fields), root),
-    flush: () => flushLogger(root),
+    child: (fields) => wrap(target.child(fields), root, file),
+    flush: async () => {
+      await flushLogger(root);
+      await file?.flushToDisk();
+    },
   };
 }
 

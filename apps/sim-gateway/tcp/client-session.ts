@@ -43,6 +43,8 @@ export class ClientSession {
   private closed = false;
   /** Frames waiting for the end of this turn of the event loop; undefined when no flush is scheduled. */
   private pending: Buffer[] | undefined;
+  /** Bytes that arrived while the gateway was frozen: a frozen process does not read, it does not lose. */
+  private heldWhileSilent: Buffer[] = [];
   private messagesThisSecond = 0;
   private rateWindowStartMs = Date.now();
   readonly remote: string;
@@ -100,6 +102,13 @@ export class ClientSession {
     return this.messagesThisSecond === limitPerSecond + 1;
   }
 
+  /** The gateway thawed: handle what arrived while it was frozen, in order. */
+  thaw(): void {
+    const held = this.heldWhileSilent;
+    this.heldWhileSilent = [];
+    for (const chunk of held) this.onData(chunk);
+  }
+
   close(): void {
     if (this.closed) return;
     this.flush();
@@ -110,8 +119,12 @@ export class ClientSession {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    // A silent gateway keeps the socket open but answers nothing (a frozen IB Gateway).
-    if (this.host.silent) return;
+    // A silent gateway keeps the socket open but answers nothing (a frozen IB Gateway); what the client sent
+    // in the meantime is read and answered when it thaws, like bytes waiting in the kernel's socket buffer.
+    if (this.host.silent) {
+      this.heldWhileSilent.push(chunk);
+      return;
+    }
     let messages: string[][];
     try {
       messages = this.reader.push(chunk);

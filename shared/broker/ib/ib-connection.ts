@@ -39,6 +39,9 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private lastReceivedMs = 0;
+  /** When the unanswered liveness probe was sent; undefined once any byte has arrived since. */
+  private probeSentAtMs: number | undefined;
+  private lastProbeAtMs = 0;
   private fatal: Error | undefined;
   private firstConnection: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -61,7 +64,8 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     const promise = new Promise<void>((resolve, reject) => (this.firstConnection = { resolve, reject }));
     if (this.stopped) {
       this.stopped = false;
-      this.livenessTimer = setInterval(() => this.checkLiveness(), this.options.livenessIntervalMs);
+      // Checked four times per probe interval so a dead link is declared soon after the timeout passes.
+      this.livenessTimer = setInterval(() => this.checkLiveness(), Math.max(50, Math.floor(this.options.livenessIntervalMs / 4)));
       this.connectNow();
     }
     return promise;
@@ -97,6 +101,7 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     const timeout = setTimeout(() => fail(`no handshake within ${this.options.connectTimeoutMs} ms`), this.options.connectTimeoutMs);
     ib.on(EventName.received, () => {
       this.lastReceivedMs = Date.now();
+      this.probeSentAtMs = undefined;
     });
     ib.on(EventName.connected, () => disableNagle(ib));
     ib.on(EventName.managedAccounts, (list: string) => {
@@ -129,6 +134,7 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
       this.ready = true;
       this.attempt = 0;
       this.lastReceivedMs = Date.now();
+      this.probeSentAtMs = undefined;
       this.options.log.info('broker_connected', { host, port, clientId, accounts, nextValidId, serverVersion: ib.serverVersion });
       this.emit('ready', ib, { accounts, nextValidId, serverVersion: ib.serverVersion });
       this.firstConnection?.resolve();
@@ -141,24 +147,34 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     }
   }
 
+  /**
+   * Silence is measured from the moment we asked (the oldest unanswered probe), not from the last byte:
+   * a quiet link with nothing to say is not a dead one, so a gateway frozen for less than the timeout never
+   * drops the connection, and one frozen for longer is declared dead within timeout + one probe interval.
+   */
   private checkLiveness(): void {
     if (this.stopped) return;
     const ib = this.ib;
     if (!this.ready || !ib) return;
-    const silentMs = Date.now() - this.lastReceivedMs;
-    if (silentMs > this.options.livenessTimeoutMs) {
+    const now = Date.now();
+    if (this.probeSentAtMs !== undefined) {
+      if (now - this.probeSentAtMs <= this.options.livenessTimeoutMs) return;
       // Timers run before pending socket reads: after our own event loop was blocked (a long DB lock, a GC),
       // the answer may be waiting unread. Decide only after the I/O phase has had its turn.
       setImmediate(() => {
-        if (this.ib !== ib || !this.ready) return;
-        const confirmedMs = Date.now() - this.lastReceivedMs;
-        if (confirmedMs <= this.options.livenessTimeoutMs) return;
-        this.options.log.warn('broker_silent', { silentMs: confirmedMs, limitMs: this.options.livenessTimeoutMs });
-        this.lose(`gateway silent for ${confirmedMs} ms`);
+        if (this.ib !== ib || !this.ready || this.probeSentAtMs === undefined) return;
+        const unansweredMs = Date.now() - this.probeSentAtMs;
+        if (unansweredMs <= this.options.livenessTimeoutMs) return;
+        const silentMs = Date.now() - this.lastReceivedMs;
+        this.options.log.warn('broker_silent', { silentMs, unansweredMs, limitMs: this.options.livenessTimeoutMs });
+        this.lose(`gateway silent for ${silentMs} ms (a request unanswered for ${unansweredMs} ms)`);
       });
       return;
     }
-    ib.reqCurrentTime(); // any answer refreshes lastReceivedMs
+    if (now - this.lastProbeAtMs < this.options.livenessIntervalMs) return;
+    this.lastProbeAtMs = now;
+    this.probeSentAtMs = now;
+    ib.reqCurrentTime(); // any byte received clears the probe
   }
 
   private lose(reason: string): void {

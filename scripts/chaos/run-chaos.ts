@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { integrityCheck } from '../../shared/db/open-database';
+import { errorMessage } from '../../shared/errors/errors';
+import { CompressedClock } from '../../shared/time/compressed-clock';
+import { readClockAnchor } from '../../shared/time/sim-clock-file';
+import { formatNewYork, newYorkTime, sessionHours } from '../../shared/time/trading-calendar';
+import { SystemHarness } from '../harness/system-harness';
+import { checkDayEnd, faultWindow, ledgerAndOrderChecks, readDb, tradingDays } from './day-checks';
+import type { FaultContext, FaultRecord } from './fault-context';
+import { runFault } from './fault-runner';
+import { buildSchedule, type ScheduledFault, type ScheduleLimits } from './fault-schedule';
+import { dbBrokerViolations, dedupe, type Violation } from './invariants';
+import { sleep } from './process-control';
+import { SeededRandom } from './random';
+import { assembleSummary } from './assemble-summary';
+import type { ChaosSummary, DayReport } from './summary';
+import { SystemMonitor } from './system-monitor';
+
+export interface ChaosOptions {
+  dir: string;
+  days: number;
+  faults: number;
+  seed: number;
+  speed: number;
+  startDay: string;
+  pollMs: number;
+  maxUnprotectedMs: number;
+  /** Extra environment for every process (wins over the chaos defaults). */
+  env: Record<string, string>;
+  progress: (line: string) => void;
+}
+
+/**
+ * Strategy settings that make the simulated market trade enough for chaos to matter (several positions
+ * open most of the day, exits by stop and target), and a broker-down alert short enough to be exercised.
+ */
+export const CHAOS_ENV: Record<string, string> = {
+  LOG_CONSOLE: 'false', SCANNER_REFRESH_S: '600', MAX_OPEN_POSITIONS: '6', MIN_ATR_PCT: '0.02', MIN_SCORE: '40', ENTRY_RSI_MAX: '80',
+  STOP_LOSS_PCT: '1.5', TAKE_PROFIT_PCT: '3', BROKER_DOWN_ALERT_S: '5', HEARTBEAT_STALE_MS: '3000',
+};
+
+/** Real ms of a market time on the compressed clock. */
+function realAt(clock: CompressedClock, marketMs: number): number {
+  return clock.realTimeFor(marketMs);
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
+  const startedMs = Date.now();
+  const env = { ...CHAOS_ENV, ...options.env };
+  const limits: ScheduleLimits = {
+    livenessTimeoutMs: Number(env.IB_LIVENESS_TIMEOUT_MS ?? 3_000), livenessIntervalMs: Number(env.IB_LIVENESS_INTERVAL_MS ?? 1_000),
+    heartbeatStaleMs: Number(env.HEARTBEAT_STALE_MS ?? 3_000), busyTimeoutMs: Number(env.DB_BUSY_TIMEOUT_MS ?? 5_000),
+    brokerDownAlertMs: Number(env.BROKER_DOWN_ALERT_S ?? 30) * 1000,
+  };
+  const days = tradingDays(options.startDay, options.days);
+  const windows = days.map(faultWindow);
+  const schedule = buildSchedule({ seed: options.seed, faults: options.faults, dayWeights: windows.map((w) => w.endMs - w.startMs), limits });
+  options.progress(`chaos: seed ${options.seed}, ${options.faults} faults over ${days.length} day(s) (${days.join(', ')}) at x${options.speed}; dir ${options.dir}`);
+
+  fs.mkdirSync(options.dir, { recursive: true });
+  const system = await SystemHarness.start({ dir: options.dir, speed: options.speed, dayStart: '09:20', dayEnd: '16:15', startDay: days[0], seed: options.seed, env });
+  const violations: Violation[] = [];
+  const records: FaultRecord[] = [];
+  const dayReports: DayReport[] = [];
+  let monitor: SystemMonitor | undefined;
+  let readDbHandle: Database.Database | undefined;
+  let pm2Restarts: Record<string, number> = {};
+  let finalState;
+  let finalDb;
+  let integrity = 'not checked';
+  try {
+    const clock = new CompressedClock(readClockAnchor(system.env.SIM_CLOCK_FILE!)!);
+    readDbHandle = new Database(system.env.DB_PATH!, { readonly: true, fileMustExist: true });
+    readDbHandle.pragma('busy_timeout = 5000');
+    monitor = new SystemMonitor(system, readDbHandle, options.pollMs);
+    monitor.start();
+    const ctx: FaultContext = {
+      system, monitor, clock, limits, random: new SeededRandom(options.seed).fork('run-time'),
+      strategy: { stopLossPct: Number(env.STOP_LOSS_PCT), takeProfitPct: Number(env.TAKE_PROFIT_PCT) },
+      violate: (invariant, detail) => violations.push({ invariant, detail, atRealMs: Date.now(), tradingDay: formatNewYork(clock.now(), 'yyyy-LL-dd') }),
+      progress: options.progress,
+    };
+    let carried: ScheduledFault[] = [];
+    for (let d = 0; d < days.length; d++) {
+      const day = days[d]!;
+      const last = d === days.length - 1;
+      const windowStart = realAt(clock, windows[d]!.startMs);
+      const windowEnd = realAt(clock, windows[d]!.endMs);
+      options.progress(`day ${d + 1}/${days.length} ${day}: faults from ${formatNewYork(windows[d]!.startMs, 'HH:mm')} to ${formatNewYork(windows[d]!.endMs, 'HH:mm')} New York time`);
+      const todays = [...carried.map((f) => ({ fault: f, atMs: windowStart })), ...schedule.filter((f) => f.day === d).map((f) => ({ fault: f, atMs: windowStart + f.at * (windowEnd - windowStart) }))];
+      carried = [];
+      for (const { fault, atMs } of todays) {
+        await sleep(atMs - Date.now());
+        if (Date.now() > windowEnd) {
+          // Late (earlier faults took long): never into the EOD flatten; the next day takes it first.
+          if (!last) carried.push(fault);
+          else records.push(skippedLate(fault, atMs, clock));
+          continue;
+        }
+        records.push(await runFault(ctx, fault, atMs));
+      }
+      const nextOpen = last ? realAt(clock, sessionHours(day)!.closeMs) + 60_000 : realAt(clock, newYorkTime(days[d + 1]!, '09:30'));
+      const { report, violations: dayViolations } = await checkDayEnd(system, monitor, day, nextOpen);
+      violations.push(...dayViolations);
+      dayReports.push(report);
+      options.progress(`day ${day} closed: reconciliation ${report.postCloseReconciliation}, flat ${report.flatAfterClose}, ${report.entries} entries, closed ${JSON.stringify(report.closed)}, ${dayViolations.length} violation(s)`);
+    }
+    finalState = await monitor.fetchState();
+    finalDb = readDb(system);
+    violations.push(...ledgerAndOrderChecks(finalState, finalDb), ...dbBrokerViolations(finalDb.active, finalState.positions));
+    for (const line of monitor.linesOf('sim-gateway', 'order_rejected').filter((l) => Number(l.code) === 103)) {
+      violations.push({ invariant: 'orderIdsNeverReused', atRealMs: line.atMs, detail: `client ${String(line.clientId)} sent order id ${String(line.orderId)} (${String(line.orderRef)}) at or below one it used before: rejected with IB 103` });
+    }
+    await monitor.stop();
+    pm2Restarts = Object.fromEntries(system.processes().map((p) => [p.name, p.restarts]));
+  } catch (error) {
+    violations.push({ invariant: 'botsRecover', detail: `the chaos run itself failed: ${errorMessage(error)}` });
+    options.progress(`chaos run failed: ${(error as Error).stack ?? errorMessage(error)}`);
+  } finally {
+    if (monitor) await monitor.stop().catch(() => undefined);
+    readDbHandle?.close();
+    await system.stop();
+  }
+  try {
+    const db = new Database(system.env.DB_PATH!, { readonly: true, fileMustExist: true });
+    integrity = integrityCheck(db);
+    db.close();
+  } catch (error) {
+    integrity = `cannot open: ${errorMessage(error)}`;
+  }
+  if (integrity !== 'ok') violations.push({ invariant: 'integrity', detail: `PRAGMA integrity_check: ${integrity}` });
+  return assembleSummary({
+    options: { ...options, progress: undefined, env }, startedMs, records, violations: dedupe(violations), dayReports, monitor: monitor!, pm2Restarts,
+    finalState, finalDb, requestedFaults: options.faults, maxUnprotectedMs: options.maxUnprotectedMs, pollMs: options.pollMs, dir: options.dir,
+  });
+}
+
+function skippedLate(fault: ScheduledFault, atMs: number, clock: CompressedClock): FaultRecord {
+  return {
+    index: fault.index, day: fault.day, kind: fault.spec.kind, description: 'not injected: the last day\'s fault window was over', outcome: 'skipped',
+    marketTime: formatNewYork(clock.now(), 'yyyy-LL-dd HH:mm:ss'), scheduledRealMs: atMs, startedRealMs: Date.now(), endedRealMs: Date.now(),
+    positionsOpen: 0, ordersWorking: 0, measurements: {},
+  };
+}
+
+/** Without --keep-dir only the summary (and, after a failure, the logs) stay. */
+export function tidyRunDir(dir: string, keepAll: boolean, keepLogs: boolean): void {
+  if (keepAll) return;
+  for (const entry of fs.readdirSync(dir)) {
+    if (entry === 'chaos-summary.json' || (keepLogs && entry === 'logs')) continue;
+    fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+}

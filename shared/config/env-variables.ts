@@ -26,7 +26,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'IB_REQUEST_TIMEOUT_MS', path: 'ib.requestTimeoutMs', description: 'deadline for snapshots and queries (8000)' },
   { name: 'IB_LIVENESS_INTERVAL_MS', path: 'ib.livenessIntervalMs', description: 'gateway probe interval (1000)' },
   { name: 'IB_LIVENESS_TIMEOUT_MS', path: 'ib.livenessTimeoutMs', description: 'silence after which the socket is declared dead (3000)' },
-  { name: 'IB_RECONNECT_MAX_DELAY_MS', path: 'ib.reconnectMaxDelayMs', description: 'reconnect back-off ceiling (10000)' },
+  { name: 'IB_RECONNECT_MAX_DELAY_MS', path: 'ib.reconnectMaxDelayMs', description: 'reconnect back-off ceiling (2000): how late a bot can notice the gateway is back' },
   { name: 'DB_PATH', path: 'paths.db', description: 'shared SQLite file (data/trading.db)' },
   { name: 'DB_BUSY_TIMEOUT_MS', path: 'db.busyTimeoutMs', description: 'how long a writer waits for the lock (5000)' },
   { name: 'LOG_DIR', path: 'paths.logs', description: 'JSON-lines logs, one file per app (logs)' },

@@ -47,7 +47,7 @@ export const configSchema = z.object({
       /** How often the adapter probes the gateway (reqCurrentTime) and how long a silent socket is tolerated. */
       livenessIntervalMs: int().min(100).max(60_000).default(1_000),
       livenessTimeoutMs: int().min(500).max(120_000).default(3_000),
-      reconnectMaxDelayMs: int().min(100).max(300_000).default(10_000),
+      reconnectMaxDelayMs: int().min(100).max(300_000).default(2_000),
     })
     .default({}),
 

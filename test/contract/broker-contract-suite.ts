@@ -157,6 +157,15 @@ export function brokerContractSuite(name: string, setup: () => Promise<BrokerHar
       expect(events.orderEvents.some(isFilled(orderRef))).toBe(false);
     });
 
+    it('rejects an order for an unknown symbol with IB 200, and nothing is working or filled', async () => {
+      const orderRef = ref('unknown');
+      await h.broker.placeOrder({ orderRef, symbol: 'ZZQXW', side: 'BUY', quantity: 1, type: 'MKT', tif: 'DAY' });
+      const rejected = await events.waitForOrder((e) => e.kind === 'rejected' && e.ref === orderRef, h.eventTimeoutMs, 'rejection of an unknown symbol');
+      expect(rejected).toMatchObject({ kind: 'rejected', code: 200, reason: expect.stringMatching(/security definition/i) });
+      expect((await h.broker.openOrders('own')).some((o) => o.orderRef === orderRef)).toBe(false);
+      expect(events.orderEvents.some(isFilled(orderRef))).toBe(false);
+    });
+
     it('keeps positions across a gateway restart and reconnects by itself', async () => {
       const symbol = nextSymbol();
       const orderRef = ref('restart');

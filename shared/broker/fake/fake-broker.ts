@@ -122,6 +122,11 @@ export class FakeBroker implements BrokerPort {
     this.requireConnected(`order ${request.orderRef}`);
     const orderId = asOrderId(this.nextId++);
     this.sent.push({ orderId, request: { ...request } });
+    if (!this.market.has(request.symbol)) {
+      // As IB does for a symbol it cannot resolve: rejected with 200, nothing working.
+      queueMicrotask(() => this.events.emit('order', { kind: 'rejected', orderId, ref: request.orderRef, code: 200, reason: 'No security definition has been found for the request' }));
+      return orderId;
+    }
     if (this.rejectNext > 0) {
       this.rejectNext -= 1;
       queueMicrotask(() => this.events.emit('order', { kind: 'rejected', orderId, ref: request.orderRef, code: 201, reason: 'Order rejected - reason: fake rejection' }));

@@ -33,6 +33,9 @@ function toRecord(e: Execution): ExecutionRecord {
   };
 }
 
+/** Prefix of the action of a symbol left for the next run because the snapshot was out of date. */
+const DEFERRED = 'deferred';
+
 /**
  * Compares the DB with the broker (positions, open orders, executions) on COMPLETE snapshots only, books
  * fills nobody booked (every execution exactly once), repairs what is unambiguous and flags the rest.
@@ -49,6 +52,8 @@ export class Reconciler {
     const { repos, broker, clock, log } = this.d;
     const tradingDay = tradingDayOf(clock.now());
     let snapshot: [Awaited<ReturnType<BrokerPort['positions']>>, Awaited<ReturnType<BrokerPort['openOrders']>>, Execution[]];
+    // Fills recorded from now on may be missing from the snapshot: a symbol with such a fill is judged next run.
+    const snapshotRequestedIso = new Date(clock.now()).toISOString();
     try {
       snapshot = await Promise.all([broker.positions(), broker.openOrders('all'), broker.executions({})]);
     } catch (error) {
@@ -58,6 +63,8 @@ export class Reconciler {
       return { status: 'FAILED', reports: [], booked: 0 };
     }
     const [positions, openOrders, executions] = snapshot;
+    const snapshotExecIds = new Set(executions.map((e) => e.execId));
+    const snapshotStale = (symbol: string) => repos.trades.execIdsRecordedSince(symbol, snapshotRequestedIso).some((execId) => !snapshotExecIds.has(execId));
     const booked = this.bookUnbookedExecutions(executions);
     const brokerBySymbol = new Map(positions.map((p) => [p.symbol, p]));
     this.followQuotes([...brokerBySymbol.keys()]);
@@ -66,7 +73,7 @@ export class Reconciler {
     const reports: SymbolReport[] = [];
     for (const symbol of symbols) {
       const report = classifySymbol(symbol, rows.get(symbol), brokerBySymbol.get(symbol), this.lastPrices.get(symbol));
-      this.repair(report, executions, tradingDay);
+      this.repair(report, executions, tradingDay, snapshotStale);
       reports.push(report);
     }
     const workingRefs = openOrders.map((o) => ({ ref: o.orderRef, symbol: o.symbol, clientId: o.clientId }));
@@ -79,7 +86,7 @@ export class Reconciler {
     }
     const discrepancies = reports.filter((r) => r.status !== 'OK');
     const flagged = reports.filter((r) => r.flagged);
-    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none');
+    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none' && !r.action.startsWith(DEFERRED));
     const status = discrepancies.length === 0 ? 'OK' : flagged.length > 0 ? 'FLAGGED' : 'REPAIRED';
     const unrealized = reports.reduce((n, r) => n + (r.unrealizedPnl ?? 0), 0);
     repos.reconciliation.record({
@@ -118,12 +125,19 @@ export class Reconciler {
     return booked;
   }
 
-  private repair(report: SymbolReport, executions: readonly Execution[], tradingDay: string): void {
+  private repair(report: SymbolReport, executions: readonly Execution[], tradingDay: string, snapshotStale: (symbol: string) => boolean): void {
     const { repos, db, clock, app } = { ...this.d, app: this.d.app };
+    if (report.status !== 'OK' && snapshotStale(report.symbol)) {
+      // E.g. the exit manager booked the last exit fill while our snapshot still showed the shares: adopting
+      // them would create a phantom position. The next run sees the broker after that fill.
+      report.action = `${DEFERRED}: a fill was recorded after the broker snapshot; re-checked next run`;
+      return;
+    }
     if (report.status === 'MISSING_IN_DB') {
-      const result = syncActivePositions(db, clock, [{ symbol: report.symbol, quantity: report.brokerQuantity, averageCost: report.brokerAverageCost ?? 0 }], { tradingDay, app, adoptUntracked: true, fixQuantities: false });
+      const result = syncActivePositions(db, clock, [{ symbol: report.symbol, quantity: report.brokerQuantity, averageCost: report.brokerAverageCost ?? 0 }], { tradingDay, app, adoptUntracked: true, fixQuantities: false, snapshotStale });
       const adopted = result.changes.find((c) => c.action === 'ADOPTED');
-      report.action = adopted ? `adopted as ${adopted.positionId} so the exit manager protects it` : 'already adopted';
+      const tracked = repos.positions.getActivePositions().some((r) => r.symbol === report.symbol);
+      report.action = adopted ? `adopted as ${adopted.positionId} so the exit manager protects it` : tracked ? 'already adopted' : `${DEFERRED}: a fill was recorded after the broker snapshot; re-checked next run`;
       report.positionId = adopted?.positionId ?? report.positionId;
       return;
     }
@@ -151,7 +165,7 @@ export class Reconciler {
     if (report.status === 'DISCREPANCY' && report.positionId) {
       const row = repos.positions.getById(report.positionId);
       if (row && row.status !== 'PENDING_ENTRY' && row.quantity !== report.brokerQuantity) {
-        syncActivePositions(db, clock, [{ symbol: report.symbol, quantity: report.brokerQuantity, averageCost: report.brokerAverageCost ?? 0 }], { tradingDay, app, adoptUntracked: false, fixQuantities: true });
+        syncActivePositions(db, clock, [{ symbol: report.symbol, quantity: report.brokerQuantity, averageCost: report.brokerAverageCost ?? 0 }], { tradingDay, app, adoptUntracked: false, fixQuantities: true, snapshotStale });
         report.action = `quantity set to the broker's ${report.brokerQuantity} (was ${row.quantity}); the exit manager resizes protection`;
       } else if (row && row.status === 'PENDING_ENTRY') {
         report.action = 'entry in flight (the day-trader settles it)';

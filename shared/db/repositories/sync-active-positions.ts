@@ -42,6 +42,11 @@ export interface SyncOptions {
   /** Set the DB quantity of OPEN/PROTECTED/CLOSING rows to the broker's. */
   fixQuantities: boolean;
   adoptedAgentName?: string;
+  /**
+   * Symbols whose snapshot is already out of date (a fill was recorded after it was taken): reported, never
+   * changed. Evaluated inside the transaction, so no fill can slip in between the check and the change.
+   */
+  snapshotStale?: (symbol: string) => boolean;
 }
 
 /**
@@ -67,7 +72,7 @@ export function syncActivePositions(db: Database.Database, clock: Clock, snapsho
         differences.push({ symbol: row.symbol, kind: 'MISSING_AT_BROKER', dbQuantity: row.quantity, brokerQuantity, positionId: row.id });
       } else if (brokerQuantity !== row.quantity) {
         differences.push({ symbol: row.symbol, kind: 'QUANTITY_DIFFERS', dbQuantity: row.quantity, brokerQuantity, positionId: row.id });
-        if (options.fixQuantities) {
+        if (options.fixQuantities && !options.snapshotStale?.(row.symbol)) {
           positions.updateActivePosition(row.id, { quantity: brokerQuantity });
           changes.push({ symbol: row.symbol, action: 'QUANTITY_UPDATED', positionId: row.id, from: row.quantity, to: brokerQuantity });
           events.record(options.app, 'position_quantity_synced', { positionId: row.id, from: row.quantity, to: brokerQuantity }, row.symbol, 'warn');
@@ -78,7 +83,8 @@ export function syncActivePositions(db: Database.Database, clock: Clock, snapsho
     }
     for (const held of broker.values()) {
       differences.push({ symbol: held.symbol, kind: 'MISSING_IN_DB', dbQuantity: null, brokerQuantity: held.quantity, positionId: null });
-      if (!options.adoptUntracked) continue;
+      // A position the exit manager closed a moment after the snapshot was taken is not "untracked".
+      if (!options.adoptUntracked || options.snapshotStale?.(held.symbol)) continue;
       const adopted = positions.addActivePosition({
         symbol: held.symbol,
         quantity: held.quantity,

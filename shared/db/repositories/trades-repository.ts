@@ -41,6 +41,7 @@ export class TradesRepository {
   private readonly setCommissionStmt: Database.Statement<[number, string]>;
   private readonly byExecStmt: Database.Statement<[string]>;
   private readonly lastExecutedStmt: Database.Statement<[]>;
+  private readonly recordedSinceStmt: Database.Statement<[string, string]>;
 
   constructor(db: Database.Database) {
     this.hasStmt = db.prepare('SELECT 1 FROM trades WHERE exec_id = ?').pluck();
@@ -59,6 +60,12 @@ export class TradesRepository {
     this.byDayStmt = db.prepare('SELECT * FROM trades WHERE trading_day = ? ORDER BY executed_at, id');
     this.setCommissionStmt = db.prepare('UPDATE trades SET commission = ? WHERE exec_id = ? AND commission IS NULL');
     this.lastExecutedStmt = db.prepare('SELECT MAX(executed_at) FROM trades').pluck();
+    this.recordedSinceStmt = db.prepare('SELECT exec_id FROM trades WHERE symbol = ? AND recorded_at >= ?').pluck();
+  }
+
+  /** Exec ids of the symbol's fills recorded at or after `sinceIso` (clock time): what a broker snapshot taken then may not show. */
+  execIdsRecordedSince(symbol: string, sinceIso: string): string[] {
+    return this.recordedSinceStmt.all(symbol, sinceIso) as string[];
   }
 
   hasExecution(execId: string): boolean {

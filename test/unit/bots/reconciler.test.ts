@@ -72,6 +72,32 @@ describe('reconciler against the fake broker', () => {
     expect(repos.positions.getActivePosition('HAND')).toMatchObject({ status: 'OPEN', quantity: 40, agentName: 'adopted' });
   });
 
+  it('does not adopt shares its snapshot still showed when the exit manager booked their exit meanwhile (found by chaos)', async () => {
+    const id = await entered('ABC', 100, 50, true);
+    const original = broker.executions.bind(broker);
+    let raced = false;
+    // The positions and executions snapshots are taken; before they are compared, the stop fills and the exit
+    // manager books it (the row leaves active_positions).
+    broker.executions = async (filter) => {
+      const stale = await original(filter);
+      if (!raced) {
+        raced = true;
+        await broker.placeOrder({ orderRef: `${id}:SL:1`, symbol: 'ABC', side: 'SELL', quantity: 100, type: 'MKT', tif: 'GTC' });
+        await flush();
+        const exit = (await original({ symbol: 'ABC' })).find((e) => e.side === 'SELL')!;
+        expect(repos.ledger.recordExit(id, { ...exit, executedAtMs: exit.timeMs }, 'STOP_LOSS').status).toBe('recorded');
+      }
+      return stale;
+    };
+    const first = await reconciler.run('raced');
+    expect(first.reports).toEqual([expect.objectContaining({ symbol: 'ABC', status: 'MISSING_IN_DB', action: expect.stringMatching(/^deferred/), flagged: false })]);
+    expect(repos.positions.getActivePositions()).toEqual([]);
+    const second = await reconciler.run('next');
+    expect(second.status).toBe('OK');
+    expect(repos.positions.getActivePositions()).toEqual([]);
+    expect(repos.trades.getByPosition(id).map((t) => t.purpose)).toEqual(['ENTRY', 'EXIT']);
+  });
+
   it('closes a row whose symbol went flat as RECONCILED_FLAT from the real exit execution', async () => {
     const id = await entered('ABC', 100, 50, true);
     broker.setPrice('ABC', 52);

@@ -118,7 +118,11 @@ export function brokerContractSuite(name: string, setup: () => Promise<BrokerHar
     it('fills an order large against the displayed size in several parts', async () => {
       const symbol = nextSymbol();
       const orderRef = ref('partial');
-      const quantity = Math.max(300, (await h.insideSize(symbol)) * 3);
+      // Several times the largest of a few displayed sizes: the size varies tick to tick (lognormal), and one
+      // sample times three was sometimes smaller than the next tick's touch, which then filled it whole.
+      const sizes: number[] = [];
+      for (let i = 0; i < 5; i++) sizes.push(await h.insideSize(symbol));
+      const quantity = Math.max(300, Math.max(...sizes) * 3);
       await h.broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity, type: 'MKT', tif: 'DAY' });
       const done = await events.waitFor(() => {
         const fills = events.orderEvents.filter(isFilled(orderRef));

@@ -2,46 +2,15 @@
  * The simulator's own books as its admin endpoint dumps them (GET /state): the ground truth every chaos
  * invariant is checked against. Only the fields the harness reads are typed.
  */
-export interface SimOrderView {
-  clientId: number;
-  orderId: number;
-  permId: number;
-  symbol: string;
-  action: 'BUY' | 'SELL';
-  totalQuantity: number;
-  filled: number;
-  orderType: string;
-  /** Stop price of STP orders. */
-  auxPrice?: number;
-  lmtPrice?: number;
-  status: string;
-  orderRef: string;
-  ocaGroup?: string;
-  tradingDay: string;
-  /** Wall-clock ms the gateway received the order. */
-  createdRealMs?: number;
-}
+import type { SimExecution, SimOrder, SimPosition } from '../../apps/sim-gateway/engine/types';
 
-export interface SimExecutionView {
-  execId: string;
-  clientId: number;
-  orderId: number;
-  symbol: string;
-  side: 'BOT' | 'SLD';
-  shares: number;
-  price: number;
-  timeMs: number;
-  tradingDay: string;
-  orderRef: string;
-  /** Wall-clock ms of the fill. */
-  realMs?: number;
-}
+/** An order as GET /state dumps it (the simulator's own record; the fields the harness reads). */
+export type SimOrderView = Pick<SimOrder, 'clientId' | 'orderId' | 'permId' | 'symbol' | 'action' | 'totalQuantity' | 'filled' | 'orderType' | 'auxPrice' | 'lmtPrice' | 'status' | 'orderRef' | 'ocaGroup' | 'tradingDay' | 'createdRealMs'>;
 
-export interface SimPositionView {
-  symbol: string;
-  quantity: number;
-  averageCost: number;
-}
+/** An execution as GET /state dumps it. */
+export type SimExecutionView = Pick<SimExecution, 'execId' | 'clientId' | 'orderId' | 'symbol' | 'side' | 'shares' | 'price' | 'timeMs' | 'tradingDay' | 'orderRef' | 'realMs'>;
+
+export type SimPositionView = Pick<SimPosition, 'symbol' | 'quantity' | 'averageCost'>;
 
 export interface SimStateView {
   marketTime: string;

@@ -33,8 +33,8 @@ function toRecord(e: Execution): ExecutionRecord {
   };
 }
 
-/** Prefix of the action of a symbol left for the next run because the snapshot was out of date. */
-const DEFERRED = 'deferred';
+/** The action of a symbol left for the next run because the broker snapshot was already out of date. */
+const DEFERRED = 'deferred: a fill was recorded after the broker snapshot; re-checked next run';
 
 /**
  * Compares the DB with the broker (positions, open orders, executions) on COMPLETE snapshots only, books
@@ -86,7 +86,7 @@ export class Reconciler {
     }
     const discrepancies = reports.filter((r) => r.status !== 'OK');
     const flagged = reports.filter((r) => r.flagged);
-    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none' && !r.action.startsWith(DEFERRED));
+    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none' && r.action !== DEFERRED);
     const status = discrepancies.length === 0 ? 'OK' : flagged.length > 0 ? 'FLAGGED' : 'REPAIRED';
     const unrealized = reports.reduce((n, r) => n + (r.unrealizedPnl ?? 0), 0);
     repos.reconciliation.record({
@@ -130,14 +130,14 @@ export class Reconciler {
     if (report.status !== 'OK' && snapshotStale(report.symbol)) {
       // E.g. the exit manager booked the last exit fill while our snapshot still showed the shares: adopting
       // them would create a phantom position. The next run sees the broker after that fill.
-      report.action = `${DEFERRED}: a fill was recorded after the broker snapshot; re-checked next run`;
+      report.action = DEFERRED;
       return;
     }
     if (report.status === 'MISSING_IN_DB') {
       const result = syncActivePositions(db, clock, [{ symbol: report.symbol, quantity: report.brokerQuantity, averageCost: report.brokerAverageCost ?? 0 }], { tradingDay, app, adoptUntracked: true, fixQuantities: false, snapshotStale });
       const adopted = result.changes.find((c) => c.action === 'ADOPTED');
       const tracked = repos.positions.getActivePositions().some((r) => r.symbol === report.symbol);
-      report.action = adopted ? `adopted as ${adopted.positionId} so the exit manager protects it` : tracked ? 'already adopted' : `${DEFERRED}: a fill was recorded after the broker snapshot; re-checked next run`;
+      report.action = adopted ? `adopted as ${adopted.positionId} so the exit manager protects it` : tracked ? 'already adopted' : DEFERRED;
       report.positionId = adopted?.positionId ?? report.positionId;
       return;
     }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../../harness/ports';
 
 export interface BenchGateway {
   port: number;
@@ -22,17 +22,6 @@ export interface BenchGatewayOptions {
   dayStart: string;
   dayEnd: string;
   seed: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux

@@ -17,6 +17,8 @@ import { contractFor } from './tcp/contracts';
 import type { FaultState, GatewayContext } from './tcp/gateway-context';
 import { executionMessages, ibTime, openOrderMessage, orderStatusMessage } from './tcp/order-messages';
 import { routeRequest } from './tcp/request-router';
+import { SeededRandom } from './market/seeded-random';
+import { realismFor, type RealismSettings } from './realism/realism-settings';
 
 export interface SimGatewayOptions {
   host: string;
@@ -30,6 +32,10 @@ export interface SimGatewayOptions {
   speed: number;
   /** Real ms between account/P&L/scanner refreshes sent to subscribers. */
   refreshIntervalMs?: number;
+  /** How hostile the simulator is (default: the ideal profile, for code that constructs a gateway directly). */
+  realism?: RealismSettings;
+  /** Seed of the realism decisions (delays, corrections). */
+  realismSeed?: number;
 }
 
 const MAX_CLIENTS = 32;
@@ -50,6 +56,8 @@ export class SimGateway implements GatewayContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly accountId: string;
+  realism: RealismSettings;
+  private readonly realismRandom: SeededRandom;
   engine: BrokerEngine;
   private store: BrokerStore;
   private readonly allSessions = new Set<ClientSession>();
@@ -66,6 +74,8 @@ export class SimGateway implements GatewayContext {
     this.clock = options.clock;
     this.log = options.log;
     this.accountId = options.accountId;
+    this.realism = options.realism ?? realismFor('ideal');
+    this.realismRandom = SeededRandom.from(options.realismSeed ?? 1, 'realism');
     this.infos = new Map(options.model.universe.map((i) => [i.symbol, i]));
     this.store = new BrokerStore(options.stateDir);
     this.priceFactors = new Map(Object.entries(this.store.getMeta<Record<string, number>>('priceFactors', {})));
@@ -102,6 +112,9 @@ export class SimGateway implements GatewayContext {
   }
 
   // ---- GatewayContext ----
+  random(): number {
+    return this.realismRandom.unit();
+  }
   sessions(): Iterable<ClientSession> {
     return this.allSessions;
   }

@@ -5,6 +5,7 @@ import { runApp } from '../../shared/process/run-app';
 import { createAdminServer } from './admin/admin-server';
 import { SimGateway } from './gateway';
 import { createReplayMarket, createSyntheticMarket } from './market';
+import { realismFor } from './realism/realism-settings';
 
 /**
  * sim-gateway: a simulated IB Gateway for SIM mode and tests.
@@ -22,6 +23,7 @@ const argv = yargs(hideBin(process.argv))
   .option('replay-dir', { type: 'string', describe: 'folder of <SYMBOL>.csv minute bars' })
   .option('universe-size', { type: 'number', describe: 'number of symbols' })
   .option('starting-cash', { type: 'number', default: 100_000, describe: 'cash of a new simulated account (USD)' })
+  .option('profile', { choices: ['realistic', 'ideal'] as const, describe: 'realistic (like a real IB Gateway) or ideal (tidy, for latency benchmarks)' })
   .strict()
   .parseSync();
 
@@ -34,6 +36,7 @@ if (argv['state-dir'] !== undefined) overrides['paths.simState'] = argv['state-d
 if (argv.market !== undefined) overrides['sim.market'] = argv.market;
 if (argv['replay-dir'] !== undefined) overrides['sim.replayDir'] = argv['replay-dir'];
 if (argv['universe-size'] !== undefined) overrides['sim.universeSize'] = argv['universe-size'];
+if (argv.profile !== undefined) overrides['sim.profile'] = argv.profile;
 
 runApp({
   app: 'sim-gateway',
@@ -45,9 +48,10 @@ runApp({
       ? createReplayMarket({ dir: config.sim.replayDir!, seed: config.sim.seed, universeSize: config.sim.universeSize })
       : createSyntheticMarket({ seed: config.sim.seed, universeSize: config.sim.universeSize });
     const accountId = `DU${String(1_000_000 + (config.sim.seed % 9_000_000)).padStart(7, '0')}`;
+    const realism = realismFor(config.sim.profile, { marketData: config.sim.marketData, foreignHoldings: config.sim.foreignHoldings });
     const gateway = new SimGateway({
       host: '127.0.0.1', port: config.ib.port, stateDir: config.paths.simState, accountId, startingCash: argv['starting-cash'],
-      model, clock, log, speed: clock.speed,
+      model, clock, log, speed: clock.speed, realism, realismSeed: config.sim.seed,
     });
     const port = await gateway.start();
     const admin = createAdminServer(gateway, log);
@@ -58,6 +62,9 @@ runApp({
     const adminPort = (admin.address() as AddressInfo).port;
     ctx.onShutdown('admin', () => new Promise<void>((resolve) => admin.close(() => resolve())), 0);
     ctx.onShutdown('gateway', () => gateway.stop(), 10);
-    log.info('listening', { port, adminPort, accountId, stateDir: config.paths.simState, symbols: model.universe.length, clock: clock.description, seed: config.sim.seed });
+    log.info('listening', {
+      port, adminPort, accountId, stateDir: config.paths.simState, symbols: model.universe.length, clock: clock.description, seed: config.sim.seed,
+      profile: realism.profile, marketData: realism.marketData, foreignHoldings: realism.foreignHoldings,
+    });
   },
 });

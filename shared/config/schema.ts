@@ -84,6 +84,38 @@ export const configSchema = z.object({
       market: z.enum(['synthetic', 'replay']).default('synthetic'),
       replayDir: z.string().optional(),
       universeSize: int().min(30).max(500).default(40),
+      /**
+       * realistic (default): the simulator behaves like a real IB Gateway does to a first-time user: positions
+       * lag the executions that caused them, order statuses overtake executions, executions get corrected,
+       * the account holds things the bots never bought, data needs permissions, requests are paced.
+       * ideal: tidy and synchronous, for benchmarks that measure our own latency.
+       */
+      profile: z.enum(['realistic', 'ideal']).default('realistic'),
+      /** Market-data permissions of the simulated account; default: delayed on the realistic profile, live on ideal. */
+      marketData: z.enum(['live', 'delayed', 'none']).optional(),
+      /** Seed the account with holdings the bots never bought; default: on for realistic, off for ideal. */
+      foreignHoldings: boolish.optional(),
+    })
+    .default({}),
+
+  marketData: z
+    .object({
+      /**
+       * live: real-time only (errors 354/10089/10168 without a subscription); delayed: 15-minute delayed data
+       * (reqMarketDataType 3); auto: live, falling back to delayed when the account has no subscription.
+       */
+      type: z.enum(['live', 'delayed', 'auto']).default('auto'),
+    })
+    .default({}),
+
+  positions: z
+    .object({
+      /**
+       * What to do with stock positions (STK, USD, this account) the bots did not open: ignore (default: never
+       * touched, shown in status), protect (a stop/target pair, never closed by the bots), adopt (managed and
+       * flattened like the bots' own). Options, other currencies and other accounts are never touched.
+       */
+      foreignPolicy: z.enum(['ignore', 'protect', 'adopt']).default('ignore'),
     })
     .default({}),
 

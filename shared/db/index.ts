@@ -10,6 +10,7 @@ import { PipelineRepository } from './repositories/pipeline-repository';
 import { PositionLedger } from './repositories/position-ledger';
 import { ReconciliationLogRepository } from './repositories/reconciliation-log-repository';
 import { TradesRepository } from './repositories/trades-repository';
+import { TradingHaltsRepository } from './repositories/trading-halts-repository';
 
 export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
 export { mapDbError, isBusyError } from './db-errors';
@@ -25,6 +26,8 @@ export { HeartbeatsRepository, type Heartbeat, type HeartbeatState } from './rep
 export { EventsRepository } from './repositories/events-repository';
 export { PipelineRepository, type SignalRecord } from './repositories/pipeline-repository';
 export { ReconciliationLogRepository, type ReconciliationRun, type ReconciliationStatus } from './repositories/reconciliation-log-repository';
+export { TradingHaltsRepository, type TradingHalt } from './repositories/trading-halts-repository';
+export { executionBase, executionVersion } from './execution-ids';
 export { syncActivePositions, type SyncResult, type BrokerPositionSnapshotRow, type PositionDifference } from './repositories/sync-active-positions';
 
 /** Every repository over one connection, for an app's context. */
@@ -39,6 +42,7 @@ export interface Repositories {
   events: EventsRepository;
   pipeline: PipelineRepository;
   reconciliation: ReconciliationLogRepository;
+  halts: TradingHaltsRepository;
 }
 
 export function createRepositories(db: Database.Database, clock: Clock, app: string): Repositories {
@@ -53,5 +57,6 @@ export function createRepositories(db: Database.Database, clock: Clock, app: str
     events: new EventsRepository(db, clock),
     pipeline: new PipelineRepository(db, clock),
     reconciliation: new ReconciliationLogRepository(db, clock),
+    halts: new TradingHaltsRepository(db, clock),
   };
 }

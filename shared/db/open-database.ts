@@ -67,6 +67,7 @@ function migrate(db: Db, dbPath: string): void {
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue;
       db.exec(migration.sql);
+      migration.up?.(db);
       record.run(migration.version, migration.name, new Date().toISOString());
     }
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../shared/db';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../shared/db/migrations';
 import { DatabaseCorruptError, DatabaseLockedError, SchemaTooNewError } from '../../shared/errors/errors';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -19,7 +20,7 @@ describe('opening the shared DB', () => {
     })));
     expect(codes).toEqual([0, 0, 0, 0]);
     const db = openDatabase(file);
-    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
     db.close();
   });
 
@@ -31,7 +32,7 @@ describe('opening the shared DB', () => {
     raw.close();
     const before = fs.readFileSync(file);
     expect(() => openDatabase(file)).toThrow(SchemaTooNewError);
-    expect(() => openDatabase(file)).toThrow(/schema version 99 but this code knows only up to 1/);
+    expect(() => openDatabase(file)).toThrow(new RegExp(`schema version 99 but this code knows only up to ${LATEST_SCHEMA_VERSION}`));
     expect(() => openDatabase(file, { readonly: true })).toThrow(SchemaTooNewError);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });

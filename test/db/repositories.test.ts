@@ -5,6 +5,7 @@ import { createRepositories, openDatabase, syncActivePositions, type Db, type Re
 import { makeTempDir } from '../helpers/temp-dir';
 
 const DAY = '2026-11-23';
+import { MIGRATIONS } from '../../shared/db/migrations';
 
 describe('repositories on a real SQLite file', () => {
   const temp = makeTempDir('repos');
@@ -31,7 +32,7 @@ describe('repositories on a real SQLite file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it('claims a symbol once, refuses a second claim, the max-open limit and a same-day re-entry', () => {

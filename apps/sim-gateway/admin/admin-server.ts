@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Logger } from '../../../shared/log/logger';
 import type { SimGateway } from '../gateway';
+import { applyRealismPatch } from '../realism/realism-settings';
 
 type Handler = (body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown> | unknown;
 
@@ -34,6 +35,16 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     'GET /health': () => ({ ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId) }),
     // ?refPrefix=P-2026 limits orders and executions to those refs (cheap polling for benchmarks and tests).
     'GET /state': (_body, query) => gateway.dumpState(query.get('refPrefix') ?? undefined),
+    'GET /realism': () => ({ realism: gateway.realism }),
+    // Partial update of the realism switches, e.g. {"marketData": "none"} or {"positionLag": {"minMs": 0, "maxMs": 0}}.
+    'POST /realism': (body) => {
+      try {
+        gateway.realism = applyRealismPatch(gateway.realism, body);
+      } catch (error) {
+        throw new BadRequest((error as Error).message);
+      }
+      return { realism: gateway.realism };
+    },
     'GET /clock': () => ({ marketTimeMs: gateway.clock.now(), marketTime: new Date(gateway.clock.now()).toISOString(), clock: gateway.clock.description }),
     'POST /faults/drop-connections': () => ({ dropped: gateway.dropConnections('admin request') }),
     'POST /faults/silence': (body) => {

@@ -4,6 +4,7 @@ import type { BrokerEngine } from '../engine/broker-engine';
 import type { MarketFeed } from '../feed/market-feed';
 import type { MarketModel, SymbolInfo } from '../market';
 import type { ServerContract } from '../protocol/server-messages';
+import type { RealismSettings } from '../realism/realism-settings';
 import type { ClientSession } from './client-session';
 
 /** Faults and quirks switched on through the admin endpoint. */
@@ -31,6 +32,10 @@ export interface GatewayContext {
   readonly log: Logger;
   readonly accountId: string;
   readonly faults: FaultState;
+  /** How hostile the simulator is right now (profile plus admin changes). */
+  readonly realism: RealismSettings;
+  /** Seeded randomness for realism decisions (delays, corrections): same seed, same run. */
+  random(): number;
   sessions(): Iterable<ClientSession>;
   sessionFor(clientId: number): ClientSession | undefined;
   info(symbol: string): SymbolInfo | undefined;

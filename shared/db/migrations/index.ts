@@ -1,12 +1,16 @@
+import type Database from 'better-sqlite3';
 import { migration001 } from './001-initial-schema';
+import { migration002 } from './002-realistic-broker';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Data changes SQL alone cannot express; runs after `sql`, in the same transaction. */
+  readonly up?: (db: Database.Database) => void;
 }
 
 /** Numbered, append-only. Never edit a released migration: add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -18,21 +18,14 @@ export class ClosedPositionsRepository {
   constructor(private readonly db: Database.Database, private readonly clock: Clock) {
     this.wasClosedStmt = db.prepare('SELECT 1 FROM closed_positions_today WHERE symbol = ? AND close_date = ?').pluck();
     this.byDayStmt = db.prepare('SELECT * FROM closed_positions_today WHERE close_date = ? ORDER BY timestamp, id');
-    // A second close of the same symbol on the same day (only possible for positions opened by hand) is
-    // merged into the day's row rather than lost: quantities and money add up, the latest reason wins.
+    // One row per position: a symbol closed twice in a day (a manual buy adopted after a bot trade) keeps two
+    // rows, each true to its own reason and P&L. A position closes once; a repeat is ignored.
     this.insertStmt = db.prepare(`
       INSERT INTO closed_positions_today (symbol, close_date, position_id, quantity, entry_price, exit_price,
         exit_reason, profit_loss_pct, realized_pnl, commission, agent_name, entry_timestamp, timestamp)
       VALUES (@symbol, @closeDate, @positionId, @quantity, @entryPrice, @exitPrice, @exitReason, @profitLossPct,
         @realizedPnl, @commission, @agentName, @entryTimestamp, @timestamp)
-      ON CONFLICT (symbol, close_date) DO UPDATE SET
-        quantity = quantity + excluded.quantity,
-        realized_pnl = realized_pnl + excluded.realized_pnl,
-        commission = commission + excluded.commission,
-        exit_price = excluded.exit_price,
-        exit_reason = excluded.exit_reason,
-        profit_loss_pct = excluded.profit_loss_pct,
-        timestamp = excluded.timestamp`);
+      ON CONFLICT (position_id) DO NOTHING`);
     this.archiveStmt = db.prepare(`
       INSERT OR IGNORE INTO closed_positions_archive (symbol, close_date, position_id, quantity, entry_price, exit_price,
         exit_reason, profit_loss_pct, realized_pnl, commission, agent_name, entry_timestamp, timestamp, archived_at)

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TradingDay } from '../../time/trading-calendar';
+import { executionBase } from '../execution-ids';
 import { isoTime, type ExecutionRecord } from '../types';
 
 export type TradePurpose = 'ENTRY' | 'EXIT' | 'UNTRACKED';
@@ -47,11 +48,11 @@ export class TradesRepository {
     this.hasStmt = db.prepare('SELECT 1 FROM trades WHERE exec_id = ?').pluck();
     this.byExecStmt = db.prepare('SELECT * FROM trades WHERE exec_id = ?');
     this.insertStmt = db.prepare(`
-      INSERT INTO trades (exec_id, position_id, symbol, side, quantity, price, commission, purpose, exit_reason, order_ref,
+      INSERT INTO trades (exec_id, exec_base, position_id, symbol, side, quantity, price, commission, purpose, exit_reason, order_ref,
         order_id, perm_id, client_id, agent_name, trading_day, executed_at, recorded_at)
-      VALUES (@execId, @positionId, @symbol, @side, @quantity, @price, @commission, @purpose, @exitReason, @orderRef,
+      VALUES (@execId, @execBase, @positionId, @symbol, @side, @quantity, @price, @commission, @purpose, @exitReason, @orderRef,
         @orderId, @permId, @clientId, @agentName, @tradingDay, @executedAt, @recordedAt)
-      ON CONFLICT (exec_id) DO NOTHING`);
+      ON CONFLICT DO NOTHING`);
     this.totalsStmt = db.prepare(`
       SELECT COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(quantity * price), 0) AS notional,
              COALESCE(SUM(commission), 0) AS commission
@@ -90,6 +91,7 @@ export class TradesRepository {
     return (
       this.insertStmt.run({
         execId: e.execId,
+        execBase: executionBase(e.execId),
         positionId: input.positionId,
         symbol: e.symbol,
         side: e.side,

@@ -37,8 +37,13 @@ export function createBroker(options: CreateBrokerOptions): BrokerPort {
   if (options.heartbeat) {
     const heartbeat = options.heartbeat;
     heartbeat.setBrokerConnected(false);
+    // "connecting" (never linked since this process started) reads differently from "link lost" in status.
+    heartbeat.setDetail({ brokerLinkedOnce: false });
     broker.onConnectionEvent((event) => {
-      if (event.kind === 'connected') heartbeat.setBrokerConnected(true);
+      if (event.kind === 'connected') {
+        heartbeat.setBrokerConnected(true);
+        heartbeat.setDetail({ brokerLinkedOnce: true });
+      }
       if (event.kind === 'disconnected') heartbeat.setBrokerConnected(false);
       if (event.kind === 'notice' && (event.code === 1100 || event.code === 2103 || event.code === 2105)) options.log.warn('broker_notice', { code: event.code, message: event.message });
       if (event.kind === 'notice' && (event.code === 1101 || event.code === 1102)) options.log.info('broker_notice', { code: event.code, message: event.message });

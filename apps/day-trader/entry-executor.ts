@@ -28,10 +28,18 @@ interface PendingEntry {
 
 export type EntryResult = { ok: true; positionId: string; orderId: number; quantity: number } | { ok: false; reason: string };
 
+const TERMINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
 /**
  * Entry orders, from claim to OPEN. The claim's id is the order's orderRef, the intent row is written before
  * the order leaves, and after a crash the broker's orders and executions (by orderRef) decide what happened:
  * a claim is never entered twice, and a second order is never sent for it.
+ *
+ * Entries are immediate-or-cancel marketable limits: whatever can fill at once fills, the broker cancels the
+ * rest, so no entry order is ever left working beside the position's exits (a late fill of a forgotten
+ * remainder would re-enter the symbol after its close). The broker's order status overtakes its executions:
+ * the reported fill is written at once (the exit manager protects from it), and a "Cancelled" with shares
+ * filled keeps the claim.
  */
 export class EntryExecutor {
   private readonly pending = new Map<string, PendingEntry>();
@@ -68,33 +76,36 @@ export class EntryExecutor {
     const limitPrice = roundCent(input.limitPrice);
     repos.orders.recordIntent({
       orderRef: positionId, positionId, symbol: input.symbol, side: 'BUY', orderType: 'LMT', quantity: input.quantity, purpose: 'ENTRY',
-      clientId: this.d.broker.clientId, app: this.d.app, tradingDay, limitPrice, tif: 'DAY',
+      clientId: this.d.broker.clientId, app: this.d.app, tradingDay, limitPrice, tif: 'IOC',
     });
+    // Working before it leaves: from now on the claim holds until the broker says the order is over.
+    repos.ledger.recordEntryStatus(positionId, 0, true);
     let orderId: OrderId;
     try {
-      orderId = await this.d.broker.placeOrder({ orderRef: positionId, symbol: input.symbol, side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'DAY' });
+      orderId = await this.d.broker.placeOrder({ orderRef: positionId, symbol: input.symbol, side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'IOC' });
     } catch (error) {
       // Not sent (the adapter never queues): the claim is released, nothing is at the broker.
       repos.orders.updateStatus(positionId, { status: 'REJECTED', lastError: `not sent: ${errorMessage(error)}` });
-      repos.positions.releaseClaim(positionId);
-      repos.events.record(this.d.app, 'claim_released', { positionId, reason: 'order_not_sent', error: errorMessage(error) }, input.symbol, 'warn');
+      repos.ledger.recordEntryStatus(positionId, 0, false);
+      const row = repos.positions.getById(positionId);
+      if (row) this.release(row, 'order_not_sent');
       return { ok: false, reason: `order_not_sent: ${errorMessage(error)}` };
     }
     crashPoint('day-trader:after-entry-order-sent'); // the crash between order and DB update the restart must explain
     repos.orders.markSubmitted(positionId, orderId);
     repos.positions.updateActivePosition(positionId, { entryOrderId: orderId });
     this.track(positionId, orderId, input.symbol, clock.now() + config.strategy.entryFillTimeoutSeconds * 1000);
-    this.d.log.info('order_placed', { symbol: input.symbol, positionId, orderId, side: 'BUY', type: 'LMT', quantity: input.quantity, limitPrice, score: input.score });
+    this.d.log.info('order_placed', { symbol: input.symbol, positionId, orderId, side: 'BUY', type: 'LMT', tif: 'IOC', quantity: input.quantity, limitPrice, score: input.score });
     return { ok: true, positionId, orderId, quantity: input.quantity };
   }
 
   /**
-   * After a (re)start: every claim of ours still PENDING_ENTRY, and every OPEN row whose entry may still be
-   * working, is settled from the broker's executions and open orders by orderRef.
+   * After a (re)start: every claim of ours whose entry may not be settled is settled from the broker's
+   * executions and open orders by orderRef. Until this succeeded once, no new entry is made.
    */
   async resolveInFlight(): Promise<void> {
     const { repos, broker, log } = this.d;
-    const rows = repos.positions.getActivePositions().filter((r) => r.agentName === this.d.config.strategy.agentName && (r.status === 'PENDING_ENTRY' || !isTerminal(repos.orders.getByRef(r.entryOrderRef)?.status)));
+    const rows = repos.positions.getActivePositions().filter((r) => r.agentName === this.d.config.strategy.agentName && (r.status === 'PENDING_ENTRY' || r.entryWorking || !isTerminal(repos.orders.getByRef(r.entryOrderRef)?.status)));
     const [executions, openOrders] = await Promise.all([broker.executions({ clientId: broker.clientId }), broker.openOrders('own')]);
     let booked = 0;
     let released = 0;
@@ -103,22 +114,28 @@ export class EntryExecutor {
         if (this.bookEntry(row.id, execution)) booked += 1;
       }
       const open = openOrders.find((o) => o.orderRef === row.entryOrderRef);
-      const current = repos.positions.getById(row.id);
       if (open) {
+        repos.ledger.recordEntryStatus(row.id, open.filledQuantity, true);
         const claimedMs = Date.parse(row.claimedAt);
         this.track(row.id, open.orderId, row.symbol, claimedMs + this.d.config.strategy.entryFillTimeoutSeconds * 1000);
-      } else if (current && current.status === 'PENDING_ENTRY' && current.quantity === 0) {
-        this.release(current, 'entry_order_not_at_broker');
-        released += 1;
-      } else if (current) {
-        repos.orders.updateStatus(row.entryOrderRef, { status: current.quantity >= current.requestedQuantity ? 'FILLED' : 'CANCELLED', filledQuantity: Math.abs(current.quantity) });
+        continue;
+      }
+      // Not working at the broker: whatever filled is in the executions (booked above); the entry is over.
+      const filled = executions.filter((e) => e.orderRef === row.entryOrderRef).reduce((n, e) => n + e.quantity, 0);
+      repos.ledger.recordEntryStatus(row.id, filled, false);
+      const current = repos.positions.getById(row.id);
+      if (!current) continue;
+      if (current.status === 'PENDING_ENTRY' && filled === 0 && current.entryBooked === 0) {
+        if (this.release(current, 'entry_order_not_at_broker')) released += 1;
+      } else {
+        repos.orders.updateStatus(row.entryOrderRef, { status: filled >= current.requestedQuantity ? 'FILLED' : 'CANCELLED', filledQuantity: filled });
       }
     }
     this.resolved = true;
     log.info('entries_resolved', { rows: rows.length, booked, released, stillWorking: this.pending.size });
   }
 
-  /** Cancels entries that did not fill by their deadline (market time). */
+  /** Cancels entries that are still working past their deadline (market time): an IOC should never be. */
   async enforceDeadlines(): Promise<void> {
     const nowMs = this.d.clock.now();
     for (const entry of this.pending.values()) {
@@ -142,33 +159,60 @@ export class EntryExecutor {
       this.d.repos.ledger.recordCommission(event.execId, event.commission);
       return;
     }
+    if (event.kind === 'filled') {
+      this.bookEntry(event.ref, event.execution);
+      return;
+    }
     const row = this.d.repos.positions.getById(event.ref);
-    if (!row && event.kind !== 'filled') return;
+    if (!row) return;
     switch (event.kind) {
-      case 'filled':
-        this.bookEntry(event.ref, event.execution);
+      case 'status': {
+        const over = TERMINAL.has(event.status);
+        this.reportStatus(row, event.filled, !over, event.avgFillPrice);
+        if (event.status === 'Filled') this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
+        if (over) this.pending.delete(event.ref);
         return;
-      case 'status':
-        if (event.status === 'Filled') {
-          this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
-          this.pending.delete(event.ref);
-        }
-        return;
+      }
       case 'rejected':
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });
-        this.d.log.warn('entry_rejected', { symbol: row!.symbol, positionId: row!.id, code: event.code, reason: event.reason });
+        this.d.log.warn('entry_rejected', { symbol: row.symbol, positionId: row.id, code: event.code, reason: event.reason });
         this.pending.delete(event.ref);
-        if (row!.quantity === 0) this.release(row!, `rejected_${event.code}`);
+        this.reportStatus(row, 0, false);
+        this.release(row, `rejected_${event.code}`);
         return;
-      case 'cancelled':
-        this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
+      case 'cancelled': {
+        // "Cancelled" with shares filled (an IOC's unfillable rest) is the END of a partly filled entry, not a
+        // failed one: the claim holds; the executions may still be on their way.
+        this.d.repos.orders.updateStatus(event.ref, { status: event.filled > 0 ? 'FILLED' : 'CANCELLED', filledQuantity: event.filled, lastError: event.reason });
         this.pending.delete(event.ref);
-        if (row!.quantity === 0 && row!.status === 'PENDING_ENTRY') this.release(row!, 'cancelled_unfilled');
+        this.reportStatus(row, event.filled, false);
+        if (event.filled === 0) this.release(row, 'cancelled_unfilled');
+        return;
+      }
+      case 'order_error':
+        this.d.log.warn('entry_order_error', { symbol: row.symbol, positionId: row.id, code: event.code, reason: event.reason, what: 'the order keeps its state until the broker reports a status' });
         return;
       case 'accepted':
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
         return;
     }
+  }
+
+  /**
+   * The broker's word on the entry, ahead of the executions: the reported fill (the exit manager protects
+   * it at once) and whether the order can still fill. While nothing is protected yet, the stop and target
+   * follow the real average fill price instead of the pre-trade quote (which may be 15 minutes old).
+   */
+  private reportStatus(row: ActivePosition, filled: number, working: boolean, avgFillPrice?: number): void {
+    const { repos, config } = this.d;
+    if (avgFillPrice && avgFillPrice > 0 && filled > 0 && (row.status === 'PENDING_ENTRY' || row.status === 'OPEN') && row.protectedQuantity === 0) {
+      repos.positions.updateActivePosition(row.id, {
+        stopLossPrice: roundCent(avgFillPrice * (1 - config.strategy.stopLossPct / 100)),
+        profitTargetPrice: roundCent(avgFillPrice * (1 + config.strategy.takeProfitPct / 100)),
+      });
+    }
+    const result = repos.ledger.recordEntryStatus(row.id, filled, working);
+    if (result.closed) this.d.log.info('position_closed', { symbol: row.symbol, positionId: row.id, reason: result.closed.exitReason, realizedPnl: result.closed.realizedPnl });
   }
 
   private bookEntry(positionId: string, execution: Execution): boolean {
@@ -178,22 +222,26 @@ export class EntryExecutor {
       orderRef: execution.orderRef, orderId: execution.orderId, permId: execution.permId, clientId: execution.clientId, executedAtMs: execution.timeMs,
     };
     const result = this.d.repos.ledger.recordEntryFill(positionId, record);
+    if (result.status === 'corrected') {
+      this.d.log.warn('execution_corrected', { positionId, execId: result.execId, previousExecId: result.previousExecId, price: execution.price });
+      return true;
+    }
     if (result.status !== 'recorded') return false;
     this.d.log.info('execution_completed', { symbol: execution.symbol, positionId, side: execution.side, quantity: execution.quantity, price: execution.price, execId: execution.execId });
     const position = result.position;
-    if (Math.abs(position.quantity) >= position.requestedQuantity) {
+    if (Math.abs(position.entryBooked) >= position.requestedQuantity) {
       this.pending.delete(positionId);
-      this.d.repos.orders.updateStatus(positionId, { status: 'FILLED', filledQuantity: Math.abs(position.quantity), avgFillPrice: position.entryPrice ?? undefined });
-      this.d.log.info('position_opened', { symbol: position.symbol, positionId, quantity: position.quantity, entryPrice: position.entryPrice });
+      this.d.repos.orders.updateStatus(positionId, { status: 'FILLED', filledQuantity: position.entryBooked, avgFillPrice: position.entryPrice ?? undefined });
+      this.d.log.info('position_opened', { symbol: position.symbol, positionId, quantity: position.entryBooked, entryPrice: position.entryPrice });
     }
     return true;
   }
 
-  private release(row: ActivePosition, reason: string): void {
-    if (this.d.repos.positions.releaseClaim(row.id)) {
-      this.d.repos.events.record(this.d.app, 'claim_released', { positionId: row.id, reason }, row.symbol, 'warn');
-      this.d.log.info('claim_released', { symbol: row.symbol, positionId: row.id, reason });
-    }
+  private release(row: ActivePosition, reason: string): boolean {
+    if (!this.d.repos.positions.releaseClaim(row.id)) return false;
+    this.d.repos.events.record(this.d.app, 'claim_released', { positionId: row.id, reason }, row.symbol, 'warn');
+    this.d.log.info('claim_released', { symbol: row.symbol, positionId: row.id, reason });
+    return true;
   }
 }
 

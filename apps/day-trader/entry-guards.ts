@@ -10,8 +10,13 @@ export interface GuardInput {
   exitManager: Heartbeat | undefined;
   brokerConnected: boolean;
   realizedPnlToday: number;
-  unrealizedPnl: number;
+  /** Undefined when IB did not say (reqPnL failed): the loss limit cannot be checked, so nothing is entered. */
+  unrealizedPnl: number | undefined;
   netLiquidation: number;
+  /** An active trading halt (the emergency liquidation set it): nothing is entered until it is lifted. */
+  halt?: { reason: string; setBy: string } | undefined;
+  /** What market data the account gives now. */
+  marketData?: 'live' | 'delayed' | 'unavailable';
 }
 
 /**
@@ -20,6 +25,8 @@ export interface GuardInput {
  */
 export function entryBlockers(input: GuardInput, config: ResolvedConfig): string[] {
   const blockers: string[] = [];
+  if (input.halt) blockers.push(`trading_halted (${input.halt.reason}, by ${input.halt.setBy})`);
+  if (input.marketData === 'unavailable') blockers.push('no_market_data');
   if (marketPhase(input.nowMs) !== 'REGULAR') blockers.push('market_not_open');
   const toClose = minutesToClose(input.nowMs);
   if (toClose !== undefined && toClose <= config.strategy.entryCutoffMinutesBeforeClose) blockers.push('entry_cutoff');
@@ -30,8 +37,12 @@ export function entryBlockers(input: GuardInput, config: ResolvedConfig): string
   else if (em.brokerConnected === false) blockers.push('exit_manager_broker_disconnected');
   else if (em.detail.protecting !== true) blockers.push('exit_manager_not_protecting_yet');
   if (!input.brokerConnected) blockers.push('broker_disconnected');
-  const dayPnl = input.realizedPnlToday + input.unrealizedPnl;
-  const limit = (input.netLiquidation * config.risk.dailyLossLimitPct) / 100;
-  if (input.netLiquidation > 0 && dayPnl <= -limit) blockers.push(`daily_loss_limit (${dayPnl.toFixed(2)} <= -${limit.toFixed(2)})`);
+  if (input.unrealizedPnl === undefined) {
+    blockers.push('unrealized_pnl_unknown (IB gave no P&L: the daily loss limit cannot be checked)');
+  } else {
+    const dayPnl = input.realizedPnlToday + input.unrealizedPnl;
+    const limit = (input.netLiquidation * config.risk.dailyLossLimitPct) / 100;
+    if (input.netLiquidation > 0 && dayPnl <= -limit) blockers.push(`daily_loss_limit (${dayPnl.toFixed(2)} <= -${limit.toFixed(2)})`);
+  }
   return blockers;
 }

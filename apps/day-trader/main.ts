@@ -19,11 +19,13 @@ runApp({
     const { config, log, repos, clock, heartbeat } = ctx;
     const broker = createBroker({ config, clientId: config.ib.clientIds.dayTrader, log, orderIds: repos.orderIds, heartbeat });
     const entries = new EntryExecutor({ app: ctx.app, broker, repos, clock, log, config });
-    const metrics = new CandidateMetricsSource(broker, 3_000);
+    const metrics = new CandidateMetricsSource(broker, 3_000, () => clock.now());
     const schedule = new ScheduleRepository(ctx.db, clock);
     entries.start();
+    heartbeat.setDetail({ marketData: { type: broker.marketDataState() } });
+    const resolveEntries = () => entries.resolveInFlight().catch((error) => log.error('entry_resolution_failed', { error: (error as Error).message, what: 'retried every few seconds; no new entry until it succeeds' }));
     broker.onConnectionEvent((event) => {
-      if (event.kind === 'connected') void entries.resolveInFlight().catch((error) => log.error('entry_resolution_failed', { error: (error as Error).message }));
+      if (event.kind === 'connected') void resolveEntries();
     });
     ctx.onShutdown('broker', () => broker.disconnect(), 50);
     try {
@@ -40,7 +42,13 @@ runApp({
     };
     const scans = runPeriodically('scan', () => realDelayMs(clock, config.intervals.scannerRefreshSeconds * 1000, 1_000), () => scan('interval'), log);
     // Every second: deadlines, scheduled scans from the supervisor's scheduler, and proof of life.
+    let lastResolveAttemptMs = 0;
     const loop = runPeriodically('entry_loop', 1_000, async () => {
+      // A startup query that timed out must not block entries for the rest of the day: try again.
+      if (!entries.ready && broker.isConnected() && Date.now() - lastResolveAttemptMs > 5_000) {
+        lastResolveAttemptMs = Date.now();
+        await resolveEntries();
+      }
       await entries.enforceDeadlines();
       const trigger = schedule.consumeNext('SCAN', 'day-trader', tradingDayOf(clock.now()));
       if (trigger) {

@@ -5,7 +5,7 @@ import { errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
-import type { CandidateMetricsSource } from './candidate-metrics';
+import { NotMeasured, type CandidateMetricsSource } from './candidate-metrics';
 import { entryBlockers } from './entry-guards';
 import type { EntryExecutor } from './entry-executor';
 import { scoreCandidate, type CandidateMetrics } from './scoring';
@@ -39,20 +39,34 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
     const lists = await Promise.all(SCANNERS.map((code) => d.broker.scan(code, { rows: config.strategy.candidatesPerScan, abovePrice: 2 })));
     const symbols = [...new Set(lists.flat())];
     candidates = symbols.length;
+    const marketData = d.broker.marketDataState();
+    if (marketData === 'unavailable') {
+      // Said loudly instead of scoring nothing in silence: the log, the heartbeat (via the adapter) and every signal.
+      log.error('no_market_data', { runId, what: 'the account gets neither live nor delayed data for these stocks (IB 354/10168): enable market data subscriptions, or delayed data, in IBKR Account Management' });
+    }
     const measured: CandidateMetrics[] = [];
+    const notMeasured = new Map<string, string>();
     for (const symbol of symbols) {
       try {
         measured.push(await d.metrics.measure(symbol, nowMs));
       } catch (error) {
         measured.push({ symbol });
-        log.warn('candidate_measure_failed', { symbol, error: errorMessage(error) });
+        if (error instanceof NotMeasured) notMeasured.set(symbol, error.reason);
+        else log.warn('candidate_measure_failed', { symbol, error: errorMessage(error) });
       }
     }
-    const scored = measured.map((m) => ({ m, decision: scoreCandidate(m, config.strategy) })).sort((a, b) => b.decision.score - a.decision.score);
-    for (const { m, decision } of scored) log.info('candidate_scored', { runId, symbol: m.symbol, score: decision.score, accepted: decision.accepted, reason: decision.reason });
+    if (notMeasured.size > 0) log.info('candidates_not_measured', { runId, count: notMeasured.size, reasons: [...new Set(notMeasured.values())] });
+    const scored = measured.map((m) => ({ m, decision: notMeasured.has(m.symbol) ? { accepted: false as const, score: 0, reason: notMeasured.get(m.symbol)! } : scoreCandidate(m, config.strategy) })).sort((a, b) => b.decision.score - a.decision.score);
+    for (const { m, decision } of scored) log.info('candidate_scored', { runId, symbol: m.symbol, score: decision.score, accepted: decision.accepted, reason: decision.reason, delayedQuote: m.delayedQuote });
 
     const account = await d.broker.accountSummary();
+    // reqAccountSummary has no P&L tags at IB: the unrealized P&L comes from reqPnL; unknown blocks entries.
+    const pnl = await d.broker.accountPnl().catch((error: unknown) => {
+      log.warn('account_pnl_unavailable', { error: errorMessage(error), what: 'the daily loss limit cannot be checked: no entries this scan' });
+      return undefined;
+    });
     const realizedToday = repos.closed.getClosedToday(tradingDay).reduce((n, r) => n + r.realizedPnl, 0);
+    const halt = repos.halts.active();
     let grossExposure = account.grossPositionValue;
     for (const { m, decision } of scored) {
       const signal = {
@@ -65,7 +79,7 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
       }
       const blockers = entryBlockers({
         nowMs: clock.now(), realNowMs: Date.now(), exitManager: repos.heartbeats.get('exit-manager'), brokerConnected: d.broker.isConnected(),
-        realizedPnlToday: realizedToday, unrealizedPnl: account.unrealizedPnl, netLiquidation: account.netLiquidation,
+        realizedPnlToday: realizedToday, unrealizedPnl: pnl?.unrealizedPnl, netLiquidation: account.netLiquidation, halt, marketData,
       }, config);
       if (!d.entries.ready) blockers.push('entries_not_resolved_yet');
       if (blockers.length > 0) {

@@ -14,6 +14,8 @@ export interface CandidateMetrics {
   relativeVolume?: number;
   /** (ask - bid) / mid, in %. */
   spreadPct?: number;
+  /** The quote was IB's 15-minute delayed data (all the account has). */
+  delayedQuote?: boolean;
 }
 
 export type ScoreDecision =

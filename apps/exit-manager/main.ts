@@ -17,6 +17,7 @@ runApp({
     const manager = new ProtectionManager({
       app: ctx.app, broker, db: ctx.db, repos, clock: ctx.clock, log, config,
       onProtectingChanged: (protecting) => heartbeat.setDetail({ protecting }),
+      onGaveUpChanged: (symbols) => heartbeat.setDetail({ protectionGaveUp: symbols }),
     });
     heartbeat.setDetail({ protecting: false });
     manager.start();
@@ -34,10 +35,19 @@ runApp({
       await manager.checkAll();
       heartbeat.progress();
     }, log);
+    // Other processes' commits (a fill the day-trader booked or reported) are noticed within a few ms.
+    const dbWatch = setInterval(() => {
+      try {
+        manager.onDbPoll();
+      } catch (error) {
+        log.warn('db_poll_failed', { error: (error as Error).message });
+      }
+    }, 5);
     const resync = runPeriodically('protection_resync', () => realDelayMs(ctx.clock, config.intervals.positionResyncSeconds * 1000, 1_000), () => manager.resync('interval'), log);
     ctx.onShutdown('loops', () => {
       checks.stop();
       resync.stop();
+      clearInterval(dbWatch);
     }, 0);
   },
 });

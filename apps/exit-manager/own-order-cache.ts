@@ -6,11 +6,14 @@ const TERMINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 /**
  * The exit manager's working orders, kept live from broker events and replaced by complete snapshots.
- * An order is in the cache from the moment it is sent (pending) until a terminal event, so the planner
- * never sends a second protection while the first is in flight.
+ * An order is in the cache from the moment it is sent (pending) until the broker says it is over (a
+ * terminal status, or a refusal of the placement): an error about an order is not proof it is dead.
+ * The broker's reported fills per order (orderStatus, which overtakes the executions) are kept beyond
+ * the order's life, so our count of what we sold never waits for a late execution report.
  */
 export class OwnOrderCache {
   private readonly orders = new Map<number, OwnOrder>();
+  private readonly reportedFills = new Map<string, number>();
 
   /** Replaces the cache with a COMPLETE snapshot, keeping orders sent after the snapshot was requested. */
   replaceWith(snapshot: readonly BrokerOrder[], sentSinceSnapshot: ReadonlySet<number>): void {
@@ -20,6 +23,7 @@ export class OwnOrderCache {
     for (const order of snapshot) {
       const parsed = parseExitRef(order.orderRef);
       if (!parsed) continue; // not one of ours (or an entry order): the exit manager only manages its own refs
+      this.noteFill(order.orderRef, order.filledQuantity);
       this.orders.set(order.orderId, {
         orderId: order.orderId, orderRef: order.orderRef, positionId: parsed.positionId, leg: parsed.leg, symbol: order.symbol,
         side: order.side, quantity: order.quantity, filled: order.filledQuantity, ocaGroup: order.ocaGroup, stopPrice: order.stopPrice,
@@ -48,24 +52,50 @@ export class OwnOrderCache {
     return [...this.orders.values()];
   }
 
+  /** The broker's reported cumulative fills of our closing orders for one position, by order ref. */
+  reportedFillsFor(positionId: string): Map<string, number> {
+    const fills = new Map<string, number>();
+    for (const [ref, filled] of this.reportedFills) if (ref.startsWith(`${positionId}:`)) fills.set(ref, filled);
+    return fills;
+  }
+
+  /** Marks a modification in flight; the order's values change only when the broker reports them. */
+  markModifying(orderId: number): void {
+    const order = this.orders.get(orderId);
+    if (order) order.modifying = true;
+  }
+
   /** Applies an order event; returns the cached order it concerned (before removal when terminal). */
   apply(event: OrderEvent): OwnOrder | undefined {
     if (event.kind === 'commission') return undefined;
+    if (event.kind === 'status') this.noteFill(event.ref, event.filled);
+    if (event.kind === 'filled') this.noteFill(event.ref, event.execution.cumulativeQuantity);
     const order = this.orders.get(event.orderId);
     if (!order) return undefined;
     switch (event.kind) {
       case 'accepted':
         order.pending = false;
         break;
+      case 'open':
+        order.pending = false;
+        order.modifying = false;
+        order.quantity = event.quantity;
+        if (event.limitPrice !== undefined) order.limitPrice = event.limitPrice;
+        if (event.stopPrice !== undefined) order.stopPrice = event.stopPrice;
+        if (TERMINAL.has(event.status)) this.orders.delete(order.orderId);
+        break;
       case 'status':
         order.pending = false;
         order.filled = Math.max(order.filled, event.filled);
+        // filled + remaining is the broker's current size: it shrinks when an OCA sibling's fill reduced it.
         if (event.remaining >= 0 && event.filled + event.remaining > 0) order.quantity = event.filled + event.remaining;
         if (TERMINAL.has(event.status)) this.orders.delete(order.orderId);
         break;
       case 'filled':
         order.filled = Math.max(order.filled, event.execution.cumulativeQuantity);
-        if (order.filled >= order.quantity) this.orders.delete(order.orderId);
+        break;
+      case 'order_error':
+        if (event.refused === 'modify') order.modifying = false;
         break;
       case 'cancelled':
       case 'rejected':
@@ -73,5 +103,10 @@ export class OwnOrderCache {
         break;
     }
     return order;
+  }
+
+  private noteFill(ref: string, filled: number): void {
+    if (!parseExitRef(ref) || !(filled > 0)) return;
+    this.reportedFills.set(ref, Math.max(this.reportedFills.get(ref) ?? 0, filled));
   }
 }

@@ -1,15 +1,17 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
-import type { BrokerPort, Execution, OrderEvent, OrderId, OrderRequest } from '../../shared/broker/types';
-import { symbolFromPositionId, syncActivePositions, type Db, type Repositories } from '../../shared/db';
-import type { ExecutionRecord } from '../../shared/db/types';
+import { isUsdStock, type BrokerPort, type BrokerPosition, type Execution, type OrderEvent, type OrderId, type OrderRequest } from '../../shared/broker/types';
+import { DbChangeProbe, syncActivePositions, type Db, type Repositories } from '../../shared/db';
+import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { AppError, errorMessage } from '../../shared/errors/errors';
 import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
+import { heldQuantity } from './held-quantity';
 import { OwnOrderCache } from './own-order-cache';
 import { planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
+import { pastFlatProblem } from './sell-exposure';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
 
 export interface ProtectionDeps {
@@ -21,33 +23,60 @@ export interface ProtectionDeps {
   log: Logger;
   config: ResolvedConfig;
   onProtectingChanged: (protecting: boolean) => void;
+  /** Positions whose protection the broker keeps refusing (retries stopped): shown in the heartbeat. */
+  onGaveUpChanged?: (symbols: string[]) => void;
 }
 
 /** OCA type 2 ("reduce with block"): a partial fill of one leg reduces the other, so the pair never oversells. */
 const OCA_REDUCE_WITH_BLOCK = 2 as const;
 
+/** After giving up on a position's protection, one more try this much later (real ms), alerting again if it fails. */
+const GIVE_UP_RETRY_MS = 5 * 60_000;
+
+/** The broker refused to let an order through our own guard: it could have taken a position past flat. */
+export class PastFlatRefused extends AppError {
+  readonly kind = 'bug' as const;
+  readonly exitCode = 70;
+}
+
+interface Failure {
+  count: number;
+  retryAtMs: number;
+  gaveUp: boolean;
+}
+
 /**
- * Owns every order that protects or closes a position. Keeps, for each broker position, exactly one
- * broker-side stop-loss / take-profit OCA pair of the right size; closes positions by time, at the end of
- * the day and by the trailing stop; books every exit fill once. Acts only on complete broker snapshots.
+ * Owns every order that protects or closes a position. Keeps the shares WE hold (counted from our own
+ * fills, never from the lagging position stream) covered exactly once by broker-side stop-loss /
+ * take-profit OCA pairs; closes positions by time, at the end of the day and by the trailing stop; books
+ * every exit fill once. Acts only on complete broker snapshots, never while a trading halt is active, and
+ * never sends an order that could take a position past flat.
  */
 export class ProtectionManager {
   private readonly cache = new OwnOrderCache();
-  private readonly brokerPositions = new Map<string, { quantity: number; averageCost: number }>();
+  /** The broker's reported US-stock positions by symbol (they lag our fills). */
+  private readonly brokerPositions = new Map<string, BrokerPosition>();
   private snapshotComplete = false;
   private readonly running = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly sentSinceSnapshot = new Set<number>();
   private readonly trails = new Map<string, { positionId: string; entryPrice: number; long: boolean; best: number | undefined; exiting: boolean }>();
   private readonly quoteSubscriptions = new Map<string, () => void>();
-  private readonly retryAfterMs = new Map<string, number>();
+  private readonly failures = new Map<string, Failure>();
   private readonly unprotectedSinceMs = new Map<string, number>();
+  /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
+  private readonly lastActivityMs = new Map<string, number>();
+  private readonly rowFingerprints = new Map<string, string>();
   private readonly afterSend: Array<() => void> = [];
   /** Refs whose rejection or cancel arrived before placeOrder returned (the id was not cached yet). */
   private readonly earlyTerminalRefs = new Set<string>();
+  private readonly dbChanges: DbChangeProbe;
   private resyncing: Promise<void> | undefined;
+  private haltNoticed: number | undefined;
 
-  constructor(private readonly d: ProtectionDeps) {}
+  constructor(private readonly d: ProtectionDeps) {
+    this.dbChanges = new DbChangeProbe(d.db);
+  }
 
   get protecting(): boolean {
     return this.snapshotComplete && this.d.broker.isConnected();
@@ -64,10 +93,12 @@ export class ProtectionManager {
       }
     });
     this.d.broker.onPositionUpdate((p) => {
+      if (!isUsdStock(p)) return; // options, other currencies: never ours to manage
       const known = this.brokerPositions.get(p.symbol)?.quantity ?? 0;
       if (known === 0 && p.quantity !== 0) this.unprotectedSinceMs.set(p.symbol, Date.now());
-      this.brokerPositions.set(p.symbol, { quantity: p.quantity, averageCost: p.averageCost });
-      this.schedule(p.symbol);
+      this.brokerPositions.set(p.symbol, p);
+      this.touch(p.symbol);
+      void this.schedule(p.symbol);
     });
     this.d.broker.onConnectionEvent((event) => {
       if (event.kind === 'connected') void this.resync('reconnected');
@@ -76,6 +107,17 @@ export class ProtectionManager {
         this.d.onProtectingChanged(false);
       }
     });
+  }
+
+  /**
+   * Another process committed (a new fill booked, a reported entry): check the symbols whose rows changed
+   * now, not at the next timer. Called every few ms; costs one shared-memory read when nothing changed.
+   */
+  onDbPoll(): void {
+    if (!this.dbChanges.changedSinceLastLook() || !this.snapshotComplete) return;
+    for (const row of this.d.repos.positions.getActivePositions()) {
+      if (this.fingerprintChanged(row)) void this.schedule(row.symbol);
+    }
   }
 
   /** Complete snapshots of own orders and positions, book missed exit fills, then verify every symbol. */
@@ -90,14 +132,15 @@ export class ProtectionManager {
       this.sentSinceSnapshot.clear();
       const [orders, positions] = await Promise.all([this.d.broker.openOrders('own'), this.d.broker.positions()]);
       this.cache.replaceWith(orders, this.sentSinceSnapshot);
-      const seen = new Set(positions.map((p) => p.symbol));
-      for (const symbol of [...this.brokerPositions.keys()]) if (!seen.has(symbol)) this.brokerPositions.set(symbol, { quantity: 0, averageCost: 0 });
-      for (const p of positions) this.brokerPositions.set(p.symbol, { quantity: p.quantity, averageCost: p.averageCost });
+      const stocks = positions.filter(isUsdStock);
+      const seen = new Set(stocks.map((p) => p.symbol));
+      for (const [symbol, known] of [...this.brokerPositions]) if (!seen.has(symbol)) this.brokerPositions.set(symbol, { ...known, quantity: 0 });
+      for (const p of stocks) this.brokerPositions.set(p.symbol, p);
       this.snapshotComplete = true;
       await this.bookMissedExecutions();
       await this.checkAll();
       this.d.onProtectingChanged(true);
-      this.d.log[trigger === 'interval' ? 'debug' : 'info']('protection_resynced', { trigger, positions: positions.length, ownOrders: orders.length, ms: Date.now() - started });
+      this.d.log[trigger === 'interval' ? 'debug' : 'info']('protection_resynced', { trigger, positions: stocks.length, ownOrders: orders.length, ms: Date.now() - started });
     } catch (error) {
       // Unknown is not empty: without complete snapshots nothing is cancelled or declared flat.
       this.d.log.warn('protection_resync_failed', { trigger, error: errorMessage(error) });
@@ -106,7 +149,9 @@ export class ProtectionManager {
 
   /** Runs every check: all broker positions, DB rows and own orders. Called on a timer. */
   async checkAll(): Promise<void> {
-    const symbols = new Set<string>([...this.brokerPositions.keys(), ...this.cache.symbols(), ...this.d.repos.positions.getActivePositions().map((r) => r.symbol)]);
+    const rows = this.d.repos.positions.getActivePositions();
+    for (const row of rows) this.fingerprintChanged(row);
+    const symbols = new Set<string>([...this.brokerPositions.keys(), ...this.cache.symbols(), ...rows.map((r) => r.symbol)]);
     await Promise.all([...symbols].map((s) => this.schedule(s)));
     this.updateQuoteSubscriptions();
   }
@@ -128,63 +173,82 @@ export class ProtectionManager {
     return run;
   }
 
+  /** Our signed position in a symbol from our own fills (see heldQuantity). */
+  heldFor(row: ActivePosition): number {
+    const exits = this.d.repos.trades.getByPosition(row.id).filter((t) => t.purpose === 'EXIT').map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
+    return heldQuantity(row, exits, this.cache.reportedFillsFor(row.id));
+  }
+
   private async checkSymbol(symbol: string): Promise<void> {
     if (!this.d.broker.isConnected()) return;
     // Without a complete snapshot of our own working orders we do not know whether protection exists:
     // placing a pair now could double it (and two stops could both fill on a gap). Wait for the resync.
     if (!this.snapshotComplete) return;
-    if ((this.retryAfterMs.get(symbol) ?? 0) > Date.now()) return;
-    const broker = this.brokerPositions.get(symbol);
-    // Before the first complete snapshot only positions the stream reported are acted on (never "flat").
-    const brokerQuantity = broker ? broker.quantity : this.snapshotComplete ? 0 : undefined;
+    if (this.isHalted()) return;
     const row = this.d.repos.positions.getActivePosition(symbol);
+    const failure = this.failures.get(row?.id ?? symbol);
+    if (failure && failure.retryAtMs > Date.now()) return;
+    const broker = this.brokerPositions.get(symbol);
+    const settled = this.isSettled(symbol);
+    if (!row && broker && broker.quantity !== 0 && settled && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
+    const held = row ? this.heldFor(row) : 0;
     const actions = planProtection({
-      symbol, brokerQuantity, brokerAverageCost: broker?.averageCost, row,
+      symbol, row, held, settledBrokerQuantity: settled ? (broker?.quantity ?? 0) : undefined, settled,
       orders: this.cache.forSymbol(symbol), stopLossPct: this.d.config.strategy.stopLossPct, takeProfitPct: this.d.config.strategy.takeProfitPct,
+      brokerAverageCost: broker?.averageCost,
     });
     for (const action of actions) {
       try {
-        await this.execute(action);
+        await this.execute(action, row, held);
       } catch (error) {
-        this.retryAfterMs.set(symbol, Date.now() + 250);
+        this.noteFailure(row?.id ?? symbol, symbol, `${action.kind}: ${errorMessage(error)}`);
         const level = error instanceof AppError && error.kind === 'transient' ? 'warn' : 'error';
         this.d.log[level]('protection_action_failed', { symbol, action: action.kind, error: errorMessage(error) });
         return;
       }
     }
-    this.updateTrail(symbol, row, brokerQuantity, broker?.averageCost);
-    if (row && brokerQuantity && !this.cache.forSymbol(symbol).some((o) => o.leg === 'EXIT')) {
-      const decision = timeBasedExit(this.d.repos.positions.getActivePosition(symbol) ?? row, this.d.clock.now(), this.d.config.exits);
+    if (!row) return;
+    this.updateTrail(symbol, row, held);
+    if (held !== 0 && row.metadata.protectOnly !== true && !this.cache.forSymbol(symbol).some((o) => o.leg === 'EXIT')) {
+      const decision = timeBasedExit(row, this.d.clock.now(), this.d.config.exits);
       if (decision) await this.placeExit(symbol, decision.reason);
     }
   }
 
-  private async execute(action: ProtectionAction): Promise<void> {
+  /**
+   * A stock position nobody of ours explains, once the reports settled: the configured policy decides
+   * (ignore: leave it; protect: a pair, never closed by us; adopt: managed and flattened like ours).
+   */
+  private adoptForeign(symbol: string, broker: BrokerPosition): boolean {
+    const policy = this.d.config.positions.foreignPolicy;
+    if (policy === 'ignore') return false;
+    const result = syncActivePositions(this.d.db, this.d.clock, [{ symbol, quantity: broker.quantity, averageCost: broker.averageCost, conId: broker.conId }], {
+      tradingDay: tradingDayOf(this.d.clock.now()), app: this.d.app, adoptUntracked: true, fixQuantities: false,
+      adoptedMetadata: policy === 'protect' ? { protectOnly: true } : {},
+    });
+    for (const change of result.changes) this.d.log.warn('position_adopted', { symbol: change.symbol, positionId: change.positionId, quantity: change.to, policy, reason: 'broker position not opened by the bots' });
+    return result.changes.length > 0;
+  }
+
+  private async execute(action: ProtectionAction, row: ActivePosition | undefined, held: number): Promise<void> {
     switch (action.kind) {
-      case 'adopt': {
-        const result = syncActivePositions(this.d.db, this.d.clock, [{ symbol: action.symbol, quantity: action.quantity, averageCost: this.brokerPositions.get(action.symbol)?.averageCost ?? 0 }], {
-          tradingDay: tradingDayOf(this.d.clock.now()), app: this.d.app, adoptUntracked: true, fixQuantities: false,
-        });
-        for (const change of result.changes) this.d.log.warn('position_adopted', { symbol: change.symbol, positionId: change.positionId, quantity: change.to, reason: 'broker position unknown to the DB' });
-        this.dirty.add(action.symbol);
-        return;
-      }
       case 'place_pair': {
         const sequence = this.nextSequence(action.positionId);
         const ocaGroup = ocaGroupFor(action.positionId, sequence);
+        const common = { symbol: action.symbol, conId: row?.conId ?? undefined, side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
         crashPoint('exit-manager:before-protection');
-        await this.send({ orderRef: stopLossRef(action.positionId, sequence), symbol: action.symbol, side: action.side, quantity: action.quantity, type: 'STP', stopPrice: action.stopPrice, tif: 'GTC', ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK }, action.positionId, 'SL', sequence);
+        await this.send({ ...common, orderRef: stopLossRef(action.positionId, sequence), type: 'STP', stopPrice: action.stopPrice }, action.positionId, 'SL', sequence);
         crashPoint('exit-manager:between-protection-legs');
-        await this.send({ orderRef: takeProfitRef(action.positionId, sequence), symbol: action.symbol, side: action.side, quantity: action.quantity, type: 'LMT', limitPrice: action.targetPrice, tif: 'GTC', ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK }, action.positionId, 'TP', sequence);
+        await this.send({ ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.targetPrice }, action.positionId, 'TP', sequence);
         const sinceMs = this.unprotectedSinceMs.get(action.symbol);
-        this.d.log.info('protection_placed', { symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup, msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined });
+        this.d.log.info('protection_placed', { symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, held, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup, msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined });
         this.unprotectedSinceMs.delete(action.symbol);
         return;
       }
       case 'place_leg': {
         // A missing leg joins the existing OCA group; its ref takes the next sequence so it stays unique.
         const sequence = this.nextSequence(action.positionId);
-        const common = { symbol: action.symbol, side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup: action.ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
+        const common = { symbol: action.symbol, conId: row?.conId ?? undefined, side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup: action.ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
         const request: OrderRequest = action.leg === 'SL'
           ? { ...common, orderRef: stopLossRef(action.positionId, sequence), type: 'STP', stopPrice: action.price }
           : { ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.price };
@@ -192,11 +256,12 @@ export class ProtectionManager {
         this.d.log.warn('protection_leg_replaced', { symbol: action.symbol, positionId: action.positionId, leg: action.leg, ocaGroup: action.ocaGroup });
         return;
       }
-      case 'resize': {
+      case 'reduce': {
         const order = action.order;
+        // Only ever down: a smaller order can never sell more. Its new size shows when the broker reports it.
+        this.cache.markModifying(order.orderId);
         await this.d.broker.modifyOrder(order.orderId as OrderId, this.requestFor(order, action.totalQuantity));
-        order.quantity = action.totalQuantity;
-        this.d.log.info('protection_resized', { symbol: order.symbol, orderRef: order.orderRef, totalQuantity: action.totalQuantity });
+        this.d.log.info('protection_reduced', { symbol: order.symbol, orderRef: order.orderRef, totalQuantity: action.totalQuantity, reason: action.reason });
         return;
       }
       case 'cancel': {
@@ -205,48 +270,77 @@ export class ProtectionManager {
         return;
       }
       case 'mark_protected': {
-        const row = this.d.repos.positions.getById(action.positionId);
-        if (!row) return;
+        const current = this.d.repos.positions.getById(action.positionId);
+        if (!current) return;
         this.d.repos.positions.updateActivePosition(action.positionId, {
-          status: row.status === 'CLOSING' ? 'CLOSING' : 'PROTECTED', stopOrderId: action.stopOrderId, targetOrderId: action.targetOrderId,
+          status: current.status === 'CLOSING' ? 'CLOSING' : 'PROTECTED', stopOrderId: action.stopOrderId, targetOrderId: action.targetOrderId,
           ocaGroup: action.ocaGroup, protectedQuantity: action.quantity, stopLossPrice: action.stopPrice, profitTargetPrice: action.targetPrice,
         });
-        this.d.log.info('position_protected', { symbol: row.symbol, positionId: action.positionId, quantity: action.quantity, stopLossPrice: action.stopPrice, profitTargetPrice: action.targetPrice });
+        this.failures.delete(action.positionId);
+        this.reportGaveUp();
+        this.d.log.info('position_protected', { symbol: current.symbol, positionId: action.positionId, quantity: action.quantity, stopLossPrice: action.stopPrice, profitTargetPrice: action.targetPrice });
         return;
       }
     }
   }
 
   /**
-   * A closing market order joins the position's OCA group, so its fill reduces the protection at the broker
-   * (no double sell). Latency matters here (a trailing stop fires on a tick): the order leaves first, the DB
-   * rows follow; the order's ref alone tells any restarted process what it is.
+   * Closes a position at market. Each closing order joins one of the position's OCA groups and is sized to
+   * that group, so its fill reduces that group's legs at the broker (no double sell); shares no group
+   * covers get their own order. Latency matters (a trailing stop fires on a tick): the orders leave first,
+   * the DB rows follow.
    */
   async placeExit(symbol: string, reason: string, positionId?: string): Promise<void> {
-    const broker = this.brokerPositions.get(symbol);
-    if (!broker || broker.quantity === 0) return;
+    if (this.isHalted()) return;
+    const row = positionId ? this.d.repos.positions.getById(positionId) : this.d.repos.positions.getActivePosition(symbol);
+    if (!row) return;
+    const held = this.heldFor(row);
+    if (held === 0) return;
     const orders = this.cache.forSymbol(symbol);
     if (orders.some((o) => o.leg === 'EXIT')) return;
-    const id = positionId ?? this.d.repos.positions.getActivePosition(symbol)?.id;
-    if (!id) return;
-    const group = orders.find((o) => o.positionId === id && o.ocaGroup)?.ocaGroup;
-    const sequence = this.nextSequence(id); // a read: WAL readers never wait for writers
-    await this.send({
-      orderRef: exitRef(id, reason, sequence), symbol, side: broker.quantity > 0 ? 'SELL' : 'BUY', quantity: Math.abs(broker.quantity),
-      type: 'MKT', tif: 'DAY', ocaGroup: group, ocaType: group ? OCA_REDUCE_WITH_BLOCK : undefined,
-    }, id, 'EXIT', sequence);
-    this.d.repos.positions.updateActivePosition(id, { status: 'CLOSING', exitReason: reason });
-    this.d.log.info('exit_order_placed', { symbol, positionId: id, reason, quantity: Math.abs(broker.quantity), ocaGroup: group });
+    const broker = this.brokerPositions.get(symbol);
+    const settledBroker = this.isSettled(symbol) ? broker?.quantity ?? 0 : undefined;
+    let target = Math.abs(held);
+    if (settledBroker !== undefined) target = Math.sign(settledBroker) === Math.sign(held) ? Math.min(target, Math.abs(settledBroker)) : 0;
+    if (target === 0) return;
+    const side: 'BUY' | 'SELL' = held > 0 ? 'SELL' : 'BUY';
+    const groups = new Map<string, number>();
+    for (const order of orders.filter((o) => o.positionId === row.id && o.ocaGroup && o.side === side)) groups.set(order.ocaGroup!, Math.max(groups.get(order.ocaGroup!) ?? 0, order.quantity - order.filled));
+    const slices: Array<{ quantity: number; ocaGroup?: string }> = [];
+    let left = target;
+    for (const [ocaGroup, size] of groups) {
+      const quantity = Math.min(size, left);
+      if (quantity > 0) slices.push({ quantity, ocaGroup });
+      left -= quantity;
+    }
+    if (left > 0) slices.push({ quantity: left });
+    for (const slice of slices) {
+      const sequence = this.nextSequence(row.id); // a read: WAL readers never wait for writers
+      await this.send({
+        orderRef: exitRef(row.id, reason, sequence), symbol, conId: row.conId ?? undefined, side, quantity: slice.quantity, type: 'MKT', tif: 'DAY',
+        ocaGroup: slice.ocaGroup, ocaType: slice.ocaGroup ? OCA_REDUCE_WITH_BLOCK : undefined,
+      }, row.id, 'EXIT', sequence);
+    }
+    this.d.repos.positions.updateActivePosition(row.id, { status: 'CLOSING', exitReason: reason });
+    this.d.log.info('exit_order_placed', { symbol, positionId: row.id, reason, quantity: target, held, orders: slices.length });
   }
 
   /**
-   * Sends one of our orders. The order leaves FIRST and the audit row follows: the exit path is latency
-   * critical, and a crash between the two loses nothing because the ref names the position and purpose,
-   * so the next start finds the order in the broker's snapshot and verifies it like any other.
+   * Sends one of our orders, after THE guard: it must not let our working orders trade more than we hold
+   * (a long past flat is a short). The order leaves FIRST and the audit row follows: a crash between the
+   * two loses nothing because the ref names the position and purpose.
    */
   private async send(request: OrderRequest, positionId: string, leg: OwnOrder['leg'], sequence: number): Promise<void> {
+    const row = this.d.repos.positions.getById(positionId);
+    const held = row ? this.heldFor(row) : 0;
+    const problem = pastFlatProblem(this.cache.forSymbol(request.symbol), { side: request.side, quantity: request.quantity, filled: 0, ocaGroup: request.ocaGroup }, held);
+    if (problem) {
+      this.d.repos.events.record(this.d.app, 'order_refused_past_flat', { orderRef: request.orderRef, problem, held }, request.symbol, 'error');
+      throw new PastFlatRefused(`refused ${request.orderRef}: ${problem}`);
+    }
     const orderId = await this.d.broker.placeOrder(request);
     this.sentSinceSnapshot.add(orderId);
+    this.touch(request.symbol);
     if (!this.earlyTerminalRefs.delete(request.orderRef)) {
       this.cache.add({
         orderId, orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
@@ -289,6 +383,62 @@ export class ProtectionManager {
     return Math.max(0, ...used, ...this.cache.all().filter((o) => o.positionId === positionId).map((o) => o.sequence)) + 1;
   }
 
+  private isHalted(): boolean {
+    const halt = this.d.repos.halts.active();
+    if (halt && this.haltNoticed !== halt.id) {
+      this.haltNoticed = halt.id;
+      this.d.log.warn('trading_halted', { reason: halt.reason, setBy: halt.setBy, setAt: halt.setAt, what: 'no protection changes and no exits until the halt is lifted (npm run liquidate -- --resume); fills are still booked' });
+    }
+    if (!halt && this.haltNoticed !== undefined) {
+      this.haltNoticed = undefined;
+      this.d.log.info('trading_resumed', {});
+    }
+    return halt !== undefined;
+  }
+
+  /** Settled: nothing of ours touched the symbol for longer than the broker's reports lag. */
+  private isSettled(symbol: string): boolean {
+    if (this.cache.forSymbol(symbol).some((o) => o.pending || o.modifying)) return false;
+    return Date.now() - (this.lastActivityMs.get(symbol) ?? 0) >= this.d.config.exits.brokerSettleMs;
+  }
+
+  private touch(symbol: string): void {
+    this.lastActivityMs.set(symbol, Date.now());
+  }
+
+  private fingerprintChanged(row: ActivePosition): boolean {
+    const fingerprint = `${row.id}|${row.quantity}|${row.entryBooked}|${row.entryReported}|${row.entryWorking}|${row.status}`;
+    if (this.rowFingerprints.get(row.symbol) === fingerprint) return false;
+    this.rowFingerprints.set(row.symbol, fingerprint);
+    this.touch(row.symbol);
+    return true;
+  }
+
+  /** Back-off for a position whose orders the broker refuses; after maxRejections, stop and alert. */
+  private noteFailure(key: string, symbol: string, what: string): void {
+    const failure = this.failures.get(key) ?? { count: 0, retryAtMs: 0, gaveUp: false };
+    failure.count += 1;
+    const limit = this.d.config.exits.maxRejections;
+    if (failure.count >= limit) {
+      failure.retryAtMs = Date.now() + GIVE_UP_RETRY_MS;
+      if (!failure.gaveUp || failure.count % limit === 0) {
+        this.d.log.error('protection_gave_up', { symbol, positionId: key, refusals: failure.count, last: what, what: `the broker refused ${failure.count} times: retrying every ${GIVE_UP_RETRY_MS / 60_000} minutes; check the orders in TWS, or flatten with npm run liquidate` });
+        this.d.repos.events.record(this.d.app, 'protection_gave_up', { positionId: key, refusals: failure.count, last: what }, symbol, 'error');
+      }
+      failure.gaveUp = true;
+    } else {
+      failure.retryAtMs = Date.now() + Math.min(30_000, 250 * 2 ** (failure.count - 1));
+      setTimeout(() => void this.schedule(symbol), failure.retryAtMs - Date.now() + 10).unref();
+    }
+    this.failures.set(key, failure);
+    this.reportGaveUp();
+  }
+
+  private reportGaveUp(): void {
+    const symbols = [...this.failures.entries()].filter(([, f]) => f.gaveUp).map(([key]) => this.d.repos.positions.getById(key)?.symbol ?? key);
+    this.d.onGaveUpChanged?.(symbols);
+  }
+
   private onOrderEvent(event: OrderEvent): void {
     if (event.kind === 'commission') {
       this.d.repos.ledger.recordCommission(event.execId, event.commission);
@@ -297,7 +447,9 @@ export class ProtectionManager {
     const parsed = parseExitRef(event.ref);
     if (!parsed) return;
     const cached = this.cache.apply(event);
+    if (cached) this.touch(cached.symbol);
     if (!cached && (event.kind === 'rejected' || event.kind === 'cancelled')) this.earlyTerminalRefs.add(event.ref);
+    const symbol = cached?.symbol ?? this.d.repos.positions.getById(parsed.positionId)?.symbol;
     switch (event.kind) {
       case 'accepted':
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
@@ -305,24 +457,24 @@ export class ProtectionManager {
       case 'status':
         if (event.status === 'Filled') this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
+        if (symbol && event.filled > 0) void this.schedule(symbol);
         return;
       case 'filled':
         this.bookExit(event.execution);
+        if (symbol) void this.schedule(symbol);
         return;
       case 'cancelled':
         this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
-        if (cached) void this.schedule(cached.symbol);
+        if (symbol) void this.schedule(symbol);
+        return;
+      case 'order_error':
+        this.d.log.warn('protection_order_error', { orderRef: event.ref, code: event.code, reason: event.reason, refused: event.refused, what: 'the order keeps working as it was; only a status ends it' });
+        if (event.refused === 'modify' && symbol) this.noteFailure(parsed.positionId, symbol, `modify refused ${event.code}: ${event.reason}`);
         return;
       case 'rejected':
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });
-        this.d.log.error('protection_rejected', { orderRef: event.ref, code: event.code, reason: event.reason, what: 'the broker refused a protective or closing order; retrying' });
-        {
-          const symbol = cached?.symbol ?? symbolFromPositionId(parsed.positionId);
-          if (symbol) {
-            this.retryAfterMs.set(symbol, Date.now() + 200);
-            setTimeout(() => void this.schedule(symbol), 210);
-          }
-        }
+        this.d.log.error('protection_rejected', { orderRef: event.ref, code: event.code, reason: event.reason, what: 'the broker refused a protective or closing order; retrying with back-off' });
+        if (symbol) this.noteFailure(parsed.positionId, symbol, `${event.code}: ${event.reason}`);
         return;
     }
   }
@@ -339,6 +491,8 @@ export class ProtectionManager {
       this.d.log.info('position_closed', { symbol: execution.symbol, positionId: parsed.positionId, reason: result.closedPosition.exitReason, exitPrice: result.closedPosition.exitPrice, realizedPnl: round2(result.closedPosition.realizedPnl), pnlPct: round2(result.closedPosition.profitLossPct ?? 0) });
     } else if (result.status === 'recorded') {
       this.d.log.info('execution_completed', { symbol: execution.symbol, positionId: parsed.positionId, quantity: execution.quantity, price: execution.price, remaining: result.position.quantity });
+    } else if (result.status === 'corrected') {
+      this.d.log.warn('execution_corrected', { symbol: execution.symbol, positionId: parsed.positionId, execId: result.execId, previousExecId: result.previousExecId, price: execution.price });
     }
   }
 
@@ -355,21 +509,21 @@ export class ProtectionManager {
   }
 
   /** What the tick path needs to know, kept in memory so a quote never waits for the DB. */
-  private updateTrail(symbol: string, row: { id: string; entryPrice: number | null; status: string } | undefined, brokerQuantity: number | undefined, averageCost: number | undefined): void {
+  private updateTrail(symbol: string, row: ActivePosition, held: number): void {
     if (!(this.d.config.exits.trailingStopPct > 0)) return;
-    if (!row || !brokerQuantity || row.status === 'CLOSING') {
+    if (held === 0 || row.status === 'CLOSING' || row.metadata.protectOnly === true) {
       this.trails.delete(symbol);
       return;
     }
     const existing = this.trails.get(symbol);
     if (existing?.positionId === row.id) return;
-    this.trails.set(symbol, { positionId: row.id, entryPrice: row.entryPrice ?? averageCost ?? 0, long: brokerQuantity > 0, best: undefined, exiting: false });
+    this.trails.set(symbol, { positionId: row.id, entryPrice: row.entryPrice ?? this.brokerPositions.get(symbol)?.averageCost ?? 0, long: held > 0, best: undefined, exiting: false });
   }
 
   /** Trailing stop: quotes of held symbols while a trail is configured. */
   private updateQuoteSubscriptions(): void {
     if (!(this.d.config.exits.trailingStopPct > 0)) return;
-    const held = new Set([...this.brokerPositions.entries()].filter(([, p]) => p.quantity !== 0).map(([s]) => s));
+    const held = new Set(this.trails.keys());
     for (const symbol of held) {
       if (this.quoteSubscriptions.has(symbol)) continue;
       this.quoteSubscriptions.set(symbol, this.d.broker.subscribeQuotes(symbol, (quote) => this.onQuote(symbol, quote.last)));

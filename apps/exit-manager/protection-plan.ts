@@ -1,5 +1,6 @@
 import type { ActivePosition } from '../../shared/db/types';
 import type { ExitLeg } from '../../shared/orders/order-refs';
+import { maxTradable } from './sell-exposure';
 
 /** One of the exit manager's own working orders, as its cache knows it. */
 export interface OwnOrder {
@@ -9,7 +10,7 @@ export interface OwnOrder {
   leg: ExitLeg;
   symbol: string;
   side: 'BUY' | 'SELL';
-  /** Total quantity of the order (IB semantics: filled + remaining). */
+  /** Total quantity of the order (IB semantics: filled + remaining), as the broker last reported it. */
   quantity: number;
   filled: number;
   ocaGroup?: string;
@@ -18,83 +19,141 @@ export interface OwnOrder {
   sequence: number;
   /** Sent but not yet acknowledged: counts as protection so it is never sent twice. */
   pending: boolean;
+  /** A modification was sent and is not yet applied or refused: the order is left alone meanwhile. */
+  modifying?: boolean;
 }
 
 export type ProtectionAction =
   | { kind: 'place_pair'; positionId: string; symbol: string; side: 'BUY' | 'SELL'; quantity: number; stopPrice: number; targetPrice: number }
-  | { kind: 'place_leg'; positionId: string; symbol: string; leg: 'SL' | 'TP'; side: 'BUY' | 'SELL'; quantity: number; price: number; ocaGroup: string; sequence: number }
-  | { kind: 'resize'; order: OwnOrder; totalQuantity: number }
+  | { kind: 'place_leg'; positionId: string; symbol: string; leg: 'SL' | 'TP'; side: 'BUY' | 'SELL'; quantity: number; price: number; ocaGroup: string }
+  | { kind: 'reduce'; order: OwnOrder; totalQuantity: number; reason: string }
   | { kind: 'cancel'; order: OwnOrder; reason: string }
-  | { kind: 'adopt'; symbol: string; quantity: number }
   | { kind: 'mark_protected'; positionId: string; stopOrderId: number; targetOrderId: number; ocaGroup: string; quantity: number; stopPrice: number; targetPrice: number };
 
 export interface PlanInput {
   symbol: string;
-  /** Signed shares at the broker; undefined = not known (no complete snapshot yet): never treated as flat. */
-  brokerQuantity: number | undefined;
-  brokerAverageCost?: number;
+  /** The DB row of our position in this symbol, if any. */
   row: ActivePosition | undefined;
+  /** Our position from our own fills (signed; see heldQuantity). */
+  held: number;
+  /**
+   * The broker's position in this stock when its report is SETTLED (no fill of ours for longer than the
+   * reports lag), else undefined. Used only to shrink: a broker that settled below our count means shares
+   * were sold outside our orders (by hand), and protecting more than is there would go past flat.
+   */
+  settledBrokerQuantity: number | undefined;
+  /** Nothing of ours is in flight (no fill reported but not booked, no position report pending). */
+  settled: boolean;
   orders: readonly OwnOrder[];
   stopLossPct: number;
   takeProfitPct: number;
+  brokerAverageCost?: number;
 }
 
-const remaining = (o: OwnOrder) => o.quantity - o.filled;
+const remaining = (o: OwnOrder) => Math.max(0, o.quantity - o.filled);
 
 /**
- * What must change so that this symbol has exactly one broker-side protection pair of the right size
- * (pure: the rules are unit-tested without a broker). A working EXIT order means the position is being
- * closed: protection is left as it is (the exit joined its OCA group and reduces it at the broker).
+ * What must change so that the shares we hold are covered exactly once by broker-side protection (pure:
+ * the rules are unit-tested without a broker).
+ *
+ * Coverage is counted per OCA group (its largest remaining leg). Protection only ever GROWS by a new pair
+ * for the uncovered shares, never by enlarging a working order: the broker may already have reduced it (an
+ * OCA fill we have not heard of yet) and a modify up would re-add what it took away. It SHRINKS by reducing
+ * or cancelling orders, which can never sell more. A leg missing from a group is replaced only when
+ * nothing of ours is in flight.
  */
 export function planProtection(input: PlanInput): ProtectionAction[] {
-  const { symbol, brokerQuantity, row } = input;
+  const { symbol, row, held } = input;
   const working = input.orders.filter((o) => o.symbol === symbol);
-  const protective = working.filter((o) => o.leg === 'SL' || o.leg === 'TP');
-  if (brokerQuantity === undefined) return [];
-  if (brokerQuantity === 0) {
-    return working.map((order) => ({ kind: 'cancel' as const, order, reason: 'position is flat at the broker' }));
-  }
-  if (!row) return [{ kind: 'adopt', symbol, quantity: brokerQuantity }];
-  if (working.some((o) => o.leg === 'EXIT')) return [];
-
-  const size = Math.abs(brokerQuantity);
-  const side: 'BUY' | 'SELL' = brokerQuantity > 0 ? 'SELL' : 'BUY';
-  const entry = row.entryPrice ?? input.brokerAverageCost ?? 0;
-  if (!(entry > 0)) return [];
-  const direction = brokerQuantity > 0 ? 1 : -1;
-  const stopPrice = row.stopLossPrice && row.status === 'PROTECTED' ? row.stopLossPrice : cents(entry * (1 - (direction * input.stopLossPct) / 100));
-  const targetPrice = row.profitTargetPrice && row.status === 'PROTECTED' ? row.profitTargetPrice : cents(entry * (1 + (direction * input.takeProfitPct) / 100));
-
   const actions: ProtectionAction[] = [];
-  // Orders protecting another position id (a closed earlier row of this symbol) or the wrong side are orphans.
-  const mine = protective.filter((o) => o.positionId === row.id && o.side === side);
-  for (const order of protective) if (!mine.includes(order)) actions.push({ kind: 'cancel', order, reason: 'belongs to no current position' });
+  const closingSide: 'BUY' | 'SELL' = held < 0 ? 'BUY' : 'SELL';
+  // Orders protecting no current position of ours, or the wrong side, are orphans.
+  const mine = working.filter((o) => row !== undefined && o.positionId === row.id && o.side === closingSide && held !== 0);
+  for (const order of working) {
+    if (mine.includes(order)) continue;
+    const reason = row?.id !== order.positionId ? 'belongs to no current position' : held === 0 ? 'position is flat' : 'on the wrong side';
+    actions.push({ kind: 'cancel', order, reason });
+  }
+  if (!row || held === 0) return actions;
 
-  const groups = new Map<string, OwnOrder[]>();
-  for (const order of mine) groups.set(order.ocaGroup ?? `none:${order.orderId}`, [...(groups.get(order.ocaGroup ?? `none:${order.orderId}`) ?? []), order]);
-  const ranked = [...groups.entries()].sort((a, b) => Math.max(...b[1].map((o) => o.sequence)) - Math.max(...a[1].map((o) => o.sequence)));
-  if (ranked.length === 0) {
-    actions.push({ kind: 'place_pair', positionId: row.id, symbol, side, quantity: size, stopPrice, targetPrice });
-    return actions;
+  // What may be covered: our shares, and never more than a settled broker position shows.
+  let target = Math.abs(held);
+  const broker = input.settledBrokerQuantity;
+  if (broker !== undefined) target = Math.sign(broker) === Math.sign(held) ? Math.min(target, Math.abs(broker)) : 0;
+
+  const groups = groupOf(mine);
+  let covered = maxTradable(mine, closingSide);
+  // Shrink: newest groups first, never below what is needed.
+  for (const group of [...groups].sort((a, b) => b.sequence - a.sequence)) {
+    if (covered <= target) break;
+    const excess = covered - target;
+    const groupCoverage = Math.max(...group.orders.map(remaining));
+    if (groupCoverage <= excess) {
+      for (const order of group.orders) actions.push({ kind: 'cancel', order, reason: `covers ${groupCoverage} more than held` });
+      covered -= groupCoverage;
+    } else {
+      const keep = groupCoverage - excess;
+      for (const order of group.orders) if (remaining(order) > keep) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + keep, reason: `held ${target}, covered ${covered}` });
+      covered = target;
+    }
   }
-  const [keepGroup, keepOrders] = ranked[0]!;
-  for (const [, orders] of ranked.slice(1)) for (const order of orders) actions.push({ kind: 'cancel', order, reason: 'duplicate protection group' });
-  const stops = keepOrders.filter((o) => o.leg === 'SL');
-  const targets = keepOrders.filter((o) => o.leg === 'TP');
-  for (const extra of [...stops.slice(1), ...targets.slice(1)]) actions.push({ kind: 'cancel', order: extra, reason: 'duplicate leg' });
-  const stop = stops[0];
-  const target = targets[0];
-  const sequence = Math.max(...keepOrders.map((o) => o.sequence));
-  if (!stop) actions.push({ kind: 'place_leg', positionId: row.id, symbol, leg: 'SL', side, quantity: size, price: stopPrice, ocaGroup: keepGroup, sequence });
-  if (!target) actions.push({ kind: 'place_leg', positionId: row.id, symbol, leg: 'TP', side, quantity: size, price: targetPrice, ocaGroup: keepGroup, sequence });
-  for (const leg of [stop, target]) {
-    if (leg && !leg.pending && remaining(leg) !== size) actions.push({ kind: 'resize', order: leg, totalQuantity: leg.filled + size });
+  const exiting = mine.some((order) => order.leg === 'EXIT');
+  if (exiting) return actions; // being closed: the exit joined the groups and reduces them at the broker
+
+  const entry = row.entryPrice ?? input.brokerAverageCost ?? 0;
+  if (!(entry > 0)) return actions;
+  const direction = held > 0 ? 1 : -1;
+  const stopPrice = row.stopLossPrice ?? cents(entry * (1 - (direction * input.stopLossPct) / 100));
+  const targetPrice = row.profitTargetPrice ?? cents(entry * (1 + (direction * input.takeProfitPct) / 100));
+
+  // Duplicate legs inside a group: keep the oldest of each kind.
+  for (const group of groups) {
+    for (const kind of ['SL', 'TP'] as const) for (const extra of group.orders.filter((o) => o.leg === kind).slice(1)) actions.push({ kind: 'cancel', order: extra, reason: 'duplicate leg' });
   }
-  const complete = stop && target && !actions.some((a) => a.kind === 'resize' || a.kind === 'place_leg');
-  if (complete && (row.status !== 'PROTECTED' || row.stopOrderId !== stop.orderId || row.targetOrderId !== target.orderId || row.protectedQuantity !== size)) {
-    actions.push({ kind: 'mark_protected', positionId: row.id, stopOrderId: stop.orderId, targetOrderId: target.orderId, ocaGroup: keepGroup, quantity: size, stopPrice: stop.stopPrice ?? stopPrice, targetPrice: target.limitPrice ?? targetPrice });
+  const cancelled = new Set(actions.filter((a) => a.kind === 'cancel').map((a) => (a as { order: OwnOrder }).order.orderId));
+  // A missing leg joins its group at the group's size. That size must be true: when a leg of the group has
+  // filled (a fill's report may still be on its way), only once nothing of ours is in flight.
+  for (const group of groups) {
+    const live = group.orders.filter((o) => !cancelled.has(o.orderId));
+    if (live.length === 0) continue;
+    const size = Math.max(...live.map(remaining));
+    const touched = group.orders.some((o) => o.filled > 0);
+    if (size <= 0 || (touched && !input.settled) || live.some((o) => o.pending || o.modifying)) continue;
+    for (const leg of ['SL', 'TP'] as const) {
+      if (!live.some((o) => o.leg === leg)) actions.push({ kind: 'place_leg', positionId: row.id, symbol, leg, side: closingSide, quantity: size, price: leg === 'SL' ? stopPrice : targetPrice, ocaGroup: group.key });
+    }
+  }
+  if (covered < target) actions.push({ kind: 'place_pair', positionId: row.id, symbol, side: closingSide, quantity: target - covered, stopPrice, targetPrice });
+
+  const complete = covered === target && actions.length === 0 && groups.length > 0 && groups.every((g) => g.orders.some((o) => o.leg === 'SL') && g.orders.some((o) => o.leg === 'TP'));
+  if (complete) {
+    const first = groups[0]!;
+    const stop = first.orders.find((o) => o.leg === 'SL')!;
+    const take = first.orders.find((o) => o.leg === 'TP')!;
+    if (row.status !== 'PROTECTED' || row.stopOrderId !== stop.orderId || row.targetOrderId !== take.orderId || row.protectedQuantity !== target) {
+      actions.push({ kind: 'mark_protected', positionId: row.id, stopOrderId: stop.orderId, targetOrderId: take.orderId, ocaGroup: first.key, quantity: target, stopPrice: stop.stopPrice ?? stopPrice, targetPrice: take.limitPrice ?? targetPrice });
+    }
   }
   return actions;
+}
+
+interface Group {
+  key: string;
+  sequence: number;
+  orders: OwnOrder[];
+}
+
+/** Orders by OCA group, oldest group first (an order without a group is its own group). */
+function groupOf(orders: readonly OwnOrder[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const order of orders) {
+    const key = order.ocaGroup ?? `none:${order.orderId}`;
+    const group = groups.get(key) ?? { key, sequence: order.sequence, orders: [] };
+    group.sequence = Math.min(group.sequence, order.sequence);
+    group.orders.push(order);
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => a.sequence - b.sequence);
 }
 
 function cents(price: number): number {

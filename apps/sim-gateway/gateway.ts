@@ -6,6 +6,7 @@ import type { MarketSnapshot, SimExecution, SimOrder, SimPosition } from './engi
 import { MarketFeed } from './feed/market-feed';
 import { positionMessage, sendAccountSummary, sendAccountUpdates, sendPnl } from './handlers/account-requests';
 import { liveTicks } from './handlers/market-data-requests';
+import { delayedMarketData } from './handlers/delayed-market-data';
 import { nextValidIdFor } from './handlers/order-requests';
 import { sendScan } from './handlers/reference-requests';
 import type { MarketModel, SymbolInfo } from './market';
@@ -19,6 +20,9 @@ import { executionMessages, ibTime, openOrderMessage, orderStatusMessage } from 
 import { routeRequest } from './tcp/request-router';
 import { SeededRandom } from './market/seeded-random';
 import { realismFor, type RealismSettings } from './realism/realism-settings';
+import { DelayedDelivery } from './realism/delayed-delivery';
+import { foreignHoldingsPlan, optionContract, type StaticHolding } from './realism/foreign-holdings';
+import { ReportedPositions, type PositionView } from './realism/reported-positions';
 
 export interface SimGatewayOptions {
   host: string;
@@ -48,7 +52,7 @@ const MESSAGES_PER_SECOND_LIMIT = 100;
  */
 export class SimGateway implements GatewayContext {
   readonly faults: FaultState = {
-    silent: false, refuseConnections: false, positionsTimeouts: 0, historicalPacingViolations: 0,
+    silent: false, refuseConnections: false, positionsTimeouts: 0, openOrdersTimeouts: 0, lateAnswerMs: 10_000, ibLinkLost: false, historicalPacingViolations: 0,
     idsBackwardsOnRestart: false, idsBackwardsActive: false, replayExecutionsOnRestart: false, replayExecutionsActive: false,
   };
   readonly feed: MarketFeed;
@@ -58,6 +62,8 @@ export class SimGateway implements GatewayContext {
   readonly accountId: string;
   realism: RealismSettings;
   private readonly realismRandom: SeededRandom;
+  private readonly delivery: DelayedDelivery;
+  private readonly reported: ReportedPositions;
   engine: BrokerEngine;
   private store: BrokerStore;
   private readonly allSessions = new Set<ClientSession>();
@@ -76,12 +82,17 @@ export class SimGateway implements GatewayContext {
     this.accountId = options.accountId;
     this.realism = options.realism ?? realismFor('ideal');
     this.realismRandom = SeededRandom.from(options.realismSeed ?? 1, 'realism');
+    this.delivery = new DelayedDelivery(() => this.realismRandom.unit());
+    this.reported = new ReportedPositions(this.delivery, () => this.realism, (view) => this.broadcastPosition(view));
     this.infos = new Map(options.model.universe.map((i) => [i.symbol, i]));
     this.store = new BrokerStore(options.stateDir);
     this.priceFactors = new Map(Object.entries(this.store.getMeta<Record<string, number>>('priceFactors', {})));
     this.feed = new MarketFeed(options.model, options.clock, MarketFeed.ticksPerBarFor(options.speed), this.priceFactors);
     this.engine = this.createEngine();
     this.feed.on('trade', (symbol, snapshot, live) => this.onTrade(symbol, snapshot, live));
+    // An account without live data records the tape from the start, so delayed quotes reach 15 minutes back.
+    if (this.realism.marketData !== 'live') delayedMarketData(this);
+    this.resetReportedPositions();
   }
 
   get port(): number {
@@ -104,6 +115,7 @@ export class SimGateway implements GatewayContext {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.delivery.stop();
     this.feed.stop();
     this.dropConnections('gateway stopping');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -114,6 +126,9 @@ export class SimGateway implements GatewayContext {
   // ---- GatewayContext ----
   random(): number {
     return this.realismRandom.unit();
+  }
+  positionRows(): PositionView[] {
+    return this.reported.rows();
   }
   sessions(): Iterable<ClientSession> {
     return this.allSessions;
@@ -184,6 +199,8 @@ export class SimGateway implements GatewayContext {
     this.store.close();
     this.store = new BrokerStore(this.options.stateDir);
     this.engine = this.createEngine();
+    this.resetReportedPositions();
+    this.faults.ibLinkLost = false;
     this.faults.idsBackwardsActive = this.faults.idsBackwardsOnRestart;
     this.faults.replayExecutionsActive = this.faults.replayExecutionsOnRestart;
     await new Promise((resolve) => setTimeout(resolve, downMs));
@@ -192,9 +209,26 @@ export class SimGateway implements GatewayContext {
     this.log.warn('gateway_restarted', {});
   }
 
+  /**
+   * Connectivity notices as IB sends them. 1100: the gateway lost IB: it keeps answering API requests, but
+   * no data flows and nothing executes. 1101: restored, data lost: market-data subscriptions are gone and
+   * must be renewed by the clients. 1102: restored, data kept.
+   */
   broadcastNotice(code: number, message: string): void {
+    if (code === 1100) this.faults.ibLinkLost = true;
+    if (code === 1101 || code === 1102) {
+      this.faults.ibLinkLost = false;
+      if (code === 1101) {
+        for (const session of this.allSessions) {
+          session.subscriptions.marketData.clear();
+          session.subscriptions.delayedMarketData.clear();
+        }
+      }
+    }
+    this.engine.frozen = this.faults.ibLinkLost;
     for (const session of this.allSessions) if (session.clientId !== undefined) session.send(errorMessageFields({ id: -1, code, message }));
     this.log.warn('notice_broadcast', { code, message });
+    if (code === 1101 || code === 1102) for (const info of this.model.universe) this.engine.onMarketUpdate(info.symbol);
   }
 
   jump(symbol: string, pct: number): MarketSnapshot {
@@ -214,6 +248,8 @@ export class SimGateway implements GatewayContext {
       marketTime: new Date(this.clock.now()).toISOString(),
       account: this.engine.accountValues(),
       positions: this.engine.getPositions(),
+      reportedPositions: this.reported.rows().map((v) => ({ conId: v.contract.conId, symbol: v.contract.symbol, secType: v.contract.secType, currency: v.contract.currency, quantity: v.quantity, averageCost: v.averageCost })),
+      pendingDeliveries: this.delivery.pending(),
       orders: this.engine.getOrders().filter(matches),
       executions: this.engine.getExecutions().filter(matches),
       clients: [...this.allSessions].map((s) => ({ clientId: s.clientId, remote: s.remote })),
@@ -225,7 +261,7 @@ export class SimGateway implements GatewayContext {
   // ---- internals ----
   private createEngine(): BrokerEngine {
     const engine = new BrokerEngine(this.store, { hasSymbol: (s) => this.infos.has(s), snapshot: (s) => this.feed.snapshot(s) }, this.clock, {
-      accountId: this.accountId, startingCash: this.options.startingCash, buyingPowerMultiple: 4,
+      accountId: this.accountId, startingCash: this.options.startingCash, buyingPowerMultiple: 4, strictPrices: () => this.realism.strictModifications,
     });
     engine.on('order', (order) => this.onOrder(order));
     engine.on('execution', (execution) => this.onExecution(execution));
@@ -268,9 +304,11 @@ export class SimGateway implements GatewayContext {
     }
     session.clientId = clientId;
     this.byClientId.set(clientId, session);
+    // Real gateways send these two in either order; a client must wait for both.
+    const handshake = [managedAccountsFields([this.accountId]), nextValidIdFields(nextValidIdFor(this, clientId))];
+    if (this.realism.managedAccountsAfterNextValidId) handshake.reverse();
     const messages: WireField[][] = [
-      managedAccountsFields([this.accountId]),
-      nextValidIdFields(nextValidIdFor(this, clientId)),
+      ...handshake,
       errorMessageFields({ id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm' }),
       errorMessageFields({ id: -1, code: 2106, message: 'HMDS data farm connection is OK:ushmds' }),
       errorMessageFields({ id: -1, code: 2158, message: 'Sec-def data farm connection is OK:secdefnj' }),
@@ -290,20 +328,67 @@ export class SimGateway implements GatewayContext {
     this.sessionFor(order.clientId)?.sendAll([openOrderMessage(order, this.contract(order.symbol)), orderStatusMessage(order)]);
   }
 
+  /**
+   * Executions go to the client that placed the order. On the realistic profile they trail the order status
+   * of the same fill (so Filled, or Cancelled with filled > 0, is seen first), and a few are corrected later:
+   * a new report with the next execId suffix replaces the first (see BrokerEngine.correctExecution).
+   */
   private onExecution(execution: SimExecution): void {
-    this.sessionFor(execution.clientId)?.sendAll(executionMessages(execution, this.contract(execution.symbol), this.accountId));
+    const key = `executions:${execution.clientId}`;
+    const send = (report: SimExecution) => this.sessionFor(report.clientId)?.sendAll(executionMessages(report, this.contract(report.symbol), this.accountId));
+    this.delivery.schedule(key, this.delivery.draw(this.realism.executionLag), () => send(execution));
+    if (execution.clientId !== 0 && this.realism.correctionProbability > 0 && this.random() < this.realism.correctionProbability) {
+      const delta = this.random() < 0.5 ? -0.01 : 0.01;
+      this.delivery.schedule(key, this.delivery.draw(this.realism.correctionDelay), () => {
+        const corrected = this.engine.correctExecution(execution.execId, delta);
+        if (!corrected) return;
+        this.log.warn('execution_corrected', { clientId: corrected.clientId, execId: execution.execId, correctedExecId: corrected.execId, from: execution.price, to: corrected.price, orderRef: corrected.orderRef });
+        send(corrected);
+      });
+    }
     // Logged after the reply is queued: a log line costs more than the rest of the fill path.
     setImmediate(() => this.log.info('execution', { clientId: execution.clientId, orderId: execution.orderId, symbol: execution.symbol, side: execution.side, shares: execution.shares, price: execution.price, orderRef: execution.orderRef, execId: execution.execId }));
   }
 
   private onPosition(position: SimPosition): void {
-    const message = positionMessage(this, position);
+    this.reported.onChange({ contract: this.contract(position.symbol), quantity: position.quantity, averageCost: position.averageCost });
+  }
+
+  private broadcastPosition(view: PositionView): void {
+    const message = positionMessage(this, view);
     for (const session of this.allSessions) if (session.subscriptions.positions) session.send(message);
+  }
+
+  /**
+   * The reported book starts from the truth. A fresh realistic account first gets what people hold besides
+   * the bots' trades: a long-held stock, the share-class symbol, call options and a EUR stock.
+   */
+  private resetReportedPositions(): void {
+    let statics: StaticHolding[] = this.store.getMeta<StaticHolding[]>('staticHoldings', []);
+    if (this.realism.foreignHoldings && !this.store.getMeta('foreignHoldingsSeeded', false)) {
+      const plan = foreignHoldingsPlan(this.options.realismSeed ?? 1, this.model.universe);
+      const costOf = (symbol: string) => Math.round(this.feed.snapshot(symbol).previousClose * 0.8 * 100) / 100 || 50;
+      this.engine.seedPosition(plan.stock.symbol, plan.stock.quantity, costOf(plan.stock.symbol));
+      if (this.infos.has(plan.shareClass.symbol)) this.engine.seedPosition(plan.shareClass.symbol, plan.shareClass.quantity, costOf(plan.shareClass.symbol));
+      const expiry = '20270115';
+      statics = [
+        ...plan.options.map((o) => {
+          const price = this.feed.snapshot(o.underlying).previousClose || 50;
+          return { contract: optionContract(o.underlying, Math.round(price), expiry), quantity: o.quantity, averageCost: Math.round(price * 0.06 * 100 * 100) / 100, marketPrice: Math.round(price * 0.05 * 100) / 100 };
+        }),
+        plan.euroStock,
+      ];
+      this.store.setMeta('staticHoldings', statics);
+      this.store.setMeta('foreignHoldingsSeeded', true);
+      this.log.info('foreign_holdings_seeded', { stock: plan.stock, shareClass: plan.shareClass, statics: statics.map((h) => `${h.contract.symbol} ${h.contract.secType} ${h.contract.currency} ${h.quantity}`) });
+    }
+    const truth = this.engine.getPositions().map((p) => ({ contract: this.contract(p.symbol), quantity: p.quantity, averageCost: p.averageCost }));
+    this.reported.reset(truth, statics);
   }
 
   private onTrade(symbol: string, snapshot: MarketSnapshot, live: boolean): void {
     this.engine.onMarketUpdate(symbol);
-    if (!live) return;
+    if (!live || this.faults.ibLinkLost) return;
     for (const session of this.allSessions) {
       for (const [reqId, subscription] of session.subscriptions.marketData) {
         if (subscription.symbol === symbol) session.sendAll(liveTicks(reqId, snapshot, subscription.rtVolume));

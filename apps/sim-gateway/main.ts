@@ -6,6 +6,8 @@ import { createAdminServer } from './admin/admin-server';
 import { SimGateway } from './gateway';
 import { createReplayMarket, createSyntheticMarket } from './market';
 import { realismFor } from './realism/realism-settings';
+import { SHARE_CLASS_SYMBOL } from './realism/foreign-holdings';
+import { ShareClassMarket } from './realism/share-class-market';
 
 /**
  * sim-gateway: a simulated IB Gateway for SIM mode and tests.
@@ -44,11 +46,13 @@ runApp({
   configOverrides: overrides,
   main: async (ctx) => {
     const { config, log, clock } = ctx;
-    const model = config.sim.market === 'replay'
+    const market = config.sim.market === 'replay'
       ? createReplayMarket({ dir: config.sim.replayDir!, seed: config.sim.seed, universeSize: config.sim.universeSize })
       : createSyntheticMarket({ seed: config.sim.seed, universeSize: config.sim.universeSize });
     const accountId = `DU${String(1_000_000 + (config.sim.seed % 9_000_000)).padStart(7, '0')}`;
     const realism = realismFor(config.sim.profile, { marketData: config.sim.marketData, foreignHoldings: config.sim.foreignHoldings });
+    // The realistic account holds a share-class symbol with a space, which the market must then list.
+    const model = realism.foreignHoldings ? new ShareClassMarket(market, SHARE_CLASS_SYMBOL, market.universe[market.universe.length - 1]!.symbol) : market;
     const gateway = new SimGateway({
       host: '127.0.0.1', port: config.ib.port, stateDir: config.paths.simState, accountId, startingCash: argv['starting-cash'],
       model, clock, log, speed: clock.speed, realism, realismSeed: config.sim.seed,

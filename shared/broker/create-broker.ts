@@ -30,6 +30,7 @@ export function createBroker(options: CreateBrokerOptions): BrokerPort {
     livenessTimeoutMs: config.ib.livenessTimeoutMs,
     reconnectMaxDelayMs: config.ib.reconnectMaxDelayMs,
     maxRequestsPerSecond: config.mode === 'SIM' ? 200 : 45,
+    marketDataType: config.marketData.type,
     log: options.log,
     orderIds: options.orderIds,
     verifyAccounts: (accounts) => accountProblemForMode(config.mode, config.ib.account, accounts),
@@ -45,6 +46,7 @@ export function createBroker(options: CreateBrokerOptions): BrokerPort {
         heartbeat.setDetail({ brokerLinkedOnce: true });
       }
       if (event.kind === 'disconnected') heartbeat.setBrokerConnected(false);
+      if (event.kind === 'market_data') heartbeat.setDetail({ marketData: { type: event.state, code: event.code, reason: event.message } });
       if (event.kind === 'notice' && (event.code === 1100 || event.code === 2103 || event.code === 2105)) options.log.warn('broker_notice', { code: event.code, message: event.message });
       if (event.kind === 'notice' && (event.code === 1101 || event.code === 1102)) options.log.info('broker_notice', { code: event.code, message: event.message });
     });

@@ -5,16 +5,21 @@
  */
 
 export type OrderId = number & { readonly __brand: 'OrderId' };
+/** IB's contract id: THE key of an instrument (a symbol is not unique: an option has its underlying's symbol). */
+export type ConId = number;
 export const asOrderId = (n: number) => n as OrderId;
 
 export type OrderSide = 'BUY' | 'SELL';
 export type OrderType = 'MKT' | 'LMT' | 'STP' | 'STP LMT' | 'TRAIL';
-export type TimeInForce = 'DAY' | 'GTC';
+/** IOC: whatever can fill at once fills, the rest is cancelled by the broker (entries use it). */
+export type TimeInForce = 'DAY' | 'GTC' | 'IOC';
 
 export interface OrderRequest {
   /** Our idempotency key, echoed by the broker everywhere (openOrder, executions). */
   orderRef: string;
   symbol: string;
+  /** The instrument's IB contract id when known: avoids SMART ambiguity (IB 200) and a lookup. */
+  conId?: ConId;
   side: OrderSide;
   quantity: number;
   type: OrderType;
@@ -82,25 +87,49 @@ export interface Execution {
 /** Order life cycle as a tagged union: callers switch on `kind`. */
 export type OrderEvent =
   | { kind: 'accepted'; orderId: OrderId; ref: string; status: BrokerOrderStatus; permId: number }
+  /** Every openOrder report: the order as the broker holds it now (a modification shows up here once applied). */
+  | { kind: 'open'; orderId: OrderId; ref: string; status: BrokerOrderStatus; permId: number; quantity: number; limitPrice?: number; stopPrice?: number }
   | { kind: 'status'; orderId: OrderId; ref: string; status: BrokerOrderStatus; filled: number; remaining: number; avgFillPrice?: number; permId: number }
   | { kind: 'filled'; orderId: OrderId; ref: string; execution: Execution; remaining: number | undefined }
   | { kind: 'commission'; execId: string; commission: number; realizedPnl?: number }
+  /** A NEW order the broker refused before acknowledging it (it never worked). */
   | { kind: 'rejected'; orderId: OrderId; ref: string; code: number; reason: string }
-  | { kind: 'cancelled'; orderId: OrderId; ref: string; filled: number; reason?: string };
+  | { kind: 'cancelled'; orderId: OrderId; ref: string; filled: number; reason?: string }
+  /**
+   * The broker refused something about an order it had acknowledged (a modification, a cancel) or warned
+   * about it. The order's state is UNCHANGED: it is dead only when a status says so (a rejected modify
+   * leaves the original order working).
+   */
+  | { kind: 'order_error'; orderId: OrderId; ref: string; code: number; reason: string; refused: 'modify' | 'cancel' | 'other' };
 
 export type ConnectionEvent =
   | { kind: 'connected'; accounts: string[]; nextValidId: number }
   | { kind: 'disconnected'; reason: string }
   /** IB notices with id -1: 1100 lost, 1101/1102 restored, 2103/2105 farm broken, 2104/2106/2158 OK. */
   | { kind: 'notice'; code: number; message: string }
-  | { kind: 'error'; code: number; message: string; reqId?: number };
+  | { kind: 'error'; code: number; message: string; reqId?: number }
+  /** What market data the account really gives (live, delayed after 354/10089, or none at all after 10168). */
+  | { kind: 'market_data'; state: MarketDataState; code?: number; message?: string };
+
+export type MarketDataState = 'live' | 'delayed' | 'unavailable';
 
 export interface BrokerPosition {
+  account: string;
+  conId: ConId;
   symbol: string;
-  /** Signed shares. */
+  /** STK, OPT, FUT, CASH, ... The bots trade only STK in USD. */
+  secType: string;
+  currency: string;
+  /** Human-readable instrument: "NOVA", "NOVA 20270115 50 C (OPT)", "SAP (STK EUR)". */
+  description: string;
+  /** Signed units (shares, contracts). */
   quantity: number;
   averageCost: number;
-  account: string;
+}
+
+/** The only instruments the bots may act on: stocks in USD (of the configured account). */
+export function isUsdStock(position: Pick<BrokerPosition, 'secType' | 'currency'>): boolean {
+  return position.secType === 'STK' && position.currency === 'USD';
 }
 
 export interface Quote {
@@ -120,6 +149,8 @@ export interface Quote {
   tradeStamp?: number;
   /** Local receive time (real ms), for staleness checks. */
   receivedAtMs: number;
+  /** The values are IB's 15-minute delayed data (tick types 66-76), not real time. */
+  delayed?: boolean;
 }
 
 export type BarSize = '1 min' | '5 mins' | '15 mins' | '1 hour' | '1 day';
@@ -143,8 +174,13 @@ export interface AccountSummary {
   buyingPower: number;
   grossPositionValue: number;
   availableFunds: number;
-  realizedPnl: number;
+}
+
+/** The account's P&L of the day (IB reqPnL; reqAccountSummary has no P&L tags). */
+export interface AccountPnl {
+  dailyPnl: number;
   unrealizedPnl: number;
+  realizedPnl: number;
 }
 
 export interface ConnectInfo {
@@ -160,10 +196,17 @@ export interface BrokerPort {
   /** Resolves once the handshake completed and nextValidId arrived; rejects with BrokerUnavailable. */
   connect(): Promise<ConnectInfo>;
   disconnect(): Promise<void>;
+  /**
+   * The gateway is connected AND linked to IB: false during 1100 ("connectivity between IB and TWS lost"),
+   * when the socket still answers but nothing reaches the exchange.
+   */
   isConnected(): boolean;
   onOrderEvent(listener: (event: OrderEvent) => void): Unsubscribe;
   onConnectionEvent(listener: (event: ConnectionEvent) => void): Unsubscribe;
-  /** Account-wide position updates as they stream (the exit manager's safety net). */
+  /**
+   * Account-wide position updates as they stream. They LAG the executions that caused them (hundreds of ms,
+   * sometimes seconds): never derive "how many shares do I hold" from the last one alone.
+   */
   onPositionUpdate(listener: (position: BrokerPosition) => void): Unsubscribe;
 
   /** A COMPLETE snapshot (end marker received) or a BrokerTimeout: never a partial list. */
@@ -183,6 +226,10 @@ export interface BrokerPort {
   historicalBars(symbol: string, options: { barSize: BarSize; duration: string; useRth?: boolean; endMs?: number }): Promise<Bar[]>;
   scan(scanCode: ScanCode, options?: { rows?: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number }): Promise<string[]>;
   accountSummary(): Promise<AccountSummary>;
+  /** Today's P&L from IB (reqPnL); rejects with BrokerTimeout when IB does not say. */
+  accountPnl(): Promise<AccountPnl>;
+  /** What market data this connection gets now (live, delayed or unavailable), as far as it knows. */
+  marketDataState(): MarketDataState;
   /** The broker's clock (market time), epoch ms at second resolution. */
   currentTime(): Promise<number>;
 }

@@ -70,6 +70,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'EXIT_CHECK_INTERVAL_MS', path: 'exits.checkIntervalMs', description: 'protection verification period, real ms (500)' },
   { name: 'TRAILING_STOP_PCT', path: 'exits.trailingStopPct', description: 'trail the stop this far below the high; 0 = off (0)' },
   { name: 'TIME_EXIT_MINUTES', path: 'exits.timeExitMinutes', description: 'close positions older than this; 0 = off (0)' },
+  { name: 'BROKER_SETTLE_MS', path: 'exits.brokerSettleMs', description: 'real ms after our last fill before a broker position report is believed (3000)' },
+  { name: 'PROTECTION_MAX_REJECTIONS', path: 'exits.maxRejections', description: 'refused protective orders of one position before retries stop and an alert is raised (6)' },
   { name: 'EOD_FLATTEN_MINUTES', path: 'exits.eodFlattenMinutesBeforeClose', description: 'flatten everything this long before the close (10)' },
   { name: 'POSITION_RESYNC_S', path: 'intervals.positionResyncSeconds', description: 'full position resync, market seconds (100)' },
   { name: 'SCANNER_REFRESH_S', path: 'intervals.scannerRefreshSeconds', description: 'scan period, market seconds (900)' },

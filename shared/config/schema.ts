@@ -157,6 +157,14 @@ export const configSchema = z.object({
       /** 0 disables the time exit; otherwise a position older than this many market minutes is closed. */
       timeExitMinutes: int().min(0).max(1_440).default(0),
       eodFlattenMinutesBeforeClose: int().min(1).max(120).default(10),
+      /**
+       * Real ms after our last fill in a symbol before the broker's position report is believed (IB's position
+       * updates trail the fills by up to seconds). Only then may a lower broker count shrink protection, or a
+       * broker position nobody explains count as foreign.
+       */
+      brokerSettleMs: int().min(100).max(60_000).default(3_000),
+      /** Refusals of one position's protective orders before the exit manager stops retrying and alerts. */
+      maxRejections: int().min(1).max(100).default(6),
     })
     .default({}),
 

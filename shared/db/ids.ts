@@ -7,8 +7,20 @@ import type { TradingDay } from '../time/trading-calendar';
  * `P-20261123-AAPL-3f9a1c` says what it is in any log or TWS window.
  */
 export function newPositionId(symbol: string, tradingDay: TradingDay, prefix: 'P' | 'A' = 'P'): string {
-  return `${prefix}-${tradingDay.replace(/-/g, '')}-${symbol}-${randomBytes(3).toString('hex')}`;
+  return `${prefix}-${tradingDay.replace(/-/g, '')}-${symbolForId(symbol)}-${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * The symbol as it appears inside ids and order refs. IB writes share classes with a space (`BRK B`); a
+ * space inside an order ref breaks every pattern that reads it back, so ids carry `BRK_B`. Ids are for
+ * reading and matching; the symbol itself always comes from the DB row or the broker's contract.
+ */
+export function symbolForId(symbol: string): string {
+  return symbol.trim().toUpperCase().replace(/[^A-Z0-9.]+/g, '_');
+}
+
+/** The shape of a position id: P (claimed) or A (adopted), trading day, symbol as in ids, random suffix. */
+export const POSITION_ID_PATTERN = '[PA]-\\d{8}-[A-Z0-9._]+-[0-9a-f]{6}';
 
 /** Order refs of protective and closing orders: `<positionId>:<purpose>:<n>`; n grows on each replacement. */
 export function childOrderRef(positionId: string, purpose: string, sequence: number): string {
@@ -19,10 +31,5 @@ export function childOrderRef(positionId: string, purpose: string, sequence: num
 export function positionIdFromOrderRef(orderRef: string | undefined | null): string | undefined {
   if (!orderRef) return undefined;
   const head = orderRef.split(':')[0]!;
-  return /^[PA]-\d{8}-[A-Z0-9.]+-[0-9a-f]{6}$/.test(head) ? head : undefined;
-}
-
-/** The symbol a position id names (`P-20261123-NOVA-3f9a1c` → NOVA). */
-export function symbolFromPositionId(positionId: string): string | undefined {
-  return /^[PA]-\d{8}-([A-Z0-9.]+)-[0-9a-f]{6}$/.exec(positionId)?.[1];
+  return new RegExp(`^${POSITION_ID_PATTERN}$`).test(head) ? head : undefined;
 }

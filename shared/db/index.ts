@@ -11,6 +11,7 @@ import { PositionLedger } from './repositories/position-ledger';
 import { ReconciliationLogRepository } from './repositories/reconciliation-log-repository';
 import { TradesRepository } from './repositories/trades-repository';
 import { TradingHaltsRepository } from './repositories/trading-halts-repository';
+import { BrokerPositionsRepository } from './repositories/broker-positions-repository';
 
 export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
 export { mapDbError, isBusyError } from './db-errors';
@@ -26,6 +27,8 @@ export { HeartbeatsRepository, type Heartbeat, type HeartbeatState } from './rep
 export { EventsRepository } from './repositories/events-repository';
 export { PipelineRepository, type SignalRecord } from './repositories/pipeline-repository';
 export { ReconciliationLogRepository, type ReconciliationRun, type ReconciliationStatus } from './repositories/reconciliation-log-repository';
+export { BrokerPositionsRepository, type BrokerPositionRow, type PositionHandling } from './repositories/broker-positions-repository';
+export { DbChangeProbe } from './repositories/db-change-probe';
 export { TradingHaltsRepository, type TradingHalt } from './repositories/trading-halts-repository';
 export { executionBase, executionVersion } from './execution-ids';
 export { syncActivePositions, type SyncResult, type BrokerPositionSnapshotRow, type PositionDifference } from './repositories/sync-active-positions';
@@ -43,6 +46,7 @@ export interface Repositories {
   pipeline: PipelineRepository;
   reconciliation: ReconciliationLogRepository;
   halts: TradingHaltsRepository;
+  brokerPositions: BrokerPositionsRepository;
 }
 
 export function createRepositories(db: Database.Database, clock: Clock, app: string): Repositories {
@@ -58,5 +62,6 @@ export function createRepositories(db: Database.Database, clock: Clock, app: str
     pipeline: new PipelineRepository(db, clock),
     reconciliation: new ReconciliationLogRepository(db, clock),
     halts: new TradingHaltsRepository(db, clock),
+    brokerPositions: new BrokerPositionsRepository(db, clock),
   };
 }

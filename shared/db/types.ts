@@ -35,6 +35,14 @@ export interface ActivePosition {
   targetOrderId: number | null;
   protectedQuantity: number;
   exitReason: string | null;
+  /** IB contract id of the stock, when known. */
+  conId: number | null;
+  /** Entry shares the broker reported filled (orderStatus), ahead of their executions. */
+  entryReported: number;
+  /** Entry shares booked from executions. */
+  entryBooked: number;
+  /** The entry order may still fill (sent, not yet terminal at the broker). */
+  entryWorking: boolean;
   claimedAt: string;
   lastUpdated: string;
   metadata: Record<string, unknown>;

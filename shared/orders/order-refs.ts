@@ -1,3 +1,4 @@
+import { POSITION_ID_PATTERN } from '../db/ids';
 /**
  * Refs of the exit manager's orders carry their purpose, so any process, after any restart, knows what a
  * broker order or execution is for:  <positionId>:SL:<n>  stop-loss,  <positionId>:TP:<n>  take-profit,
@@ -29,9 +30,11 @@ export function ocaGroupFor(positionId: string, sequence: number): string {
   return `${positionId}:OCA:${sequence}`;
 }
 
+const EXIT_REF = new RegExp(`^(${POSITION_ID_PATTERN}):(SL|TP|X-([A-Z_]+)):(\\d+)$`);
+
 export function parseExitRef(ref: string | undefined): ParsedExitRef | undefined {
   if (!ref) return undefined;
-  const match = /^([PA]-\d{8}-[A-Z0-9.]+-[0-9a-f]{6}):(SL|TP|X-([A-Z_]+)):(\d+)$/.exec(ref);
+  const match = EXIT_REF.exec(ref);
   if (!match) return undefined;
   const leg: ExitLeg = match[2] === 'SL' ? 'SL' : match[2] === 'TP' ? 'TP' : 'EXIT';
   return { positionId: match[1]!, leg, reason: match[3], sequence: Number(match[4]) };

@@ -7,6 +7,9 @@ import { startSimGateway, type SimGatewayProcess } from '../helpers/sim-gateway-
  * The ordinary IBApi calls, made with the raw @stoqey/ib client (not our adapter), answered by a real
  * sim-gateway process: what any third-party IB program would see.
  */
+/** The tidy profile: live data, no ambiguous symbols, no pacing (the realistic one: sim-gateway-realism.test.ts). */
+const IDEAL = { SIM_PROFILE: 'ideal' };
+
 describe('sim-gateway with the raw IBApi client', () => {
   const temp = makeTempDir('raw');
   let gateway: SimGatewayProcess;
@@ -44,7 +47,7 @@ describe('sim-gateway with the raw IBApi client', () => {
   }
 
   beforeAll(async () => {
-    gateway = await startSimGateway({ dir: temp.dir, speed: 10, dayStart: '09:45', startingCash: 200_000 });
+    gateway = await startSimGateway({ dir: temp.dir, speed: 10, dayStart: '09:45', startingCash: 200_000, extraEnv: IDEAL });
   });
   afterAll(async () => {
     for (const ib of clients) ib.disconnect();
@@ -202,7 +205,7 @@ describe('sim-gateway with the raw IBApi client', () => {
   it('keeps the account when the gateway process is killed and started again', async () => {
     const before = await gateway.admin<{ positions: Array<{ symbol: string; quantity: number }>; executions: unknown[] }>('GET /state');
     await gateway.kill();
-    gateway = await startSimGateway({ dir: temp.dir, speed: 10, dayStart: '09:45', port: gateway.port, adminPort: gateway.adminPort });
+    gateway = await startSimGateway({ dir: temp.dir, speed: 10, dayStart: '09:45', port: gateway.port, adminPort: gateway.adminPort, extraEnv: IDEAL });
     const after = await gateway.admin<{ positions: Array<{ symbol: string; quantity: number }>; executions: unknown[] }>('GET /state');
     expect(after.positions).toEqual(before.positions);
     expect(after.executions.length).toBe(before.executions.length);

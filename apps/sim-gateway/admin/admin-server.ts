@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Logger } from '../../../shared/log/logger';
 import type { SimGateway } from '../gateway';
+import { ambiguousSymbolSet } from '../realism/ambiguous-symbols';
 import { applyRealismPatch } from '../realism/realism-settings';
 
 type Handler = (body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown> | unknown;
@@ -35,7 +36,8 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     'GET /health': () => ({ ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId) }),
     // ?refPrefix=P-2026 limits orders and executions to those refs (cheap polling for benchmarks and tests).
     'GET /state': (_body, query) => gateway.dumpState(query.get('refPrefix') ?? undefined),
-    'GET /realism': () => ({ realism: gateway.realism }),
+    // ambiguousSymbols: the symbols refused on SMART without primaryExch/conId (error 200) while the switch is on.
+    'GET /realism': () => ({ realism: gateway.realism, ambiguousSymbols: gateway.realism.ambiguousSymbols ? [...ambiguousSymbolSet(gateway.model)] : [] }),
     // Partial update of the realism switches, e.g. {"marketData": "none"} or {"positionLag": {"minMs": 0, "maxMs": 0}}.
     'POST /realism': (body) => {
       try {

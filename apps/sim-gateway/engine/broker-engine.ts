@@ -27,6 +27,8 @@ export interface EngineOptions {
   startingCash: number;
   /** Intraday buying power multiple of available funds (4 for a pattern-day-trader margin account). */
   buyingPowerMultiple: number;
+  /** Check prices against the minimum tick like IB (110), for new orders and modifications. */
+  strictPrices?: () => boolean;
 }
 
 /**
@@ -51,6 +53,10 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   private phaseCache: { fromMs: number; toMs: number; phase: MarketPhase } | undefined;
   private dayCache: { fromMs: number; toMs: number; day: string } | undefined;
   rejectNextOrders = 0;
+  /** Refusals for the next modifications (fault injection: order precautions, price checks). */
+  readonly rejectNextModifies: OrderRejection[] = [];
+  /** 1100: the gateway lost IB. Orders are accepted but nothing matches until connectivity is restored. */
+  frozen = false;
 
   constructor(private readonly store: BrokerStore, private readonly market: MarketAccess, private readonly clock: Clock, readonly options: EngineOptions) {
     super();
@@ -93,7 +99,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       return rejection(IB_ERRORS.ORDER_REJECTED, 'simulated rejection (fault injection)');
     }
     if (!this.market.hasSymbol(symbol)) return rejection(IB_ERRORS.NO_SECURITY_DEFINITION);
-    const invalid = validate(placed);
+    const invalid = validate(placed) ?? this.offTickPrice(placed);
     if (invalid) return invalid;
     const action = placed.action.toUpperCase() as 'BUY' | 'SELL';
     const quantity = placed.totalQuantity!;
@@ -124,7 +130,51 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     this.refreshStatus(order, nowMs);
     this.saveAndAnnounce(order);
     this.matchSymbol(symbol, nowMs);
+    // IOC: what could not fill at once is cancelled (orderStatus Cancelled with filled > 0 when it partly filled).
+    if (order.tif === 'IOC' && isWorking(order)) this.cancel(order, order.filled > 0 ? `IOC: ${remainingOf(order)} not fillable at once` : 'IOC: not fillable at once');
     return undefined;
+  }
+
+  /** A position put into the account outside any order (a fresh realistic account's long-held stock). */
+  seedPosition(symbol: string, quantity: number, averageCost: number): SimPosition {
+    const position = { symbol, quantity, averageCost };
+    this.positions.set(symbol, position);
+    this.store.savePosition(position);
+    this.cash -= quantity * averageCost;
+    this.store.setMeta('cash', this.cash);
+    this.emit('position', position);
+    return position;
+  }
+
+  /**
+   * IB corrects an execution: a new report with the same id prefix and the next suffix replaces the earlier
+   * one (here: a price one cent different). Cash and the order's average follow; the position's size does not.
+   */
+  correctExecution(execId: string, priceDelta: number): SimExecution | undefined {
+    const index = this.executions.findIndex((e) => e.execId === execId);
+    const original = this.executions[index];
+    if (!original) return undefined;
+    const version = Number(execId.slice(-2)) + 1;
+    const price = Math.round((original.price + priceDelta) * 100) / 100;
+    if (!(price > 0) || version > 99) return undefined;
+    const corrected: SimExecution = { ...original, execId: `${execId.slice(0, -2)}${String(version).padStart(2, '0')}`, price };
+    const signed = original.side === 'BOT' ? original.shares : -original.shares;
+    this.cash += signed * (original.price - price);
+    const order = [...this.orders.values()].find((o) => o.permId === original.permId);
+    if (order && order.filled > 0) order.avgFillPrice += ((price - original.price) * original.shares) / order.filled;
+    const position = this.positions.get(original.symbol);
+    if (position && position.quantity !== 0 && Math.sign(position.quantity) === Math.sign(signed)) {
+      position.averageCost += ((price - original.price) * original.shares) / Math.abs(position.quantity);
+    }
+    if (original.realizedPnl !== undefined) corrected.realizedPnl = original.realizedPnl - signed * (price - original.price);
+    this.executions[index] = corrected;
+    this.store.atomically(() => {
+      this.store.replaceExecution(execId, corrected);
+      this.store.setMeta('cash', this.cash);
+      if (order) this.store.saveOrder(order);
+      if (position) this.store.savePosition(position);
+    });
+    return corrected;
   }
 
   cancelOrder(clientId: number, orderId: number, reason = ''): OrderRejection | undefined {
@@ -201,6 +251,11 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
 
   private modifyOrder(order: SimOrder, placed: PlacedOrder): OrderRejection | undefined {
     if (!isWorking(order)) return rejection(IB_ERRORS.CANNOT_MODIFY_FILLED);
+    // A refused modification leaves the order exactly as it was, still working (IB: 104, 105, 110, 201).
+    const injected = this.rejectNextModifies.shift();
+    if (injected) return injected;
+    const offTick = this.offTickPrice(placed);
+    if (offTick) return offTick;
     const quantity = placed.totalQuantity ?? order.totalQuantity;
     if (quantity <= order.filled) return rejection(IB_ERRORS.VALIDATION, `new quantity ${quantity} is not above the filled ${order.filled}`);
     order.totalQuantity = quantity;
@@ -211,6 +266,17 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     order.updatedMs = this.clock.now();
     this.saveAndAnnounce(order);
     this.matchSymbol(order.symbol);
+    return undefined;
+  }
+
+  /** IB refuses prices off the minimum tick (0.01 from $1, 0.0001 below) with 110. */
+  private offTickPrice(placed: PlacedOrder): OrderRejection | undefined {
+    if (!this.options.strictPrices?.()) return undefined;
+    for (const price of [placed.lmtPrice, placed.orderType.toUpperCase().startsWith('STP') ? placed.auxPrice : undefined]) {
+      if (price === undefined || !(price > 0)) continue;
+      const tick = price >= 1 ? 0.01 : 0.0001;
+      if (Math.abs(price / tick - Math.round(price / tick)) > 1e-6) return rejection(IB_ERRORS.PRICE_OFF_TICK, `(${price} is not a multiple of ${tick})`);
+    }
     return undefined;
   }
 
@@ -279,6 +345,7 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
   }
 
   private matchSymbol(symbol: string, knownNowMs?: number): void {
+    if (this.frozen) return;
     const snapshot = this.market.snapshot(symbol);
     if (!(snapshot.last > 0)) return;
     const tracked = this.workingBySymbol.get(symbol);
@@ -444,6 +511,8 @@ function validate(placed: PlacedOrder): OrderRejection | undefined {
   if (action !== 'BUY' && action !== 'SELL') return rejection(IB_ERRORS.VALIDATION, `action must be BUY or SELL, got "${placed.action}"`);
   if (!placed.totalQuantity || placed.totalQuantity <= 0) return rejection(IB_ERRORS.ZERO_SIZE);
   if (!Number.isInteger(placed.totalQuantity)) return rejection(IB_ERRORS.VALIDATION, 'fractional share quantities are not supported');
+  const tif = (placed.tif || 'DAY').toUpperCase();
+  if (!['DAY', 'GTC', 'IOC', 'OPG'].includes(tif)) return rejection(IB_ERRORS.VALIDATION, `time in force ${placed.tif} is not supported (DAY, GTC, IOC, OPG)`);
   if ((type === 'LMT' || type === 'STP LMT') && !(placed.lmtPrice! > 0)) return rejection(IB_ERRORS.VALIDATION, `${type} needs a positive lmtPrice`);
   if ((type === 'STP' || type === 'STP LMT') && !(placed.auxPrice! > 0)) return rejection(IB_ERRORS.VALIDATION, `${type} needs a positive auxPrice (stop price)`);
   if (type === 'TRAIL' && !(placed.auxPrice! > 0) && !(placed.trailingPercent! > 0)) return rejection(IB_ERRORS.VALIDATION, 'TRAIL needs auxPrice (amount) or trailingPercent');

@@ -5,6 +5,7 @@ export const IB_ERRORS = {
   NO_SECURITY_DEFINITION: { code: 200, message: 'No security definition has been found for the request' },
   ORDER_REJECTED: { code: 201, message: 'Order rejected - reason:' },
   ORDER_CANCELLED: { code: 202, message: 'Order Canceled - reason:' },
+  PRICE_OFF_TICK: { code: 110, message: 'The price does not conform to the minimum price variation for this contract.' },
   VALIDATION: { code: 321, message: 'Error validating request:' },
   UNSUPPORTED_ORDER_TYPE: { code: 387, message: 'Unsupported order type for this exchange and security type.' },
   ZERO_SIZE: { code: 434, message: 'The order size cannot be zero.' },

@@ -1,5 +1,5 @@
 import { formatNewYork } from '../../../shared/time/trading-calendar';
-import type { SimPosition } from '../engine/types';
+import type { PositionView } from '../realism/reported-positions';
 import type { ClientRequest } from '../protocol/client-request-types';
 import {
   accountDownloadEndFields, accountSummaryEndFields, accountSummaryFields, accountUpdateTimeFields, accountValueFields,
@@ -10,23 +10,29 @@ import type { GatewayContext } from '../tcp/gateway-context';
 
 type Req<K extends ClientRequest['kind']> = Extract<ClientRequest, { kind: K }>;
 
-export function positionMessage(ctx: GatewayContext, position: SimPosition): WireField[] {
-  return positionFields({ account: ctx.accountId, contract: ctx.contract(position.symbol), position: position.quantity, averageCost: position.averageCost });
+export function positionMessage(ctx: GatewayContext, position: PositionView): WireField[] {
+  return positionFields({ account: ctx.accountId, contract: position.contract, position: position.quantity, averageCost: position.averageCost });
 }
 
-/** REQ_POSITIONS: account-wide, then every change streams to each subscriber (all clients alike). */
+/**
+ * REQ_POSITIONS: account-wide (the gateway's reported view, which lags the fills), then every change
+ * streams to each subscriber (all clients alike). positionEnd carries no request id.
+ */
 export function handlePositions(ctx: GatewayContext, session: ClientSession): void {
   session.subscriptions.positions = true;
-  const messages = ctx.engine.getPositions().map((p) => positionMessage(ctx, p));
+  const answer = () => session.sendAll([...ctx.positionRows().map((p) => positionMessage(ctx, p)), positionEndFields()]);
   if (ctx.faults.positionsTimeouts > 0) {
-    // Quirk: the answer never completes. A client must treat this as "unknown", never as "no positions".
+    // Quirk: the answer comes late, after the client's timeout. Its end marker then looks like the end of
+    // the client's NEXT positions request (positionEnd has no id): a client must not take it for that.
     ctx.faults.positionsTimeouts -= 1;
-    ctx.log.warn('fault_positions_timeout', { clientId: session.clientId });
+    ctx.log.warn('fault_positions_late', { clientId: session.clientId, lateMs: ctx.faults.lateAnswerMs });
+    setTimeout(answer, ctx.faults.lateAnswerMs);
     return;
   }
-  session.sendAll([...messages, positionEndFields()]);
+  answer();
 }
 
+/** Account values as reqAccountUpdates reports them (these do include RealizedPnL / UnrealizedPnL). */
 function accountTags(ctx: GatewayContext): Record<string, number | string> {
   const v = ctx.engine.accountValues();
   return {
@@ -34,6 +40,20 @@ function accountTags(ctx: GatewayContext): Record<string, number | string> {
     GrossPositionValue: v.grossPositionValue, AvailableFunds: v.availableFunds, ExcessLiquidity: v.availableFunds,
     EquityWithLoanValue: v.netLiquidation, RealizedPnL: v.realizedPnlToday, UnrealizedPnL: v.unrealizedPnl,
   };
+}
+
+/**
+ * reqAccountSummary's tags are IB's fixed list (NetLiquidation, TotalCashValue, BuyingPower, ...): there is
+ * no RealizedPnL or UnrealizedPnL among them (those come from reqPnL or account updates). The ideal profile
+ * keeps answering them for old clients.
+ */
+function summaryTags(ctx: GatewayContext): Record<string, number | string> {
+  const tags = accountTags(ctx);
+  if (!ctx.realism.accountSummaryPnlTags) {
+    delete tags.RealizedPnL;
+    delete tags.UnrealizedPnL;
+  }
+  return tags;
 }
 
 function money(value: number | string): string {
@@ -46,7 +66,7 @@ export function handleAccountSummary(ctx: GatewayContext, session: ClientSession
 }
 
 export function sendAccountSummary(ctx: GatewayContext, session: ClientSession, reqId: number, tags: readonly string[] = ['All']): void {
-  const values = accountTags(ctx);
+  const values = summaryTags(ctx);
   const wanted = tags.length === 0 || tags.includes('All') || tags.includes('$LEDGER') ? Object.keys(values) : tags;
   const messages = wanted.filter((tag) => tag in values).map((tag) => accountSummaryFields(reqId, ctx.accountId, tag, money(values[tag]!), tag === 'AccountType' ? '' : 'USD'));
   session.sendAll([...messages, accountSummaryEndFields(reqId)]);
@@ -56,11 +76,12 @@ export function sendAccountSummary(ctx: GatewayContext, session: ClientSession, 
 export function sendAccountUpdates(ctx: GatewayContext, session: ClientSession): void {
   const values = accountTags(ctx);
   const messages: WireField[][] = Object.entries(values).map(([key, value]) => accountValueFields(key, money(value), key === 'AccountType' ? '' : 'USD', ctx.accountId));
-  for (const position of ctx.engine.getPositions()) {
-    const last = ctx.feed.snapshot(position.symbol).last || position.averageCost;
+  for (const position of ctx.positionRows()) {
+    const multiplier = position.contract.multiplier ?? 1;
+    const last = position.marketPrice ?? (ctx.feed.snapshot(position.contract.symbol).last || position.averageCost);
     messages.push(portfolioValueFields({
-      contract: ctx.contract(position.symbol), position: position.quantity, marketPrice: last, marketValue: last * position.quantity,
-      averageCost: position.averageCost, unrealizedPnl: (last - position.averageCost) * position.quantity, realizedPnl: 0, accountName: ctx.accountId,
+      contract: position.contract, position: position.quantity, marketPrice: last, marketValue: last * position.quantity * multiplier,
+      averageCost: position.averageCost, unrealizedPnl: (last * multiplier - position.averageCost) * position.quantity, realizedPnl: 0, accountName: ctx.accountId,
     }));
   }
   messages.push(accountUpdateTimeFields(formatNewYork(ctx.clock.now(), 'HH:mm')), accountDownloadEndFields(ctx.accountId));

@@ -1,11 +1,15 @@
+import { marketPhase } from '../../../shared/time/trading-calendar';
 import type { MarketSnapshot } from '../engine/types';
 import type { ClientRequest } from '../protocol/client-request-types';
 import {
-  marketDataTypeFields, tickPriceFields, tickRequestParametersFields, tickSizeFields, tickSnapshotEndFields, tickStringFields,
+  errorMessageFields, marketDataTypeFields, tickPriceFields, tickRequestParametersFields, tickSizeFields, tickSnapshotEndFields, tickStringFields,
   type WireField,
 } from '../protocol/server-messages';
-import type { ClientSession } from '../tcp/client-session';
+import { contractAmbiguity } from '../realism/ambiguous-symbols';
+import { marketDataAccess } from '../realism/market-data-permissions';
+import type { ClientSession, RequestedMarketDataType } from '../tcp/client-session';
 import type { GatewayContext } from '../tcp/gateway-context';
+import { delayedFullTicks, delayedMarketData } from './delayed-market-data';
 
 type Req<K extends ClientRequest['kind']> = Extract<ClientRequest, { kind: K }>;
 
@@ -15,29 +19,75 @@ const TICK = { BID_SIZE: 0, BID: 1, ASK: 2, ASK_SIZE: 3, LAST: 4, LAST_SIZE: 5, 
 /** Benchmarks can ask for real wall-clock stamps in RT_VOLUME to measure fan-out latency across processes. */
 const REAL_TIMESTAMPS = process.env.SIM_TICK_REAL_TIMESTAMPS === '1';
 
+/**
+ * reqMarketDataType: what this client asks for from now on (TWS keeps it per connection). It takes effect on
+ * the next reqMktData; running subscriptions keep what they had.
+ */
+export function handleMarketDataType(ctx: GatewayContext, session: ClientSession, request: Req<'reqMarketDataType'>): void {
+  const type = request.marketDataType;
+  if (type !== 1 && type !== 2 && type !== 3 && type !== 4) {
+    ctx.log.debug('unknown_market_data_type', { clientId: session.clientId, marketDataType: type });
+    return;
+  }
+  session.marketDataType = type as RequestedMarketDataType;
+}
+
+/**
+ * reqMktData, snapshot or streaming, answered by the account's permissions (ctx.realism.marketData, read now,
+ * so an admin change applies to the next request) and the type the client asked for: live ticks, delayed
+ * ticks of 15 minutes ago after the 10167 notice, or an error and nothing else (354, 10089, 10168).
+ */
 export function handleMarketData(ctx: GatewayContext, session: ClientSession, request: Req<'reqMktData'>): void {
   const symbol = request.contract.symbol.toUpperCase();
-  if (!ctx.feed.hasSymbol(symbol)) {
+  const info = ctx.info(symbol);
+  if (!info || !ctx.feed.hasSymbol(symbol)) {
     session.sendError(request.reqId, 200, 'No security definition has been found for the request');
+    return;
+  }
+  const ambiguity = contractAmbiguity(ctx, request.contract);
+  if (ambiguity) {
+    session.sendError(request.reqId, ambiguity.code, ambiguity.message);
+    return;
+  }
+  const access = marketDataAccess(ctx.realism.marketData, session.marketDataType, info, request.contract.exchange, () => marketPhase(ctx.clock.now()) === 'CLOSED');
+  if (access.kind === 'refused') {
+    ctx.log.debug('market_data_refused', { clientId: session.clientId, reqId: request.reqId, symbol, code: access.error.code });
+    session.sendError(request.reqId, access.error.code, access.error.message);
+    return;
+  }
+  const parameters = tickRequestParametersFields({ tickerId: request.reqId, minTick: 0.01, bboExchange: '9c0001', snapshotPermissions: 3 });
+  if (access.kind === 'delayed') {
+    const view = delayedMarketData(ctx).view(symbol);
+    const messages: WireField[][] = [
+      errorMessageFields({ id: request.reqId, code: access.notice.code, message: access.notice.message }),
+      marketDataTypeFields(request.reqId, access.marketDataType),
+      parameters,
+      ...delayedFullTicks(request.reqId, view),
+    ];
+    if (request.snapshot) {
+      session.sendAll([...messages, tickSnapshotEndFields(request.reqId)]);
+      return;
+    }
+    session.subscriptions.marketData.delete(request.reqId); // a reused request id streams one kind of data
+    session.subscriptions.delayedMarketData.set(request.reqId, { symbol, lastSent: view });
+    session.sendAll(messages);
     return;
   }
   const rtVolume = request.genericTickList.split(',').map((s) => s.trim()).includes('233');
   const snapshot = ctx.feed.snapshot(symbol);
-  const messages: WireField[][] = [
-    marketDataTypeFields(request.reqId, 1),
-    tickRequestParametersFields({ tickerId: request.reqId, minTick: 0.01, bboExchange: '9c0001', snapshotPermissions: 3 }),
-    ...fullTicks(request.reqId, snapshot),
-  ];
+  const messages: WireField[][] = [marketDataTypeFields(request.reqId, access.marketDataType), parameters, ...fullTicks(request.reqId, snapshot)];
   if (request.snapshot) {
     session.sendAll([...messages, tickSnapshotEndFields(request.reqId)]);
     return;
   }
+  session.subscriptions.delayedMarketData.delete(request.reqId);
   session.subscriptions.marketData.set(request.reqId, { symbol, rtVolume });
   session.sendAll(messages);
 }
 
 export function handleCancelMarketData(session: ClientSession, request: Req<'cancelMktData'>): void {
   session.subscriptions.marketData.delete(request.reqId);
+  session.subscriptions.delayedMarketData.delete(request.reqId);
 }
 
 function fullTicks(reqId: number, s: MarketSnapshot): WireField[][] {

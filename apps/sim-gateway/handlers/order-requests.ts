@@ -4,10 +4,13 @@ import type { ClientSession } from '../tcp/client-session';
 import type { GatewayContext } from '../tcp/gateway-context';
 import { completedOrderMessage, executionMessages, openOrderMessage, orderStatusMessage } from '../tcp/order-messages';
 import { DateTime } from 'luxon';
+import { contractAmbiguity } from '../realism/ambiguous-symbols';
 
 type Req<K extends ClientRequest['kind']> = Extract<ClientRequest, { kind: K }>;
 
 export function handlePlaceOrder(ctx: GatewayContext, session: ClientSession, request: Req<'placeOrder'>): void {
+  const ambiguity = contractAmbiguity(ctx, request.contract);
+  if (ambiguity) return session.sendError(request.orderId, ambiguity.code, ambiguity.message);
   const clientId = session.clientId!;
   const symbol = request.contract.symbol.toUpperCase();
   const problem = ctx.engine.placeOrder(clientId, request.orderId, symbol, request.order);
@@ -25,9 +28,20 @@ export function handleCancelOrder(ctx: GatewayContext, session: ClientSession, r
 }
 
 export function handleOpenOrders(ctx: GatewayContext, session: ClientSession, all: boolean): void {
-  const orders = ctx.engine.workingOrders(all ? undefined : session.clientId);
-  const messages = orders.flatMap((order) => [openOrderMessage(order, ctx.contract(order.symbol)), orderStatusMessage(order)]);
-  session.sendAll([...messages, openOrderEndFields()]);
+  const answer = () => {
+    const orders = ctx.engine.workingOrders(all ? undefined : session.clientId);
+    const messages = orders.flatMap((order) => [openOrderMessage(order, ctx.contract(order.symbol)), orderStatusMessage(order)]);
+    session.sendAll([...messages, openOrderEndFields()]);
+  };
+  if (ctx.faults.openOrdersTimeouts > 0) {
+    // Quirk: answered after the client gave up; openOrderEnd has no request id, so it looks like the end of
+    // the client's next open-orders request.
+    ctx.faults.openOrdersTimeouts -= 1;
+    ctx.log.warn('fault_open_orders_late', { clientId: session.clientId, lateMs: ctx.faults.lateAnswerMs });
+    setTimeout(answer, ctx.faults.lateAnswerMs);
+    return;
+  }
+  answer();
 }
 
 export function handleCompletedOrders(ctx: GatewayContext, session: ClientSession): void {

@@ -3,6 +3,9 @@ import { MARKET_ZONE, nextTradingDay, sessionHours, tradingDayOf } from '../../.
 import { formatHistoricalRange, historicalBars, HistoricalRequestError, parseEndDateTime } from '../feed/historical-bars';
 import { runScan, SCAN_CODES } from '../feed/scanner';
 import type { ClientRequest } from '../protocol/client-request-types';
+import { contractAmbiguity } from '../realism/ambiguous-symbols';
+import { historicalPacerFor, PACING_VIOLATION_MESSAGE } from '../realism/historical-pacing';
+import { historicalPermissionError } from '../realism/market-data-permissions';
 import { contractDataEndFields, contractDataFields, currentTimeFields, historicalDataFields, scannerDataFields } from '../protocol/server-messages';
 import type { ClientSession } from '../tcp/client-session';
 import type { GatewayContext } from '../tcp/gateway-context';
@@ -40,6 +43,11 @@ export function handleContractData(ctx: GatewayContext, session: ClientSession, 
     session.sendError(request.reqId, 200, 'No security definition has been found for the request');
     return;
   }
+  const ambiguity = contractAmbiguity(ctx, request.contract);
+  if (ambiguity) {
+    session.sendError(request.reqId, ambiguity.code, ambiguity.message);
+    return;
+  }
   const hours = tradingHoursText(tradingDayOf(ctx.clock.now()));
   session.sendAll([
     contractDataFields({
@@ -52,16 +60,39 @@ export function handleContractData(ctx: GatewayContext, session: ClientSession, 
   ]);
 }
 
+/**
+ * A client cancels a historical request it gave up on (timed out). A cancelled request gets nothing more;
+ * this simulator answers every request synchronously, so by the time a cancel arrives the answer has
+ * already gone out and there is nothing to stop: accept it and log it.
+ */
+export function handleCancelHistoricalData(ctx: GatewayContext, session: ClientSession, request: Req<'cancelHistoricalData'>): void {
+  ctx.log.debug('historical_data_cancelled', { clientId: session.clientId, reqId: request.reqId });
+}
+
 export function handleHistoricalData(ctx: GatewayContext, session: ClientSession, request: Req<'reqHistoricalData'>): void {
   const symbol = request.contract.symbol.toUpperCase();
   if (ctx.faults.historicalPacingViolations > 0) {
     ctx.faults.historicalPacingViolations -= 1;
-    session.sendError(request.reqId, 162, 'Historical Market Data Service error message:Historical data request pacing violation');
+    session.sendError(request.reqId, 162, PACING_VIOLATION_MESSAGE);
     return;
   }
-  if (!ctx.info(symbol)) {
+  const info = ctx.info(symbol);
+  if (!info) {
     session.sendError(request.reqId, 200, 'No security definition has been found for the request');
     return;
+  }
+  const refusal = contractAmbiguity(ctx, request.contract) ?? historicalPermissionError(ctx.realism.marketData, info);
+  if (refusal) {
+    session.sendError(request.reqId, refusal.code, refusal.message);
+    return;
+  }
+  if (ctx.realism.historicalPacing) {
+    const violation = historicalPacerFor(ctx).admit(request, ctx.clock.now());
+    if (violation) {
+      ctx.log.info('historical_pacing_violation', { clientId: session.clientId, reqId: request.reqId, symbol, rule: violation });
+      session.sendError(request.reqId, 162, PACING_VIOLATION_MESSAGE);
+      return;
+    }
   }
   try {
     const endMs = parseEndDateTime(request.endDateTime, ctx.clock.now());
@@ -77,6 +108,16 @@ export function handleScannerSubscription(ctx: GatewayContext, session: ClientSe
   const scanCode = request.subscription.scanCode;
   if (!(SCAN_CODES as readonly string[]).includes(scanCode)) {
     session.sendError(request.reqId, 321, `Error validating request: scan code "${scanCode}" is not supported (use ${SCAN_CODES.join(', ')})`);
+    return;
+  }
+  // IB allows 10 API scanner subscriptions at once ("only 10 API scans can be active at a time", TWS API
+  // docs "Market Scanner"); one more is refused with 322 (server error processing the request) and the
+  // others keep streaming. Text as reported in scmhub/ibsync #2 and recorded from TWS in a public C++ TWS
+  // stub. Counted per client here (realism.maxScannerSubscriptions).
+  const maxScanners = ctx.realism.maxScannerSubscriptions;
+  if (maxScanners > 0 && !session.subscriptions.scanners.has(request.reqId) && session.subscriptions.scanners.size >= maxScanners) {
+    ctx.log.info('scanner_subscription_refused', { clientId: session.clientId, reqId: request.reqId, active: session.subscriptions.scanners.size, max: maxScanners });
+    session.sendError(request.reqId, 322, `Error processing request:-'id' : cause - Only ${maxScanners} simultaneous API scanner subscriptions are allowed.`);
     return;
   }
   const filter = {

@@ -59,6 +59,11 @@ export class BrokerStore {
     this.insertExecStmt.run(execution.execId, execution.tradingDay, execution.timeMs, JSON.stringify(execution));
   }
 
+  /** A corrected execution replaces the earlier report in place (same position in the day's order). */
+  replaceExecution(oldExecId: string, execution: SimExecution): void {
+    this.db.prepare('UPDATE executions SET exec_id = ?, body = ? WHERE exec_id = ?').run(execution.execId, JSON.stringify(execution), oldExecId);
+  }
+
   savePosition(position: SimPosition): void {
     if (position.quantity === 0) this.deletePositionStmt.run(position.symbol);
     else this.upsertPositionStmt.run(position.symbol, position.quantity, position.averageCost);

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Logger } from '../../../shared/log/logger';
+import type { MarketSnapshot } from '../engine/types';
 import { ProtocolError } from '../protocol/errors';
 import { FrameReader } from '../protocol/frame-reader';
 import { chooseServerVersion, encodeHandshakeReply } from '../protocol/handshake';
@@ -8,9 +9,21 @@ import type { ClientRequest } from '../protocol/client-request-types';
 import { frame, type WireField } from '../protocol/server-messages';
 import { errorMessageFields } from '../protocol/server-messages';
 
+/** A delayed (reqMarketDataType 3/4) subscription: streamed from the market 15 minutes ago. */
+export interface DelayedSubscription {
+  symbol: string;
+  /** The delayed state last sent: a new trade of the symbol does not always move the view of 15 minutes ago. */
+  lastSent: Readonly<MarketSnapshot> | undefined;
+}
+
+export type RequestedMarketDataType = 1 | 2 | 3 | 4;
+
 /** What one connected client subscribed to. */
 export interface SessionSubscriptions {
+  /** Live (or frozen) market data: the gateway streams every trade to these. */
   marketData: Map<number, { symbol: string; rtVolume: boolean }>;
+  /** Delayed market data (tick types 66-76), streamed by handlers/delayed-market-data.ts. */
+  delayedMarketData: Map<number, DelayedSubscription>;
   positions: boolean;
   accountUpdates: boolean;
   accountSummary: Set<number>;
@@ -35,8 +48,13 @@ export interface SessionHost {
  */
 export class ClientSession {
   clientId: number | undefined;
+  /**
+   * The market data type this client asked for with reqMarketDataType: 1 live (default, as in TWS), 2 frozen,
+   * 3 delayed, 4 delayed-frozen. What it gets depends on the account's permissions (realism.marketData).
+   */
+  marketDataType: RequestedMarketDataType = 1;
   readonly subscriptions: SessionSubscriptions = {
-    marketData: new Map(), positions: false, accountUpdates: false, accountSummary: new Set(), pnl: new Set(), pnlSingle: new Map(), scanners: new Map(),
+    marketData: new Map(), delayedMarketData: new Map(), positions: false, accountUpdates: false, accountSummary: new Set(), pnl: new Set(), pnlSingle: new Map(), scanners: new Map(),
   };
   private readonly reader = new FrameReader();
   private replied = false;

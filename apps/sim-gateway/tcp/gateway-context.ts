@@ -5,6 +5,7 @@ import type { MarketFeed } from '../feed/market-feed';
 import type { MarketModel, SymbolInfo } from '../market';
 import type { ServerContract } from '../protocol/server-messages';
 import type { RealismSettings } from '../realism/realism-settings';
+import type { PositionView } from '../realism/reported-positions';
 import type { ClientSession } from './client-session';
 
 /** Faults and quirks switched on through the admin endpoint. */
@@ -12,8 +13,13 @@ export interface FaultState {
   silent: boolean;
   /** Connections are accepted and closed at once (gateway restarting). */
   refuseConnections: boolean;
-  /** The next N REQ_POSITIONS get no POSITION_END (a positions query that times out). */
+  /** The next N REQ_POSITIONS are answered `lateAnswerMs` late (after the client's timeout: a late end marker). */
   positionsTimeouts: number;
+  /** The next N REQ_OPEN_ORDERS / REQ_ALL_OPEN_ORDERS are answered `lateAnswerMs` late. */
+  openOrdersTimeouts: number;
+  lateAnswerMs: number;
+  /** 1100 in force: the gateway answers but has no link to IB (no data, nothing executes). */
+  ibLinkLost: boolean;
   /** The next N historical requests are refused with 162 (pacing violation). */
   historicalPacingViolations: number;
   /** After the next restart, nextValidId starts below the ids already used (IB quirk). */
@@ -36,6 +42,8 @@ export interface GatewayContext {
   readonly realism: RealismSettings;
   /** Seeded randomness for realism decisions (delays, corrections): same seed, same run. */
   random(): number;
+  /** The positions as the gateway reports them now (lagging the fills on the realistic profile). */
+  positionRows(): PositionView[];
   sessions(): Iterable<ClientSession>;
   sessionFor(clientId: number): ClientSession | undefined;
   info(symbol: string): SymbolInfo | undefined;

@@ -1,7 +1,8 @@
 import { handleAccountData, handleAccountSummary, handlePositions, sendPnl } from '../handlers/account-requests';
-import { handleCancelMarketData, handleMarketData } from '../handlers/market-data-requests';
+import { delayedMarketData } from '../handlers/delayed-market-data';
+import { handleCancelMarketData, handleMarketData, handleMarketDataType } from '../handlers/market-data-requests';
 import { handleCancelOrder, handleCompletedOrders, handleExecutions, handleOpenOrders, handlePlaceOrder, handleReqIds } from '../handlers/order-requests';
-import { handleContractData, handleCurrentTime, handleHistoricalData, handleScannerSubscription } from '../handlers/reference-requests';
+import { handleCancelHistoricalData, handleContractData, handleCurrentTime, handleHistoricalData, handleScannerSubscription } from '../handlers/reference-requests';
 import type { ClientRequest } from '../protocol/client-request-types';
 import { managedAccountsFields } from '../protocol/server-messages';
 import type { ClientSession } from './client-session';
@@ -9,6 +10,9 @@ import type { GatewayContext } from './gateway-context';
 
 /** Dispatches one decoded request of a session that has completed START_API. */
 export function routeRequest(ctx: GatewayContext, session: ClientSession, request: ClientRequest): void {
+  // An account without live data will be asked for delayed data: record the market from the first request
+  // on, so a delayed view has (up to) 15 minutes of history when a client asks for it.
+  if (ctx.realism.marketData !== 'live') delayedMarketData(ctx);
   switch (request.kind) {
     case 'placeOrder': return handlePlaceOrder(ctx, session, request);
     case 'cancelOrder': return handleCancelOrder(ctx, session, request);
@@ -21,7 +25,7 @@ export function routeRequest(ctx: GatewayContext, session: ClientSession, reques
     case 'reqIds': return handleReqIds(ctx, session);
     case 'reqMktData': return handleMarketData(ctx, session, request);
     case 'cancelMktData': return handleCancelMarketData(session, request);
-    case 'reqMarketDataType': return;
+    case 'reqMarketDataType': return handleMarketDataType(ctx, session, request);
     case 'reqPositions': return handlePositions(ctx, session);
     case 'cancelPositions': session.subscriptions.positions = false; return;
     case 'reqAccountData': return handleAccountData(ctx, session, request);
@@ -41,7 +45,7 @@ export function routeRequest(ctx: GatewayContext, session: ClientSession, reques
     case 'reqManagedAccts': return session.send(managedAccountsFields([ctx.accountId]));
     case 'reqContractData': return handleContractData(ctx, session, request);
     case 'reqHistoricalData': return handleHistoricalData(ctx, session, request);
-    case 'cancelHistoricalData': return;
+    case 'cancelHistoricalData': return handleCancelHistoricalData(ctx, session, request);
     case 'reqScannerSubscription': return handleScannerSubscription(ctx, session, request);
     case 'cancelScannerSubscription': session.subscriptions.scanners.delete(request.reqId); return;
     case 'reqScannerParameters': return;

@@ -3,12 +3,18 @@ import { EventName, ScanCode as IbScanCode, type Contract, type ContractDetails,
 import { BrokerUnavailable } from '../../errors/errors';
 import type { Logger } from '../../log/logger';
 import type {
-  AccountSummary, Bar, BarSize, BrokerOrder, BrokerPort, BrokerPosition, ConnectInfo, ConnectionEvent, Execution, OrderEvent,
-  OrderId, OrderRequest, Quote, ScanCode, Unsubscribe,
+  AccountPnl, AccountSummary, Bar, BarSize, BrokerOrder, BrokerPort, BrokerPosition, ConnectInfo, ConnectionEvent, Execution, MarketDataState,
+  OrderEvent, OrderId, OrderRequest, Quote, ScanCode, Unsubscribe,
 } from '../types';
-import { asOrderId } from '../types';
+import { asOrderId, isUsdStock } from '../types';
+import { executionBase, executionVersion } from '../../db/execution-ids';
+import { EndMarkerSequence } from './end-marker-sequence';
 import { IbConnection } from './ib-connection';
-import { CONNECTIVITY_RESTORED_DATA_LOST, orderErrorMeaning, parseBarTime, parseExecutionTime, stockContract, toIbOrder, toOrderStatus } from './ib-mapping';
+import {
+  CONNECTIVITY_LOST, CONNECTIVITY_RESTORED, CONNECTIVITY_RESTORED_DATA_LOST, orderErrorMeaning, parseBarTime, parseExecutionTime, stockContract,
+  toBrokerPosition, toIbOrder, toOrderStatus, type ResolvedStock,
+} from './ib-mapping';
+import { IbQuotes, type MarketDataMode } from './ib-quotes';
 import { BrokerRequestError, PendingRequests } from './pending-requests';
 
 export interface IbAdapterOptions {
@@ -21,6 +27,8 @@ export interface IbAdapterOptions {
   livenessTimeoutMs: number;
   reconnectMaxDelayMs: number;
   maxRequestsPerSecond?: number;
+  /** live, delayed, or auto (live falling back to delayed on 354/10089). Default auto. */
+  marketDataType?: MarketDataMode;
   log: Logger;
   /** Persisted order-id high-water mark: never send an id at or below one used before (IB ids are not durable). */
   orderIds: { reserve(clientId: number, brokerNextValidId: number, count?: number): number };
@@ -31,14 +39,12 @@ interface OrderMeta {
   ref: string;
   symbol: string;
   side: 'BUY' | 'SELL';
+  /** The broker reported the order (openOrder or orderStatus): from then on an error does not kill it. */
+  acknowledged: boolean;
   announced: boolean;
-  cancelled: boolean;
-}
-
-interface QuoteSubscription {
-  tickerId: number;
-  quote: Quote;
-  listeners: Set<(quote: Quote) => void>;
+  terminal: boolean;
+  /** A modification was sent and neither applied (openOrder) nor refused yet. */
+  modifyPending: boolean;
 }
 
 type AdapterEvents = { order: [OrderEvent]; connection: [ConnectionEvent]; position: [BrokerPosition] };
@@ -48,6 +54,8 @@ const ID_BLOCK_SIZE = 50;
 /** Request ids far above order ids: IBApiNext ends a subscription whose id equals an erroring order id. */
 const FIRST_REQUEST_ID = 50_000_000;
 
+const TERMINAL_STATUSES = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
 /** The broker port over the unmodified `@stoqey/ib` IBApi. The only file that speaks IB's vocabulary. */
 export class IbBrokerAdapter implements BrokerPort {
   readonly clientId: number;
@@ -55,23 +63,45 @@ export class IbBrokerAdapter implements BrokerPort {
   private readonly events = new EventEmitter<AdapterEvents>();
   private readonly pending = new PendingRequests();
   private readonly orders = new Map<number, OrderMeta>();
-  private readonly quotes = new Map<string, QuoteSubscription>();
-  private readonly quotesByTicker = new Map<number, QuoteSubscription>();
+  private readonly quotes: IbQuotes;
+  /** conId / primary exchange of stocks we have seen (scanner rows, positions, contract details). */
+  private readonly contracts = new Map<string, ResolvedStock>();
+  private readonly positionsSequence: EndMarkerSequence<BrokerPosition, number>;
+  private readonly openOrdersSequence: EndMarkerSequence<BrokerOrder, number>;
   private nextRequestId = FIRST_REQUEST_ID;
   private nextOrderId = 0;
   /** Ids reserved in the DB and not used yet: [next, end]. */
   private idBlock: { next: number; end: number } | undefined;
   private info: ConnectInfo | undefined;
-  private positionsInFlight: Promise<BrokerPosition[]> | undefined;
-  private openOrdersInFlight = new Map<'own' | 'all', Promise<BrokerOrder[]>>();
+  /** 1100 received and not yet 1101/1102: the socket answers but nothing reaches IB. */
+  private ibLinkLost = false;
 
   constructor(private readonly options: IbAdapterOptions) {
     this.clientId = options.clientId;
     this.events.setMaxListeners(100);
     this.connection = new IbConnection({ ...options, maxRequestsPerSecond: options.maxRequestsPerSecond ?? 50 });
+    const recycle = (what: string) => (owed: number) => this.connection.recycle(`${owed} ${what} requests unanswered: the gateway stopped answering them`);
+    this.positionsSequence = new EndMarkerSequence('positions query', (p) => p.conId || hashKey(p.symbol), recycle('positions'));
+    this.openOrdersSequence = new EndMarkerSequence('open orders query', (o) => o.permId || o.orderId, recycle('open orders'));
+    this.quotes = new IbQuotes({
+      mode: options.marketDataType ?? 'auto',
+      newTickerId: () => this.newRequestId(),
+      contractFor: (symbol) => stockContract(symbol, this.contracts.get(symbol)),
+      onStateChanged: (state, code, message) => {
+        const level = state === 'unavailable' ? 'error' : 'warn';
+        options.log[level]('market_data_state', { state, code, message });
+        this.events.emit('connection', { kind: 'market_data', state, code, message });
+      },
+      log: options.log,
+    });
     this.connection.on('ready', (ib, info) => this.onReady(ib, info));
     this.connection.on('lost', (reason) => {
-      this.pending.failAll(() => new BrokerUnavailable(`connection lost (${reason}) before the answer arrived`));
+      const error = new BrokerUnavailable(`connection lost (${reason}) before the answer arrived`);
+      this.pending.failAll(() => error);
+      this.positionsSequence.reset(error);
+      this.openOrdersSequence.reset(error);
+      this.quotes.detach();
+      this.ibLinkLost = false;
       this.events.emit('connection', { kind: 'disconnected', reason });
     });
   }
@@ -86,7 +116,11 @@ export class IbBrokerAdapter implements BrokerPort {
   }
 
   isConnected(): boolean {
-    return this.connection.isReady;
+    return this.connection.isReady && !this.ibLinkLost;
+  }
+
+  marketDataState(): MarketDataState {
+    return this.quotes.state;
   }
 
   onOrderEvent(listener: (event: OrderEvent) => void): Unsubscribe {
@@ -110,92 +144,49 @@ export class IbBrokerAdapter implements BrokerPort {
     return ib;
   }
 
+  /** Orders need the gateway AND its link to IB: during 1100 an order would sit in TWS and go out minutes later. */
+  private requireTradingLink(action: string): IBApi {
+    const ib = this.requireApi(action);
+    if (this.ibLinkLost) throw new BrokerUnavailable(`the gateway has lost its connection to IB (1100): ${action} was NOT sent`);
+    return ib;
+  }
+
   async placeOrder(request: OrderRequest): Promise<OrderId> {
-    const ib = this.requireApi(`order ${request.orderRef}`);
+    const contract = await this.contractForOrder(request);
+    const ib = this.requireTradingLink(`order ${request.orderRef}`);
     const id = this.nextId();
-    this.orders.set(id, { ref: request.orderRef, symbol: request.symbol, side: request.side, announced: false, cancelled: false });
-    ib.placeOrder(id, stockContract(request.symbol), toIbOrder(request, request.parentOrderId));
+    this.orders.set(id, { ref: request.orderRef, symbol: request.symbol, side: request.side, acknowledged: false, announced: false, terminal: false, modifyPending: false });
+    ib.placeOrder(id, contract, toIbOrder(request, request.parentOrderId));
     return asOrderId(id);
   }
 
   async modifyOrder(orderId: OrderId, request: OrderRequest): Promise<void> {
-    const ib = this.requireApi(`modification of order ${orderId}`);
-    ib.placeOrder(orderId, stockContract(request.symbol), toIbOrder(request, request.parentOrderId));
+    const contract = await this.contractForOrder(request);
+    const ib = this.requireTradingLink(`modification of order ${orderId}`);
+    const meta = this.orders.get(orderId);
+    if (meta) meta.modifyPending = true;
+    ib.placeOrder(orderId, contract, toIbOrder(request, request.parentOrderId));
   }
 
   async cancelOrder(orderId: OrderId): Promise<void> {
-    this.requireApi(`cancel of order ${orderId}`).cancelOrder(orderId);
+    this.requireTradingLink(`cancel of order ${orderId}`).cancelOrder(orderId);
   }
 
   async globalCancel(): Promise<void> {
-    this.requireApi('global cancel').reqGlobalCancel();
+    this.requireTradingLink('global cancel').reqGlobalCancel();
   }
 
   positions(): Promise<BrokerPosition[]> {
-    // One request at a time: IB answers REQ_POSITIONS with one stream and one end marker per client.
-    this.positionsInFlight ??= this.collectPositions().finally(() => (this.positionsInFlight = undefined));
-    return this.positionsInFlight;
-  }
-
-  private collectPositions(): Promise<BrokerPosition[]> {
     const ib = this.requireApi('positions query');
-    const reqId = this.newRequestId();
-    return this.pending.track<BrokerPosition[]>(reqId, this.options.requestTimeoutMs, 'positions query', (resolve) => {
-      const rows = new Map<string, BrokerPosition>();
-      const onPosition = (account: string, contract: Contract, quantity: number, averageCost?: number) => {
-        if (contract.symbol) rows.set(contract.symbol, { symbol: contract.symbol, quantity, averageCost: averageCost ?? 0, account });
-      };
-      const onEnd = () => {
-        ib.off(EventName.position, onPosition);
-        ib.off(EventName.positionEnd, onEnd);
-        resolve([...rows.values()].filter((p) => p.quantity !== 0));
-      };
-      ib.on(EventName.position, onPosition);
-      ib.on(EventName.positionEnd, onEnd);
-      ib.reqPositions();
-    });
+    return this.positionsSequence.request(() => ib.reqPositions(), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
   }
 
+  /** Own and all open orders share one end marker (openOrderEnd): one sequence serves both. */
   openOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
-    let inFlight = this.openOrdersInFlight.get(scope);
-    if (!inFlight) {
-      inFlight = this.collectOpenOrders(scope).finally(() => this.openOrdersInFlight.delete(scope));
-      this.openOrdersInFlight.set(scope, inFlight);
-    }
-    return inFlight;
-  }
-
-  private collectOpenOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
     const ib = this.requireApi('open orders query');
-    const reqId = this.newRequestId();
-    return this.pending.track<BrokerOrder[]>(reqId, this.options.requestTimeoutMs, 'open orders query', (resolve) => {
-      const rows = new Map<number, BrokerOrder>();
-      const onOpen = (orderId: number, contract: Contract, order: Order, state: OrderState) => {
-        const key = order.permId ?? orderId;
-        rows.set(key, {
-          orderId: asOrderId(orderId), clientId: order.clientId ?? this.clientId, permId: order.permId ?? 0, orderRef: order.orderRef ?? '',
-          symbol: contract.symbol ?? '', side: order.action === 'SELL' ? 'SELL' : 'BUY', type: String(order.orderType ?? ''),
-          quantity: Number(order.totalQuantity ?? 0), limitPrice: order.lmtPrice, stopPrice: order.auxPrice, trailingPercent: order.trailingPercent,
-          trailStopPrice: order.trailStopPrice, ocaGroup: order.ocaGroup || undefined, parentOrderId: order.parentId || undefined,
-          status: toOrderStatus(state.status), filledQuantity: Number(order.filledQuantity ?? 0), remainingQuantity: Number(order.totalQuantity ?? 0) - Number(order.filledQuantity ?? 0),
-        });
-      };
-      const onStatus = (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number) => {
-        const row = [...rows.values()].find((r) => (permId && r.permId === permId) || r.orderId === orderId);
-        if (row) Object.assign(row, { status: toOrderStatus(status), filledQuantity: filled, remainingQuantity: remaining, avgFillPrice: avgFillPrice || undefined });
-      };
-      const onEnd = () => {
-        ib.off(EventName.openOrder, onOpen);
-        ib.off(EventName.orderStatus, onStatus);
-        ib.off(EventName.openOrderEnd, onEnd);
-        resolve([...rows.values()].filter((r) => r.status !== 'Filled' && r.status !== 'Cancelled' && r.status !== 'ApiCancelled' && r.status !== 'Inactive'));
-      };
-      ib.on(EventName.openOrder, onOpen);
-      ib.on(EventName.orderStatus, onStatus);
-      ib.on(EventName.openOrderEnd, onEnd);
-      if (scope === 'own') ib.reqOpenOrders();
-      else ib.reqAllOpenOrders();
-    });
+    return this.openOrdersSequence
+      .request(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders()), this.options.requestTimeoutMs)
+      .then((rows) => rows.filter((r) => !TERMINAL_STATUSES.has(r.status) && (scope === 'all' || r.clientId === this.clientId)));
   }
 
   executions(filter: { sinceMs?: number; symbol?: string; clientId?: number } = {}): Promise<Execution[]> {
@@ -203,14 +194,14 @@ export class IbBrokerAdapter implements BrokerPort {
     const reqId = this.newRequestId();
     return this.pending.track<Execution[]>(reqId, this.options.requestTimeoutMs, 'executions query', (resolve) => {
       const rows = new Map<string, Execution>();
+      const commissions = new Map<string, { commission: number; realizedPnl?: number }>();
       const onExec = (id: number, contract: Contract, execution: IbExecution) => {
         if (id !== reqId) return;
         const row = this.toExecution(contract, execution);
-        rows.set(row.execId, { ...row, commission: rows.get(row.execId)?.commission });
+        rows.set(row.execId, row);
       };
       const onCommission = (report: CommissionReport) => {
-        const row = report.execId ? rows.get(report.execId) : undefined;
-        if (row) Object.assign(row, { commission: report.commission, realizedPnl: report.realizedPNL });
+        if (report.execId && report.commission !== undefined) commissions.set(report.execId, { commission: report.commission, realizedPnl: report.realizedPNL });
       };
       const onEnd = (id: number) => {
         if (id !== reqId) return;
@@ -219,7 +210,7 @@ export class IbBrokerAdapter implements BrokerPort {
         // Commission reports follow each execution in the same burst; give the socket one turn to deliver the last.
         setImmediate(() => {
           ib.off(EventName.commissionReport, onCommission);
-          resolve([...rows.values()].sort((a, b) => a.timeMs - b.timeMs || a.execId.localeCompare(b.execId)));
+          resolve(latestVersions([...rows.values()]).map((row) => ({ ...row, ...commissions.get(row.execId) })).sort((a, b) => a.timeMs - b.timeMs || a.execId.localeCompare(b.execId)));
         });
       };
       ib.on(EventName.execDetails, onExec);
@@ -231,27 +222,11 @@ export class IbBrokerAdapter implements BrokerPort {
   }
 
   subscribeQuotes(symbol: string, listener: (quote: Quote) => void): Unsubscribe {
-    let subscription = this.quotes.get(symbol);
-    if (!subscription) {
-      subscription = { tickerId: this.newRequestId(), quote: { symbol, receivedAtMs: 0 }, listeners: new Set() };
-      this.quotes.set(symbol, subscription);
-      this.quotesByTicker.set(subscription.tickerId, subscription);
-      this.connection.api?.reqMktData(subscription.tickerId, stockContract(symbol), '233', false, false);
-    }
-    subscription.listeners.add(listener);
-    const current = subscription;
-    // A late subscriber gets the quote already known instead of waiting for the next trade.
-    if (current.quote.receivedAtMs > 0) setImmediate(() => current.listeners.has(listener) && listener(current.quote));
-    return () => {
-      current.listeners.delete(listener);
-      if (current.listeners.size > 0) return;
-      this.quotes.delete(symbol);
-      this.quotesByTicker.delete(current.tickerId);
-      this.connection.api?.cancelMktData(current.tickerId);
-    };
+    return this.quotes.subscribe(symbol, listener);
   }
 
-  historicalBars(symbol: string, options: { barSize: BarSize; duration: string; useRth?: boolean; endMs?: number }): Promise<Bar[]> {
+  async historicalBars(symbol: string, options: { barSize: BarSize; duration: string; useRth?: boolean; endMs?: number }): Promise<Bar[]> {
+    const contract = stockContract(symbol, await this.resolveStock(symbol));
     const ib = this.requireApi('historical data request');
     const reqId = this.newRequestId();
     return this.pending.track<Bar[]>(reqId, this.options.requestTimeoutMs, `historical bars for ${symbol}`, (resolve) => {
@@ -267,8 +242,8 @@ export class IbBrokerAdapter implements BrokerPort {
       };
       ib.on(EventName.historicalData, onBar);
       const end = options.endMs ? `${new Date(options.endMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 17)}` : '';
-      ib.reqHistoricalData(reqId, stockContract(symbol), end, options.duration, options.barSize as never, 'TRADES' as never, options.useRth ? 1 : 0, 2, false);
-    });
+      ib.reqHistoricalData(reqId, contract, end, options.duration, options.barSize as never, 'TRADES' as never, options.useRth ? 1 : 0, 2, false);
+    }, () => this.connection.api?.cancelHistoricalData(reqId));
   }
 
   scan(scanCode: ScanCode, options: { rows?: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number } = {}): Promise<string[]> {
@@ -277,7 +252,11 @@ export class IbBrokerAdapter implements BrokerPort {
     return this.pending.track<string[]>(reqId, this.options.requestTimeoutMs, `scanner ${scanCode}`, (resolve) => {
       const rows: Array<{ rank: number; symbol: string }> = [];
       const onRow = (id: number, rank: number, details: ContractDetails) => {
-        if (id === reqId && details.contract?.symbol) rows.push({ rank, symbol: details.contract.symbol });
+        const contract = details.contract;
+        if (id !== reqId || !contract?.symbol) return;
+        rows.push({ rank, symbol: contract.symbol });
+        // The scanner names the exact contract: remember it, so orders and data for it are never ambiguous.
+        if (contract.conId) this.contracts.set(contract.symbol, { conId: contract.conId, primaryExchange: contract.primaryExch || undefined });
       };
       const onEnd = (id: number) => {
         if (id !== reqId) return;
@@ -292,7 +271,7 @@ export class IbBrokerAdapter implements BrokerPort {
         numberOfRows: options.rows ?? 20, instrument: 'STK' as never, locationCode: 'STK.US.MAJOR' as never, scanCode: IbScanCode[scanCode], // the encoder sends ScanCode[value]: pass the enum number, not the name
         abovePrice: options.abovePrice, belowPrice: options.belowPrice, aboveVolume: options.aboveVolume,
       });
-    });
+    }, () => this.connection.api?.cancelScannerSubscription(reqId));
   }
 
   accountSummary(): Promise<AccountSummary> {
@@ -314,13 +293,30 @@ export class IbBrokerAdapter implements BrokerPort {
         const n = (tag: string) => Number(values[tag] ?? 0);
         resolve({
           accountId, netLiquidation: n('NetLiquidation'), totalCash: n('TotalCashValue'), buyingPower: n('BuyingPower'),
-          grossPositionValue: n('GrossPositionValue'), availableFunds: n('AvailableFunds'), realizedPnl: n('RealizedPnL'), unrealizedPnl: n('UnrealizedPnL'),
+          grossPositionValue: n('GrossPositionValue'), availableFunds: n('AvailableFunds'),
         });
       };
       ib.on(EventName.accountSummary, onValue);
       ib.on(EventName.accountSummaryEnd, onEnd);
-      ib.reqAccountSummary(reqId, 'All', 'NetLiquidation,TotalCashValue,BuyingPower,GrossPositionValue,AvailableFunds,RealizedPnL,UnrealizedPnL');
-    });
+      // IB's account summary has no P&L tags (RealizedPnL / UnrealizedPnL are not in its fixed list): see accountPnl().
+      ib.reqAccountSummary(reqId, 'All', 'NetLiquidation,TotalCashValue,BuyingPower,GrossPositionValue,AvailableFunds');
+    }, () => this.connection.api?.cancelAccountSummary(reqId));
+  }
+
+  accountPnl(): Promise<AccountPnl> {
+    const ib = this.requireApi('P&L request');
+    const account = this.info?.accounts[0] ?? '';
+    const reqId = this.newRequestId();
+    return this.pending.track<AccountPnl>(reqId, this.options.requestTimeoutMs, 'account P&L', (resolve) => {
+      const onPnl = (id: number, dailyPnl: number, unrealizedPnl?: number, realizedPnl?: number) => {
+        if (id !== reqId) return;
+        ib.off(EventName.pnl, onPnl);
+        ib.cancelPnL(reqId);
+        resolve({ dailyPnl, unrealizedPnl: unrealizedPnl ?? 0, realizedPnl: realizedPnl ?? 0 });
+      };
+      ib.on(EventName.pnl, onPnl);
+      ib.reqPnL(reqId, account, '');
+    }, () => this.connection.api?.cancelPnL(reqId));
   }
 
   currentTime(): Promise<number> {
@@ -330,6 +326,50 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.once(EventName.currentTime, (seconds: number) => resolve(seconds * 1000));
       ib.reqCurrentTime();
     });
+  }
+
+  /** The contract of an order: the conId the caller knows, else what we learned, else a lookup. */
+  private async contractForOrder(request: OrderRequest): Promise<Contract> {
+    if (request.conId) return stockContract(request.symbol, { conId: request.conId, primaryExchange: this.contracts.get(request.symbol)?.primaryExchange });
+    return stockContract(request.symbol, await this.resolveStock(request.symbol));
+  }
+
+  /**
+   * The conId of a US stock, looked up once (reqContractDetails) and cached. A failed lookup is not fatal:
+   * the request goes out as SMART/USD and IB says 200 if that is ambiguous.
+   */
+  private async resolveStock(symbol: string): Promise<ResolvedStock | undefined> {
+    const known = this.contracts.get(symbol);
+    if (known) return known;
+    const ib = this.requireApi(`contract lookup for ${symbol}`);
+    const reqId = this.newRequestId();
+    try {
+      const matches: ResolvedStock[] = [];
+      const onDetails = (id: number, details: ContractDetails) => {
+        if (id === reqId && details.contract?.conId) matches.push({ conId: details.contract.conId, primaryExchange: details.contract.primaryExch || undefined });
+      };
+      const stopListening = () => {
+        ib.off(EventName.contractDetails, onDetails);
+        ib.off(EventName.contractDetailsEnd, onEnd);
+      };
+      let finish: ((value: ResolvedStock | undefined) => void) | undefined;
+      const onEnd = (id: number) => {
+        if (id !== reqId) return;
+        stopListening();
+        finish?.(matches.length === 1 ? matches[0] : undefined);
+      };
+      const found = await this.pending.track<ResolvedStock | undefined>(reqId, this.options.requestTimeoutMs, `contract details for ${symbol}`, (resolve) => {
+        finish = resolve;
+        ib.on(EventName.contractDetails, onDetails);
+        ib.on(EventName.contractDetailsEnd, onEnd);
+        ib.reqContractDetails(reqId, { symbol, secType: 'STK' as never, exchange: 'SMART', currency: 'USD' });
+      }, stopListening);
+      if (found) this.contracts.set(symbol, found);
+      return found;
+    } catch (error) {
+      this.options.log.debug('contract_lookup_failed', { symbol, error: (error as Error).message });
+      return undefined;
+    }
   }
 
   /** The next order id from the reserved block; a new block of 50 is reserved (one DB write) when it runs out. */
@@ -364,103 +404,109 @@ export class IbBrokerAdapter implements BrokerPort {
     };
   }
 
-  /** Wires a freshly connected IBApi: order events, positions stream, quotes (resubscribed), notices. */
+  private toBrokerOrder(orderId: number, contract: Contract, order: Order, state: OrderState): BrokerOrder {
+    return {
+      orderId: asOrderId(orderId), clientId: order.clientId ?? this.clientId, permId: order.permId ?? 0, orderRef: order.orderRef ?? '',
+      symbol: contract.symbol ?? '', side: order.action === 'SELL' ? 'SELL' : 'BUY', type: String(order.orderType ?? ''),
+      quantity: Number(order.totalQuantity ?? 0), limitPrice: order.lmtPrice, stopPrice: order.auxPrice, trailingPercent: order.trailingPercent,
+      trailStopPrice: order.trailStopPrice, ocaGroup: order.ocaGroup || undefined, parentOrderId: order.parentId || undefined,
+      status: toOrderStatus(state.status), filledQuantity: Number(order.filledQuantity ?? 0), remainingQuantity: Number(order.totalQuantity ?? 0) - Number(order.filledQuantity ?? 0),
+    };
+  }
+
+  private orderMeta(orderId: number, ref?: string, symbol?: string, side?: 'BUY' | 'SELL'): OrderMeta {
+    let meta = this.orders.get(orderId);
+    if (!meta) {
+      meta = { ref: ref ?? '', symbol: symbol ?? '', side: side ?? 'BUY', acknowledged: false, announced: false, terminal: false, modifyPending: false };
+      this.orders.set(orderId, meta);
+    } else if (ref && !meta.ref) meta.ref = ref;
+    return meta;
+  }
+
+  /** Wires a freshly connected IBApi: order events, positions stream, snapshots, quotes, notices. */
   private onReady(ib: IBApi, info: { accounts: string[]; nextValidId: number; serverVersion: number }): void {
     this.nextOrderId = Math.max(this.nextOrderId, info.nextValidId);
     this.info = info;
-    const orderMeta = (orderId: number, ref?: string, symbol?: string, side?: 'BUY' | 'SELL'): OrderMeta => {
-      let meta = this.orders.get(orderId);
-      if (!meta) {
-        meta = { ref: ref ?? '', symbol: symbol ?? '', side: side ?? 'BUY', announced: false, cancelled: false };
-        this.orders.set(orderId, meta);
-      } else if (ref && !meta.ref) meta.ref = ref;
-      return meta;
-    };
+    this.ibLinkLost = false;
     const emit = (event: OrderEvent) => this.events.emit('order', event);
 
     ib.on(EventName.openOrder, (orderId: number, contract: Contract, order: Order, state: OrderState) => {
-      const meta = orderMeta(orderId, order.orderRef, contract.symbol, order.action === 'SELL' ? 'SELL' : 'BUY');
+      const row = this.toBrokerOrder(orderId, contract, order, state);
+      this.openOrdersSequence.onRow(row);
+      // Other clients' orders (reqAllOpenOrders) are data, not events of ours.
+      if (order.clientId !== undefined && order.clientId !== this.clientId) return;
+      const meta = this.orderMeta(orderId, order.orderRef, contract.symbol, row.side);
+      meta.acknowledged = true;
+      meta.modifyPending = false;
       if (!meta.announced) {
         meta.announced = true;
-        emit({ kind: 'accepted', orderId: asOrderId(orderId), ref: meta.ref, status: toOrderStatus(state.status), permId: order.permId ?? 0 });
+        emit({ kind: 'accepted', orderId: asOrderId(orderId), ref: meta.ref, status: row.status, permId: row.permId });
       }
+      emit({ kind: 'open', orderId: asOrderId(orderId), ref: meta.ref, status: row.status, permId: row.permId, quantity: row.quantity, limitPrice: row.limitPrice, stopPrice: row.stopPrice });
     });
     ib.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number) => {
-      const meta = orderMeta(orderId);
       const mapped = toOrderStatus(status);
+      this.openOrdersSequence.updateRow((r) => (permId ? r.permId === permId : r.orderId === orderId), (r) => Object.assign(r, { status: mapped, filledQuantity: filled, remainingQuantity: remaining, avgFillPrice: avgFillPrice || undefined }));
+      const meta = this.orders.get(orderId);
+      if (!meta) return; // another client's order (reqAllOpenOrders answer)
+      meta.acknowledged = true;
       emit({ kind: 'status', orderId: asOrderId(orderId), ref: meta.ref, status: mapped, filled, remaining, avgFillPrice: avgFillPrice || undefined, permId: permId ?? 0 });
-      if ((mapped === 'Cancelled' || mapped === 'ApiCancelled') && !meta.cancelled) {
-        meta.cancelled = true;
-        emit({ kind: 'cancelled', orderId: asOrderId(orderId), ref: meta.ref, filled });
+      // Only a status ends an order: Cancelled, ApiCancelled and Inactive (rejected or cancelled by the system).
+      if ((mapped === 'Cancelled' || mapped === 'ApiCancelled' || mapped === 'Inactive') && !meta.terminal) {
+        meta.terminal = true;
+        emit({ kind: 'cancelled', orderId: asOrderId(orderId), ref: meta.ref, filled, reason: mapped === 'Inactive' ? 'inactive' : undefined });
       }
+      if (mapped === 'Filled') meta.terminal = true;
     });
+    ib.on(EventName.openOrderEnd, () => this.openOrdersSequence.onEnd());
     ib.on(EventName.execDetails, (reqId: number, contract: Contract, execution: IbExecution) => {
       if (reqId !== -1) return; // answers to reqExecutions are collected by executions()
       const row = this.toExecution(contract, execution);
-      orderMeta(row.orderId, row.orderRef, row.symbol, row.side);
+      this.orderMeta(row.orderId, row.orderRef, row.symbol, row.side);
       emit({ kind: 'filled', orderId: row.orderId, ref: row.orderRef, execution: row, remaining: undefined });
     });
     ib.on(EventName.commissionReport, (report: CommissionReport) => {
       if (report.execId && report.commission !== undefined) emit({ kind: 'commission', execId: report.execId, commission: report.commission, realizedPnl: report.realizedPNL });
     });
     ib.on(EventName.position, (account: string, contract: Contract, quantity: number, averageCost?: number) => {
-      if (contract.symbol) this.events.emit('position', { symbol: contract.symbol, quantity, averageCost: averageCost ?? 0, account });
+      const position = toBrokerPosition(account, contract, quantity, averageCost);
+      if (isUsdStock(position) && position.conId && !this.contracts.has(position.symbol)) this.contracts.set(position.symbol, { conId: position.conId });
+      this.positionsSequence.onRow(position);
+      this.events.emit('position', position);
     });
+    ib.on(EventName.positionEnd, () => this.positionsSequence.onEnd());
     ib.on(EventName.error, (error: Error, code: number, reqId: number) => this.onError(error, code, reqId));
-    ib.on(EventName.info, (message: string, code: number) => {
-      this.events.emit('connection', { kind: 'notice', code, message });
-      if (code === CONNECTIVITY_RESTORED_DATA_LOST) this.resubscribeQuotes(ib);
-    });
-    ib.on(EventName.tickPrice, (tickerId: number, field: number, value: number, attribs?: unknown) => {
-      void attribs;
-      this.onTick(tickerId, field, value);
-    });
-    ib.on(EventName.tickSize, (tickerId: number, field?: number, value?: number) => {
-      if (field !== undefined && value !== undefined) this.onTick(tickerId, field, value);
-    });
-    ib.on(EventName.tickString, (tickerId: number, field: number, value: string) => {
-      if (field !== 48) return; // RT_VOLUME "price;size;time;volume;vwap;single"
-      const subscription = this.quotesByTicker.get(tickerId);
-      if (!subscription) return;
-      const stamp = Number(value.split(';')[2]);
-      if (Number.isFinite(stamp)) subscription.quote.tradeStamp = stamp;
-    });
-    this.resubscribeQuotes(ib);
-    ib.reqPositions(); // keeps the account-wide positions stream on for onPositionUpdate
+    ib.on(EventName.info, (message: string, code: number) => this.onNotice(ib, code, message));
+    this.quotes.attach(ib);
+    // Keeps the account-wide positions stream on for onPositionUpdate; its end marker counts like any other.
+    this.positionsSequence.requestUntracked(() => ib.reqPositions());
     this.events.emit('connection', { kind: 'connected', accounts: info.accounts, nextValidId: info.nextValidId });
   }
 
-  private resubscribeQuotes(ib: IBApi): void {
-    for (const subscription of this.quotes.values()) {
-      this.quotesByTicker.delete(subscription.tickerId);
-      subscription.tickerId = this.newRequestId();
-      this.quotesByTicker.set(subscription.tickerId, subscription);
-      ib.reqMktData(subscription.tickerId, stockContract(subscription.quote.symbol), '233', false, false);
+  /**
+   * Connectivity notices (id -1). 1100: the gateway lost IB but the socket stays up and answers; orders and
+   * data stop: we say "disconnected" so nobody trades. 1101: restored, data lost: subscriptions are renewed.
+   * 1102: restored, data kept. Both restorations read as a new connection (every bot re-reads orders,
+   * positions and executions).
+   */
+  private onNotice(ib: IBApi, code: number, message: string): void {
+    this.events.emit('connection', { kind: 'notice', code, message });
+    if (code === CONNECTIVITY_LOST && !this.ibLinkLost) {
+      this.ibLinkLost = true;
+      this.options.log.warn('broker_ib_link_lost', { code, message, what: 'the gateway is up but not connected to IB: no orders are sent until it is restored' });
+      this.events.emit('connection', { kind: 'disconnected', reason: `IB connectivity lost (${code}): ${message}` });
+      return;
     }
-  }
-
-  private onTick(tickerId: number, field: number, value: number): void {
-    const subscription = this.quotesByTicker.get(tickerId);
-    if (!subscription) return;
-    const q = subscription.quote;
-    // IB tick types: 0 bid size, 1 bid, 2 ask, 3 ask size, 4 last, 5 last size, 6 high, 7 low, 8 volume, 9 close, 14 open.
-    switch (field) {
-      case 0: q.bidSize = value; break;
-      case 1: q.bid = value > 0 ? value : undefined; break;
-      case 2: q.ask = value > 0 ? value : undefined; break;
-      case 3: q.askSize = value; break;
-      case 4: q.last = value; break;
-      case 5: q.lastSize = value; break;
-      case 6: q.high = value; break;
-      case 7: q.low = value; break;
-      case 8: q.volume = value; break;
-      case 9: q.previousClose = value; break;
-      case 14: q.open = value; break;
-      default: return;
+    if ((code === CONNECTIVITY_RESTORED_DATA_LOST || code === CONNECTIVITY_RESTORED) && this.connection.isReady) {
+      if (code === CONNECTIVITY_RESTORED_DATA_LOST) this.quotes.resubscribeAll();
+      const wasLost = this.ibLinkLost;
+      this.ibLinkLost = false;
+      if (wasLost || code === CONNECTIVITY_RESTORED_DATA_LOST) {
+        this.options.log.info('broker_ib_link_restored', { code, message });
+        void ib;
+        this.events.emit('connection', { kind: 'connected', accounts: this.info?.accounts ?? [], nextValidId: this.nextOrderId });
+      }
     }
-    q.receivedAtMs = Date.now();
-    // Listeners see the quote once the trade's last tick (volume) arrived, so each trade is one callback.
-    if (field === 4 || field === 1 || field === 2) for (const listener of subscription.listeners) listener(q);
   }
 
   private onError(error: Error, code: number, reqId: number): void {
@@ -468,17 +514,57 @@ export class IbBrokerAdapter implements BrokerPort {
       this.pending.fail(reqId, new BrokerRequestError(code, error.message, reqId));
       return;
     }
+    if (this.quotes.onError(reqId, code, error.message)) return;
     const meta = reqId > 0 ? this.orders.get(reqId) : undefined;
-    if (meta) {
-      const meaning = orderErrorMeaning(code);
-      const orderId = asOrderId(reqId);
-      if (meaning === 'rejected') this.events.emit('order', { kind: 'rejected', orderId, ref: meta.ref, code, reason: error.message });
-      else if (meaning === 'cancelled' && !meta.cancelled) {
-        meta.cancelled = true;
-        this.events.emit('order', { kind: 'cancelled', orderId, ref: meta.ref, filled: 0, reason: error.message });
-      } else this.events.emit('connection', { kind: 'error', code, message: error.message, reqId });
+    if (!meta) {
+      this.events.emit('connection', { kind: 'error', code, message: error.message, reqId });
       return;
     }
-    this.events.emit('connection', { kind: 'error', code, message: error.message, reqId });
+    const orderId = asOrderId(reqId);
+    const meaning = orderErrorMeaning(code);
+    if (meaning === 'cancelled') {
+      // 202 "Order Canceled": IB's cancel confirmation (it comes with the Cancelled status).
+      if (!meta.terminal) {
+        meta.terminal = true;
+        this.events.emit('order', { kind: 'cancelled', orderId, ref: meta.ref, filled: 0, reason: error.message });
+      }
+      return;
+    }
+    if (meaning === 'warning') {
+      this.events.emit('order', { kind: 'order_error', orderId, ref: meta.ref, code, reason: error.message, refused: 'other' });
+      return;
+    }
+    if (meaning === 'cancel_refused') {
+      this.events.emit('order', { kind: 'order_error', orderId, ref: meta.ref, code, reason: error.message, refused: 'cancel' });
+      return;
+    }
+    if (!meta.acknowledged && !meta.terminal) {
+      // Refused before the broker ever reported the order: it never existed there.
+      meta.terminal = true;
+      this.events.emit('order', { kind: 'rejected', orderId, ref: meta.ref, code, reason: error.message });
+      return;
+    }
+    // The broker knows this order: an error is not proof it is dead (a refused modification leaves the
+    // original working). Only a status ends it.
+    const refused = meta.modifyPending ? 'modify' : 'other';
+    meta.modifyPending = false;
+    this.events.emit('order', { kind: 'order_error', orderId, ref: meta.ref, code, reason: error.message, refused });
   }
+}
+
+/** One report per execution: a correction (same base, higher version) replaces the earlier one. */
+function latestVersions(rows: Execution[]): Execution[] {
+  const byBase = new Map<string, Execution>();
+  for (const row of rows) {
+    const base = executionBase(row.execId);
+    const known = byBase.get(base);
+    if (!known || executionVersion(row.execId) > executionVersion(known.execId)) byBase.set(base, row);
+  }
+  return [...byBase.values()];
+}
+
+function hashKey(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) | 0;
+  return hash;
 }

@@ -104,21 +104,20 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
       this.probeSentAtMs = undefined;
     });
     ib.on(EventName.connected, () => disableNagle(ib));
-    ib.on(EventName.managedAccounts, (list: string) => {
-      accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
-    });
-    ib.on(EventName.info, (_message: string, code: number) => {
-      if (code === CLIENT_ID_IN_USE && !settled) fail(`client id ${clientId} is already in use (IB 326): another process with the same CLIENT_ID is connected`);
-    });
-    ib.on(EventName.error, (error: Error, code: number) => {
-      if (!settled && (code === 502 || code === 504 || code === CLIENT_ID_IN_USE || code === 506)) fail(`${error.message} (IB ${code})`);
-    });
-    ib.on(EventName.disconnected, () => {
-      if (!settled) return fail('connection closed during the handshake');
-      if (this.ib === ib) this.lose('gateway closed the connection');
-    });
-    ib.on(EventName.nextValidId, (nextValidId: number) => {
-      if (settled || this.ib !== ib) return;
+    let nextValidId: number | undefined;
+    let accountsAsked = false;
+    // managedAccounts and nextValidId arrive in either order after the handshake (TWS API): the link is ready
+    // only with both, since the account check needs the accounts and orders need the id.
+    const readyIfComplete = () => {
+      if (settled || this.ib !== ib || nextValidId === undefined) return;
+      if (accounts.length === 0) {
+        if (!accountsAsked) {
+          accountsAsked = true;
+          // Give the unsolicited message a moment, then ask for it explicitly.
+          setTimeout(() => this.ib === ib && !settled && accounts.length === 0 && ib.reqManagedAccts(), 500);
+        }
+        return;
+      }
       settled = true;
       clearTimeout(timeout);
       const problem = this.options.verifyAccounts?.(accounts);
@@ -139,6 +138,26 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
       this.emit('ready', ib, { accounts, nextValidId, serverVersion: ib.serverVersion });
       this.firstConnection?.resolve();
       this.firstConnection = undefined;
+    };
+    ib.on(EventName.managedAccounts, (list: string) => {
+      accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
+      readyIfComplete();
+    });
+    ib.on(EventName.info, (_message: string, code: number) => {
+      if (code === CLIENT_ID_IN_USE && !settled) fail(`client id ${clientId} is already in use (IB 326): another process with the same CLIENT_ID is connected`);
+    });
+    ib.on(EventName.error, (error: Error, code: number) => {
+      if (!settled && (code === 502 || code === 504 || code === CLIENT_ID_IN_USE || code === 506)) fail(`${error.message} (IB ${code})`);
+    });
+    ib.on(EventName.disconnected, () => {
+      if (!settled) return fail('connection closed during the handshake');
+      if (this.ib === ib) this.lose('gateway closed the connection');
+    });
+    ib.on(EventName.nextValidId, (id: number) => {
+      if (this.ib !== ib) return;
+      // Later ones answer reqIds; only the first of the handshake matters here.
+      if (nextValidId === undefined) nextValidId = id;
+      readyIfComplete();
     });
     try {
       ib.connect(clientId);
@@ -175,6 +194,15 @@ export class IbConnection extends EventEmitter<IbConnectionEvents> {
     this.lastProbeAtMs = now;
     this.probeSentAtMs = now;
     ib.reqCurrentTime(); // any byte received clears the probe
+  }
+
+  /**
+   * Drops a connection that is up but no longer trustworthy (answers stopped arriving for its snapshot
+   * requests) and reconnects: a new connection owes nothing from the old one.
+   */
+  recycle(reason: string): void {
+    this.options.log.warn('broker_connection_recycled', { reason });
+    this.lose(reason);
   }
 
   private lose(reason: string): void {

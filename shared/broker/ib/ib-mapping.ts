@@ -1,11 +1,41 @@
 import { DateTime } from 'luxon';
 import { SecType, type Contract, type Order, OrderAction, OrderType as IbOrderType } from './ib-client';
 import { MARKET_ZONE } from '../../time/trading-calendar';
-import type { BrokerOrderStatus, OrderRequest } from '../types';
+import type { BrokerOrderStatus, BrokerPosition, OrderRequest } from '../types';
 
-/** US stocks routed SMART in USD: the only instruments the bots trade. */
-export function stockContract(symbol: string): Contract {
-  return { symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD' };
+/** What identifies a stock unambiguously at IB: its conId, or at least its primary listing exchange. */
+export interface ResolvedStock {
+  conId?: number;
+  primaryExchange?: string;
+}
+
+/**
+ * US stocks routed SMART in USD: the only instruments the bots trade. SMART with neither conId nor primary
+ * exchange is ambiguous for some symbols (IB error 200), so a resolved conId / primaryExch goes along.
+ */
+export function stockContract(symbol: string, resolved?: ResolvedStock): Contract {
+  return {
+    symbol, secType: SecType.STK, exchange: 'SMART', currency: 'USD',
+    ...(resolved?.conId ? { conId: resolved.conId } : {}),
+    ...(resolved?.primaryExchange ? { primaryExch: resolved.primaryExchange } : {}),
+  };
+}
+
+/** A position as IB reports it (POSITION / POSITION_MULTI), in our types. */
+export function toBrokerPosition(account: string, contract: Contract, quantity: number, averageCost: number | undefined): BrokerPosition {
+  const secType = String(contract.secType ?? 'STK');
+  const currency = contract.currency ?? 'USD';
+  const symbol = contract.symbol ?? contract.localSymbol ?? '';
+  return {
+    account, conId: contract.conId ?? 0, symbol, secType, currency, description: describeContract(symbol, secType, currency, contract),
+    quantity, averageCost: averageCost ?? 0,
+  };
+}
+
+function describeContract(symbol: string, secType: string, currency: string, contract: Contract): string {
+  if (secType === 'STK') return currency === 'USD' ? symbol : `${symbol} (STK ${currency})`;
+  const parts = [symbol, contract.lastTradeDateOrContractMonth, contract.strike, contract.right].filter((p) => p !== undefined && p !== '' && p !== 0);
+  return `${parts.join(' ')} (${secType}${currency === 'USD' ? '' : ` ${currency}`})`;
 }
 
 export function toIbOrder(request: OrderRequest, parentId?: number): Order {
@@ -62,6 +92,20 @@ export function orderErrorMeaning(code: number): OrderErrorMeaning {
   if (code === 10147 || code === 10148 || code === 161) return 'cancel_refused';
   return 'rejected';
 }
+
+/**
+ * Market-data errors on a ticker: 354 / 10089 "not subscribed ... Delayed market data is available" end the
+ * request (ask for delayed instead); 10168 "Delayed market data is not enabled" means no data at all;
+ * 10167 "Displaying delayed market data", 10090 / 10091 "part of requested market data is not subscribed"
+ * are advisories: the ticks that are allowed keep coming.
+ */
+export const NO_LIVE_SUBSCRIPTION = new Set([354, 10089]);
+export const NO_DELAYED_DATA = 10168;
+export const MARKET_DATA_ADVISORIES = new Set([10090, 10091, 10167]);
+
+/** TWS market data types (reqMarketDataType): 1 live, 2 frozen, 3 delayed, 4 delayed frozen. */
+export const MARKET_DATA_LIVE = 1;
+export const MARKET_DATA_DELAYED = 3;
 
 /** Connectivity notices that arrive with id -1. */
 export const CONNECTIVITY_LOST = 1100;

@@ -21,10 +21,12 @@ interface Pending {
 export class PendingRequests {
   private readonly pending = new Map<number, Pending>();
 
-  track<T>(reqId: number, timeoutMs: number, what: string, start: (resolve: (value: T) => void) => void): Promise<T> {
+  /** `onTimeout` cancels the request at the broker (IB asks clients to cancel requests they gave up on). */
+  track<T>(reqId: number, timeoutMs: number, what: string, start: (resolve: (value: T) => void) => void, onTimeout?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(reqId);
+        onTimeout?.();
         reject(new BrokerTimeout(`${what} got no complete answer within ${timeoutMs} ms (request ${reqId}); treat as unknown, not empty`));
       }, timeoutMs);
       this.pending.set(reqId, { reject, timer });

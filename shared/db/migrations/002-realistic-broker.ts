@@ -70,6 +70,12 @@ ALTER TABLE trades ADD COLUMN exec_base TEXT;
 ALTER TABLE trades ADD COLUMN corrections INTEGER NOT NULL DEFAULT 0;
 
 ALTER TABLE active_positions ADD COLUMN con_id INTEGER;
+-- What the broker REPORTED of the entry (orderStatus filled), what the ledger BOOKED (executions), and whether
+-- the entry order still works. Statuses overtake executions at IB: a position is protected from the reported
+-- quantity at once, and closes only when every reported share is booked and the entry no longer works.
+ALTER TABLE active_positions ADD COLUMN entry_reported INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE active_positions ADD COLUMN entry_booked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE active_positions ADD COLUMN entry_working INTEGER NOT NULL DEFAULT 0;
 
 -- The emergency halt: while a row has lifted_at NULL, no bot enters, protects or exits on its own.
 CREATE TABLE trading_halts (
@@ -102,6 +108,8 @@ CREATE TABLE broker_positions (
 `,
   /** Fills exec_base for the trades booked before this migration. */
   up(db: Database.Database): void {
+    // Rows from schema 1: their booked entry is their quantity (no exit had been booked on an open row there).
+    db.exec('UPDATE active_positions SET entry_booked = ABS(quantity)');
     const rows = db.prepare('SELECT id, exec_id FROM trades').all() as Array<{ id: number; exec_id: string }>;
     const update = db.prepare('UPDATE trades SET exec_base = ? WHERE id = ?');
     for (const row of rows) update.run(executionBase(row.exec_id), row.id);

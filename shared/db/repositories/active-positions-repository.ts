@@ -14,6 +14,7 @@ export interface ClaimRequest {
   stopLossPrice?: number;
   profitTargetPrice?: number;
   metadata?: Record<string, unknown>;
+  conId?: number;
 }
 
 export type ClaimRefusal = 'ALREADY_ACTIVE' | 'CLOSED_TODAY' | 'MAX_OPEN_POSITIONS';
@@ -32,11 +33,13 @@ export interface NewActivePosition {
   profitTargetPrice?: number | null;
   stopLossPrice?: number | null;
   metadata?: Record<string, unknown>;
+  conId?: number | null;
 }
 
 export type ActivePositionPatch = Partial<
   Pick<ActivePosition, 'quantity' | 'entryPrice' | 'entryTimestamp' | 'profitTargetPrice' | 'stopLossPrice' | 'status' |
-    'entryOrderId' | 'ocaGroup' | 'stopOrderId' | 'targetOrderId' | 'protectedQuantity' | 'exitReason' | 'metadata'>
+    'entryOrderId' | 'ocaGroup' | 'stopOrderId' | 'targetOrderId' | 'protectedQuantity' | 'exitReason' | 'metadata' | 'conId' |
+    'entryReported' | 'entryBooked' | 'entryWorking'>
 >;
 
 const PATCH_COLUMNS: Record<keyof ActivePositionPatch, string> = {
@@ -53,6 +56,10 @@ const PATCH_COLUMNS: Record<keyof ActivePositionPatch, string> = {
   protectedQuantity: 'protected_quantity',
   exitReason: 'exit_reason',
   metadata: 'metadata',
+  conId: 'con_id',
+  entryReported: 'entry_reported',
+  entryBooked: 'entry_booked',
+  entryWorking: 'entry_working',
 };
 
 /** `active_positions`: one row per symbol, the heart of the coordination between processes. */
@@ -78,11 +85,12 @@ export class ActivePositionsRepository {
     this.closedTodayStmt = db.prepare('SELECT 1 FROM closed_positions_today WHERE symbol = ? AND close_date = ?').pluck();
     this.insertStmt = db.prepare(`
       INSERT INTO active_positions (id, symbol, quantity, entry_price, entry_timestamp, agent_name, profit_target_price,
-        stop_loss_price, status, trading_day, entry_order_ref, requested_quantity, claimed_at, last_updated, metadata)
+        stop_loss_price, status, trading_day, entry_order_ref, requested_quantity, claimed_at, last_updated, metadata, con_id, entry_booked)
       VALUES (@id, @symbol, @quantity, @entryPrice, @entryTimestamp, @agentName, @profitTargetPrice, @stopLossPrice,
-        @status, @tradingDay, @entryOrderRef, @requestedQuantity, @now, @now, @metadata)`);
+        @status, @tradingDay, @entryOrderRef, @requestedQuantity, @now, @now, @metadata, @conId, @entryBooked)`);
     this.deleteStmt = db.prepare('DELETE FROM active_positions WHERE id = ?');
-    this.releaseStmt = db.prepare("DELETE FROM active_positions WHERE id = ? AND status = 'PENDING_ENTRY' AND quantity = 0");
+    // A claim is released only when nothing was ever filled: no shares booked, none reported, entry not working.
+    this.releaseStmt = db.prepare("DELETE FROM active_positions WHERE id = ? AND status = 'PENDING_ENTRY' AND quantity = 0 AND entry_booked = 0 AND entry_reported = 0 AND entry_working = 0");
 
     const claim = db.transaction((request: ClaimRequest): ClaimResult => {
       if (this.isActiveStmt.get(request.symbol) !== undefined) return { ok: false, reason: 'ALREADY_ACTIVE' };
@@ -101,6 +109,7 @@ export class ActivePositionsRepository {
         stopLossPrice: request.stopLossPrice ?? null,
         profitTargetPrice: request.profitTargetPrice ?? null,
         metadata: request.metadata,
+        conId: request.conId ?? null,
       }, request.requestedQuantity ?? 0);
       return { ok: true, position: this.getById(id)! };
     });
@@ -165,7 +174,7 @@ export class ActivePositionsRepository {
       this.patchStatements.set(signature, statement);
     }
     const params: Record<string, unknown> = { id: positionId, now: isoTime(this.clock.now()) };
-    for (const key of keys) params[key] = key === 'metadata' ? JSON.stringify(patch.metadata) : patch[key];
+    for (const key of keys) params[key] = key === 'metadata' ? JSON.stringify(patch.metadata) : key === 'entryWorking' ? (patch.entryWorking ? 1 : 0) : patch[key];
     return statement.run(params).changes === 1;
   }
 
@@ -185,6 +194,9 @@ export class ActivePositionsRepository {
       requestedQuantity,
       now: isoTime(this.clock.now()),
       metadata: JSON.stringify(position.metadata ?? {}),
+      conId: position.conId ?? null,
+      // An adopted row's shares count as its booked entry; a claim starts with none.
+      entryBooked: Math.abs(position.quantity),
     });
   }
 }

@@ -6,6 +6,7 @@ export class RoundTripsWriter {
   private readonly upsertOpenStmt: Database.Statement;
   private readonly closeStmt: Database.Statement;
   private readonly addCommissionStmt: Database.Statement<[number, number, string]>;
+  private readonly correctMoneyStmt: Database.Statement;
 
   constructor(db: Database.Database) {
     this.upsertOpenStmt = db.prepare(`
@@ -22,6 +23,13 @@ export class RoundTripsWriter {
     this.addCommissionStmt = db.prepare(`
       UPDATE round_trips SET commission = commission + ?, realized_pnl = CASE WHEN status = 'CLOSED'
         THEN realized_pnl - ? ELSE realized_pnl END WHERE position_id = ?`);
+    this.correctMoneyStmt = db.prepare(`UPDATE round_trips SET entry_price = @entryPrice, exit_price = @exitPrice, realized_pnl = @realizedPnl,
+      pnl_pct = @pnlPct WHERE position_id = @positionId`);
+  }
+
+  /** An execution of a closed round trip was corrected by the broker: its prices and money follow. */
+  correctMoney(row: { positionId: string; entryPrice: number; exitPrice: number; realizedPnl: number; pnlPct: number | null }): void {
+    this.correctMoneyStmt.run(row);
   }
 
   upsertOpen(row: {

@@ -19,6 +19,10 @@ export interface ActivePositionRow {
   target_order_id: number | null;
   protected_quantity: number;
   exit_reason: string | null;
+  con_id: number | null;
+  entry_reported: number;
+  entry_booked: number;
+  entry_working: number;
   claimed_at: string;
   last_updated: string;
   metadata: string;
@@ -44,6 +48,10 @@ export function toActivePosition(row: ActivePositionRow): ActivePosition {
     targetOrderId: row.target_order_id,
     protectedQuantity: row.protected_quantity,
     exitReason: row.exit_reason,
+    conId: row.con_id,
+    entryReported: row.entry_reported,
+    entryBooked: row.entry_booked,
+    entryWorking: row.entry_working === 1,
     claimedAt: row.claimed_at,
     lastUpdated: row.last_updated,
     metadata: parseJsonObject(row.metadata),

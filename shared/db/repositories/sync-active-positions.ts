@@ -9,6 +9,7 @@ export interface BrokerPositionSnapshotRow {
   /** Signed shares at the broker. */
   quantity: number;
   averageCost: number;
+  conId?: number;
 }
 
 export type PositionDifferenceKind = 'OK' | 'QUANTITY_DIFFERS' | 'MISSING_IN_DB' | 'MISSING_AT_BROKER' | 'ENTRY_IN_FLIGHT';
@@ -42,6 +43,8 @@ export interface SyncOptions {
   /** Set the DB quantity of OPEN/PROTECTED/CLOSING rows to the broker's. */
   fixQuantities: boolean;
   adoptedAgentName?: string;
+  /** Extra metadata of adopted rows (e.g. protectOnly for the "protect" foreign-position policy). */
+  adoptedMetadata?: Record<string, unknown>;
   /**
    * Symbols whose snapshot is already out of date (a fill was recorded after it was taken): reported, never
    * changed. Evaluated inside the transaction, so no fill can slip in between the check and the change.
@@ -93,7 +96,8 @@ export function syncActivePositions(db: Database.Database, clock: Clock, snapsho
         agentName: options.adoptedAgentName ?? 'adopted',
         status: 'OPEN',
         tradingDay: options.tradingDay,
-        metadata: { adoptedBy: options.app, reason: 'broker position not in DB' },
+        conId: held.conId,
+        metadata: { adoptedBy: options.app, reason: 'broker position not in DB', ...options.adoptedMetadata },
       });
       changes.push({ symbol: held.symbol, action: 'ADOPTED', positionId: adopted.id, from: null, to: held.quantity });
       events.record(options.app, 'position_adopted', { positionId: adopted.id, quantity: held.quantity, averageCost: held.averageCost }, held.symbol, 'warn');

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TradingDay } from '../../time/trading-calendar';
-import { executionBase } from '../execution-ids';
+import { executionBase, executionVersion } from '../execution-ids';
 import { isoTime, type ExecutionRecord } from '../types';
 
 export type TradePurpose = 'ENTRY' | 'EXIT' | 'UNTRACKED';
@@ -8,6 +8,8 @@ export type TradePurpose = 'ENTRY' | 'EXIT' | 'UNTRACKED';
 export interface TradeRow {
   id: number;
   exec_id: string;
+  exec_base: string;
+  corrections: number;
   position_id: string | null;
   symbol: string;
   side: 'BUY' | 'SELL';
@@ -43,6 +45,10 @@ export class TradesRepository {
   private readonly byExecStmt: Database.Statement<[string]>;
   private readonly lastExecutedStmt: Database.Statement<[]>;
   private readonly recordedSinceStmt: Database.Statement<[string, string]>;
+  private readonly byBaseStmt: Database.Statement<[string]>;
+  private readonly correctStmt: Database.Statement<[string, number, number]>;
+  private readonly lastForPositionStmt: Database.Statement<[string]>;
+  private readonly firstSideStmt: Database.Statement<[string, string]>;
 
   constructor(db: Database.Database) {
     this.hasStmt = db.prepare('SELECT 1 FROM trades WHERE exec_id = ?').pluck();
@@ -62,6 +68,29 @@ export class TradesRepository {
     this.setCommissionStmt = db.prepare('UPDATE trades SET commission = ? WHERE exec_id = ? AND commission IS NULL');
     this.lastExecutedStmt = db.prepare('SELECT MAX(executed_at) FROM trades').pluck();
     this.recordedSinceStmt = db.prepare('SELECT exec_id FROM trades WHERE symbol = ? AND recorded_at >= ?').pluck();
+    this.byBaseStmt = db.prepare('SELECT * FROM trades WHERE exec_base = ?');
+    this.correctStmt = db.prepare('UPDATE trades SET exec_id = ?, price = ?, corrections = corrections + 1 WHERE id = ?');
+    this.lastForPositionStmt = db.prepare('SELECT MAX(executed_at) FROM trades WHERE position_id = ?').pluck();
+    this.firstSideStmt = db.prepare('SELECT side FROM trades WHERE position_id = ? AND purpose = ? ORDER BY executed_at, id LIMIT 1').pluck();
+  }
+
+  /** The booked version of an execution (any version), by IB's execution id without its correction suffix. */
+  getByBase(execBase: string): TradeRow | undefined {
+    return this.byBaseStmt.get(execBase) as TradeRow | undefined;
+  }
+
+  /** A correction replaces the booked report: new id, new price; quantity never changes. */
+  correct(tradeId: number, execId: string, price: number): void {
+    this.correctStmt.run(execId, price, tradeId);
+  }
+
+  /** Market time (ISO) of the position's latest booked fill. */
+  lastExecutedFor(positionId: string): string | undefined {
+    return (this.lastForPositionStmt.get(positionId) as string | null) ?? undefined;
+  }
+
+  firstSide(positionId: string, purpose: TradePurpose): 'BUY' | 'SELL' | undefined {
+    return this.firstSideStmt.get(positionId, purpose) as 'BUY' | 'SELL' | undefined;
   }
 
   /** Exec ids of the symbol's fills recorded at or after `sinceIso` (clock time): what a broker snapshot taken then may not show. */
@@ -69,8 +98,11 @@ export class TradesRepository {
     return this.recordedSinceStmt.all(symbol, sinceIso) as string[];
   }
 
+  /** True when this execution, or a later correction of it, is booked (an earlier version does not count). */
   hasExecution(execId: string): boolean {
-    return this.hasStmt.get(execId) !== undefined;
+    if (this.hasStmt.get(execId) !== undefined) return true;
+    const booked = this.getByBase(executionBase(execId));
+    return booked !== undefined && executionVersion(booked.exec_id) >= executionVersion(execId);
   }
 
   getByExecId(execId: string): TradeRow | undefined {

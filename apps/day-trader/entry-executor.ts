@@ -44,6 +44,7 @@ const TERMINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 export class EntryExecutor {
   private readonly pending = new Map<string, PendingEntry>();
   private resolved = false;
+  private lastResolveAttemptMs = 0;
 
   constructor(private readonly d: EntryDeps) {}
 
@@ -133,6 +134,16 @@ export class EntryExecutor {
     }
     this.resolved = true;
     log.info('entries_resolved', { rows: rows.length, booked, released, stillWorking: this.pending.size });
+  }
+
+  /**
+   * Until the start-up resolution succeeded no entry is made; a query that timed out must not block the
+   * rest of the day, so the entry loop calls this until it did (at most every `retryMs`).
+   */
+  async ensureResolved(retryMs = 5_000): Promise<void> {
+    if (this.resolved || !this.d.broker.isConnected() || Date.now() - this.lastResolveAttemptMs < retryMs) return;
+    this.lastResolveAttemptMs = Date.now();
+    await this.resolveInFlight().catch((error) => this.d.log.error('entry_resolution_failed', { error: errorMessage(error), what: `retried in ${retryMs / 1000} s; no new entry until it succeeds` }));
   }
 
   /** Cancels entries that are still working past their deadline (market time): an IOC should never be. */

@@ -23,9 +23,8 @@ runApp({
     const schedule = new ScheduleRepository(ctx.db, clock);
     entries.start();
     heartbeat.setDetail({ marketData: { type: broker.marketDataState() } });
-    const resolveEntries = () => entries.resolveInFlight().catch((error) => log.error('entry_resolution_failed', { error: (error as Error).message, what: 'retried every few seconds; no new entry until it succeeds' }));
     broker.onConnectionEvent((event) => {
-      if (event.kind === 'connected') void resolveEntries();
+      if (event.kind === 'connected') void entries.resolveInFlight().catch((error) => log.error('entry_resolution_failed', { error: (error as Error).message, what: 'retried every few seconds; no new entry until it succeeds' }));
     });
     ctx.onShutdown('broker', () => broker.disconnect(), 50);
     try {
@@ -42,13 +41,9 @@ runApp({
     };
     const scans = runPeriodically('scan', () => realDelayMs(clock, config.intervals.scannerRefreshSeconds * 1000, 1_000), () => scan('interval'), log);
     // Every second: deadlines, scheduled scans from the supervisor's scheduler, and proof of life.
-    let lastResolveAttemptMs = 0;
     const loop = runPeriodically('entry_loop', 1_000, async () => {
-      // A startup query that timed out must not block entries for the rest of the day: try again.
-      if (!entries.ready && broker.isConnected() && Date.now() - lastResolveAttemptMs > 5_000) {
-        lastResolveAttemptMs = Date.now();
-        await resolveEntries();
-      }
+      // A start-up query that timed out must not block entries for the rest of the day: try again.
+      await entries.ensureResolved();
       await entries.enforceDeadlines();
       const trigger = schedule.consumeNext('SCAN', 'day-trader', tradingDayOf(clock.now()));
       if (trigger) {

@@ -48,6 +48,7 @@ runApp({
       checks.stop();
       resync.stop();
       clearInterval(dbWatch);
+      manager.stop();
     }, 0);
   },
 });

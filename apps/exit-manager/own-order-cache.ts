@@ -14,6 +14,8 @@ const TERMINAL = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 export class OwnOrderCache {
   private readonly orders = new Map<number, OwnOrder>();
   private readonly reportedFills = new Map<string, number>();
+  /** Orders being sent, by ref (their id is not known yet). */
+  private readonly sending = new Map<string, OwnOrder>();
 
   /** Replaces the cache with a COMPLETE snapshot, keeping orders sent after the snapshot was requested. */
   replaceWith(snapshot: readonly BrokerOrder[], sentSinceSnapshot: ReadonlySet<number>): void {
@@ -36,20 +38,41 @@ export class OwnOrderCache {
     this.orders.set(order.orderId, order);
   }
 
+  /**
+   * An order about to be sent, before the broker port has given it an id: its first events may arrive
+   * before placeOrder returns, and are matched by ref. `placed` gives it its id; `unsent` removes it.
+   */
+  addSending(order: Omit<OwnOrder, 'orderId'>): void {
+    this.sending.set(order.orderRef, { ...order, orderId: -1 });
+  }
+
+  placed(orderRef: string, orderId: number): void {
+    const order = this.sending.get(orderRef);
+    this.sending.delete(orderRef);
+    if (!order || order.orderId === -2) return; // ended before we knew its id
+    order.orderId = orderId;
+    this.orders.set(orderId, order);
+  }
+
+  unsent(orderRef: string): void {
+    this.sending.delete(orderRef);
+  }
+
   get(orderId: number): OwnOrder | undefined {
     return this.orders.get(orderId);
   }
 
   forSymbol(symbol: string): OwnOrder[] {
-    return [...this.orders.values()].filter((o) => o.symbol === symbol);
+    return this.all().filter((o) => o.symbol === symbol);
   }
 
   symbols(): string[] {
-    return [...new Set([...this.orders.values()].map((o) => o.symbol))];
+    return [...new Set(this.all().map((o) => o.symbol))];
   }
 
+  /** Working orders and orders being sent (still live: orderId -1; ended before their id was known: -2, excluded). */
   all(): OwnOrder[] {
-    return [...this.orders.values()];
+    return [...this.orders.values(), ...[...this.sending.values()].filter((o) => o.orderId === -1)];
   }
 
   /** The broker's reported cumulative fills of our closing orders for one position, by order ref. */
@@ -70,8 +93,12 @@ export class OwnOrderCache {
     if (event.kind === 'commission') return undefined;
     if (event.kind === 'status') this.noteFill(event.ref, event.filled);
     if (event.kind === 'filled') this.noteFill(event.ref, event.execution.cumulativeQuantity);
-    const order = this.orders.get(event.orderId);
+    const order = this.orders.get(event.orderId) ?? this.sending.get(event.ref);
     if (!order) return undefined;
+    const terminal = () => {
+      if (order.orderId < 0) order.orderId = -2;
+      else this.orders.delete(order.orderId);
+    };
     switch (event.kind) {
       case 'accepted':
         order.pending = false;
@@ -82,14 +109,14 @@ export class OwnOrderCache {
         order.quantity = event.quantity;
         if (event.limitPrice !== undefined) order.limitPrice = event.limitPrice;
         if (event.stopPrice !== undefined) order.stopPrice = event.stopPrice;
-        if (TERMINAL.has(event.status)) this.orders.delete(order.orderId);
+        if (TERMINAL.has(event.status)) terminal();
         break;
       case 'status':
         order.pending = false;
         order.filled = Math.max(order.filled, event.filled);
         // filled + remaining is the broker's current size: it shrinks when an OCA sibling's fill reduced it.
         if (event.remaining >= 0 && event.filled + event.remaining > 0) order.quantity = event.filled + event.remaining;
-        if (TERMINAL.has(event.status)) this.orders.delete(order.orderId);
+        if (TERMINAL.has(event.status)) terminal();
         break;
       case 'filled':
         order.filled = Math.max(order.filled, event.execution.cumulativeQuantity);
@@ -99,7 +126,7 @@ export class OwnOrderCache {
         break;
       case 'cancelled':
       case 'rejected':
-        this.orders.delete(order.orderId);
+        terminal();
         break;
     }
     return order;

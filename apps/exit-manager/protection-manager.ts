@@ -10,7 +10,7 @@ import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
 import { heldQuantity } from './held-quantity';
 import { OwnOrderCache } from './own-order-cache';
-import { planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
+import { brokerCap, coverTarget, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
 import { pastFlatProblem } from './sell-exposure';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
 
@@ -67,12 +67,14 @@ export class ProtectionManager {
   /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
   private readonly lastActivityMs = new Map<string, number>();
   private readonly rowFingerprints = new Map<string, string>();
+  /** Per symbol: the broker's last settled report and what we held then (see brokerCap). */
+  private readonly settledViews = new Map<string, { broker: number; held: number }>();
   private readonly afterSend: Array<() => void> = [];
-  /** Refs whose rejection or cancel arrived before placeOrder returned (the id was not cached yet). */
-  private readonly earlyTerminalRefs = new Set<string>();
   private readonly dbChanges: DbChangeProbe;
   private resyncing: Promise<void> | undefined;
   private haltNoticed: number | undefined;
+  private stopped = false;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: ProtectionDeps) {
     this.dbChanges = new DbChangeProbe(d.db);
@@ -89,7 +91,11 @@ export class ProtectionManager {
       } catch (error) {
         // E.g. the DB locked past busy_timeout: nothing is lost, the next resync books the fill from the broker.
         this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error), what: 'will be booked from the broker at the next resync' });
-        setTimeout(() => void this.resync('after_failed_event'), 1_000);
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          if (!this.stopped) void this.resync('after_failed_event');
+        }, 1_000);
+        this.retryTimers.add(timer);
       }
     });
     this.d.broker.onPositionUpdate((p) => {
@@ -107,6 +113,15 @@ export class ProtectionManager {
         this.d.onProtectingChanged(false);
       }
     });
+  }
+
+  /** Shutdown: no more checks, no retry timers left behind. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const unsubscribe of this.quoteSubscriptions.values()) unsubscribe();
+    this.quoteSubscriptions.clear();
   }
 
   /**
@@ -127,6 +142,7 @@ export class ProtectionManager {
   }
 
   private async doResync(trigger: string): Promise<void> {
+    if (this.stopped) return;
     const started = Date.now();
     try {
       this.sentSinceSnapshot.clear();
@@ -180,7 +196,7 @@ export class ProtectionManager {
   }
 
   private async checkSymbol(symbol: string): Promise<void> {
-    if (!this.d.broker.isConnected()) return;
+    if (this.stopped || !this.d.broker.isConnected()) return;
     // Without a complete snapshot of our own working orders we do not know whether protection exists:
     // placing a pair now could double it (and two stops could both fill on a gap). Wait for the resync.
     if (!this.snapshotComplete) return;
@@ -193,7 +209,7 @@ export class ProtectionManager {
     if (!row && broker && broker.quantity !== 0 && settled && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
     const held = row ? this.heldFor(row) : 0;
     const actions = planProtection({
-      symbol, row, held, settledBrokerQuantity: settled ? (broker?.quantity ?? 0) : undefined, settled,
+      symbol, row, held, brokerCap: this.brokerCapFor(symbol, held, settled), settled,
       orders: this.cache.forSymbol(symbol), stopLossPct: this.d.config.strategy.stopLossPct, takeProfitPct: this.d.config.strategy.takeProfitPct,
       brokerAverageCost: broker?.averageCost,
     });
@@ -298,10 +314,7 @@ export class ProtectionManager {
     if (held === 0) return;
     const orders = this.cache.forSymbol(symbol);
     if (orders.some((o) => o.leg === 'EXIT')) return;
-    const broker = this.brokerPositions.get(symbol);
-    const settledBroker = this.isSettled(symbol) ? broker?.quantity ?? 0 : undefined;
-    let target = Math.abs(held);
-    if (settledBroker !== undefined) target = Math.sign(settledBroker) === Math.sign(held) ? Math.min(target, Math.abs(settledBroker)) : 0;
+    const target = coverTarget(held, this.brokerCapFor(symbol, held, this.isSettled(symbol)));
     if (target === 0) return;
     const side: 'BUY' | 'SELL' = held > 0 ? 'SELL' : 'BUY';
     const groups = new Map<string, number>();
@@ -338,15 +351,22 @@ export class ProtectionManager {
       this.d.repos.events.record(this.d.app, 'order_refused_past_flat', { orderRef: request.orderRef, problem, held }, request.symbol, 'error');
       throw new PastFlatRefused(`refused ${request.orderRef}: ${problem}`);
     }
-    const orderId = await this.d.broker.placeOrder(request);
+    // In the cache before it leaves: it counts as protection at once, and its first events (which can come
+    // before placeOrder returns) find it by ref.
+    this.cache.addSending({
+      orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
+      ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
+    });
+    let orderId: OrderId;
+    try {
+      orderId = await this.d.broker.placeOrder(request);
+    } catch (error) {
+      this.cache.unsent(request.orderRef);
+      throw error;
+    }
+    this.cache.placed(request.orderRef, orderId);
     this.sentSinceSnapshot.add(orderId);
     this.touch(request.symbol);
-    if (!this.earlyTerminalRefs.delete(request.orderRef)) {
-      this.cache.add({
-        orderId, orderRef: request.orderRef, positionId, leg, symbol: request.symbol, side: request.side, quantity: request.quantity, filled: 0,
-        ocaGroup: request.ocaGroup, stopPrice: request.stopPrice, limitPrice: request.limitPrice, sequence, pending: true,
-      });
-    }
     this.afterSend.push(() => {
       this.d.repos.orders.recordIntent({
         orderRef: request.orderRef, positionId, symbol: request.symbol, side: request.side, orderType: request.type, quantity: request.quantity,
@@ -396,6 +416,11 @@ export class ProtectionManager {
     return halt !== undefined;
   }
 
+  private brokerCapFor(symbol: string, held: number, settled: boolean): number | undefined {
+    if (settled) this.settledViews.set(symbol, { broker: this.brokerPositions.get(symbol)?.quantity ?? 0, held });
+    return brokerCap(this.settledViews.get(symbol), held);
+  }
+
   /** Settled: nothing of ours touched the symbol for longer than the broker's reports lag. */
   private isSettled(symbol: string): boolean {
     if (this.cache.forSymbol(symbol).some((o) => o.pending || o.modifying)) return false;
@@ -428,7 +453,12 @@ export class ProtectionManager {
       failure.gaveUp = true;
     } else {
       failure.retryAtMs = Date.now() + Math.min(30_000, 250 * 2 ** (failure.count - 1));
-      setTimeout(() => void this.schedule(symbol), failure.retryAtMs - Date.now() + 10).unref();
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        void this.schedule(symbol);
+      }, failure.retryAtMs - Date.now() + 10);
+      timer.unref();
+      this.retryTimers.add(timer);
     }
     this.failures.set(key, failure);
     this.reportGaveUp();
@@ -448,7 +478,6 @@ export class ProtectionManager {
     if (!parsed) return;
     const cached = this.cache.apply(event);
     if (cached) this.touch(cached.symbol);
-    if (!cached && (event.kind === 'rejected' || event.kind === 'cancelled')) this.earlyTerminalRefs.add(event.ref);
     const symbol = cached?.symbol ?? this.d.repos.positions.getById(parsed.positionId)?.symbol;
     switch (event.kind) {
       case 'accepted':

@@ -37,11 +37,12 @@ export interface PlanInput {
   /** Our position from our own fills (signed; see heldQuantity). */
   held: number;
   /**
-   * The broker's position in this stock when its report is SETTLED (no fill of ours for longer than the
-   * reports lag), else undefined. Used only to shrink: a broker that settled below our count means shares
-   * were sold outside our orders (by hand), and protecting more than is there would go past flat.
+   * The most the broker can be holding of this stock now, from its last SETTLED report (no fill of ours
+   * for longer than the reports lag) moved by our own fills since (see brokerCap). Used only to shrink:
+   * a broker that settled below our count means shares were sold outside our orders (by hand), and
+   * protecting more than is there would go past flat. Undefined before any settled report.
    */
-  settledBrokerQuantity: number | undefined;
+  brokerCap: number | undefined;
   /** Nothing of ours is in flight (no fill reported but not booked, no position report pending). */
   settled: boolean;
   orders: readonly OwnOrder[];
@@ -76,10 +77,8 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
   }
   if (!row || held === 0) return actions;
 
-  // What may be covered: our shares, and never more than a settled broker position shows.
-  let target = Math.abs(held);
-  const broker = input.settledBrokerQuantity;
-  if (broker !== undefined) target = Math.sign(broker) === Math.sign(held) ? Math.min(target, Math.abs(broker)) : 0;
+  // What may be covered: our shares, and never more than the broker can be holding.
+  const target = coverTarget(held, input.brokerCap);
 
   const groups = groupOf(mine);
   let covered = maxTradable(mine, closingSide);
@@ -135,6 +134,21 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
     }
   }
   return actions;
+}
+
+/** Shares to cover: what we hold, capped by what the broker can hold (0 when it holds the other way). */
+export function coverTarget(held: number, brokerCap: number | undefined): number {
+  if (brokerCap === undefined) return Math.abs(held);
+  return Math.sign(brokerCap) === Math.sign(held) ? Math.min(Math.abs(held), Math.abs(brokerCap)) : 0;
+}
+
+/**
+ * The broker's last settled report moved by our own fills since: between reports, the broker holds what
+ * it settled at plus what we bought minus what we sold. Stable while our own orders move, so the plan
+ * does not flip between "settled" and "in flight".
+ */
+export function brokerCap(settledView: { broker: number; held: number } | undefined, held: number): number | undefined {
+  return settledView === undefined ? undefined : settledView.broker + (held - settledView.held);
 }
 
 interface Group {

@@ -16,17 +16,39 @@ export type Health =
   | { healthy: true; note: string }
   | { healthy: false; reason: string; action: 'restart' | 'kill' };
 
+/** A bot's latest beat, from its heartbeat row or its liveness file, whichever is newer. */
+export type BeatView = Heartbeat & {
+  /** Since when (real ms) the bot's heartbeat row could not be written because the DB was locked; null: it could. */
+  waitingForDbLockSinceMs?: number | null;
+  source?: 'row' | 'file';
+};
+
+/**
+ * The newest sign of life from the process PM2 runs: the row and the liveness file are two copies of the
+ * same beat, and only a live event loop writes either. While someone else holds the DB's write lock only
+ * the file keeps up; a hung bot stops both. Beats of another pid (a previous instance) count only when
+ * there is nothing from the current one, so that "no heartbeat from pid N" keeps its meaning.
+ */
+export function latestBeat(pid: number | undefined, row: Heartbeat | undefined, file: (Heartbeat & { waitingForDbLockSinceMs: number | null }) | undefined): BeatView | undefined {
+  const candidates: BeatView[] = [];
+  if (row) candidates.push({ ...row, waitingForDbLockSinceMs: null, source: 'row' });
+  if (file) candidates.push({ ...file, source: 'file' });
+  const own = candidates.filter((c) => c.pid === pid);
+  const pool = own.length > 0 ? own : candidates;
+  return pool.reduce<BeatView | undefined>((best, c) => (!best || c.beatAtMs > best.beatAtMs ? c : best), undefined);
+}
+
 /** A work loop that has not completed for this long while the event loop still beats is stuck (a hung broker call). */
 export function progressStaleMs(config: ResolvedConfig): number {
   return Math.max(10_000, 5 * config.supervisor.heartbeatStaleMs);
 }
 
 /**
- * Decides whether a bot is healthy from PM2's view and its heartbeat row (pure, unit-tested).
+ * Decides whether a bot is healthy from PM2's view and its latest beat (pure, unit-tested).
  * kill = SIGKILL the pid (a hung process ignores SIGINT; PM2 then restarts it at once);
  * restart = ask PM2 to (re)start a stopped or errored app.
  */
-export function assessBot(view: ProcessView, heartbeat: Heartbeat | undefined, realNowMs: number, config: ResolvedConfig): Health {
+export function assessBot(view: ProcessView, heartbeat: BeatView | undefined, realNowMs: number, config: ResolvedConfig): Health {
   const { startupGraceMs } = config.supervisor;
   const heartbeatStaleMs = staleLimitMs(view.name, config);
   if (view.status === 'stopped' || view.status === 'errored' || view.status === 'not_found') return { healthy: false, reason: `pm2 status ${view.status}`, action: 'restart' };
@@ -37,7 +59,9 @@ export function assessBot(view: ProcessView, heartbeat: Heartbeat | undefined, r
   }
   const ageMs = realNowMs - heartbeat.beatAtMs;
   if (ageMs > heartbeatStaleMs) return { healthy: false, reason: `heartbeat stale for ${ageMs} ms (event loop hung)`, action: 'kill' };
-  if (heartbeat.state === 'ready' && heartbeat.progressAtMs !== null) {
+  // A work loop that needs the DB cannot complete while someone else holds its write lock: that is the lock,
+  // not a stuck loop (the beats above prove the event loop runs). It is judged again once the lock is gone.
+  if (heartbeat.state === 'ready' && heartbeat.progressAtMs !== null && heartbeat.waitingForDbLockSinceMs == null) {
     const progressAge = realNowMs - heartbeat.progressAtMs;
     if (progressAge > progressStaleMs(config)) return { healthy: false, reason: `work loop stuck for ${progressAge} ms (heartbeat fine)`, action: 'kill' };
   }

@@ -5,8 +5,27 @@ function call<T>(fn: (cb: (error: Error | null, result: T) => void) => void): Pr
   return new Promise((resolve, reject) => fn((error, result) => (error ? reject(error) : resolve(result))));
 }
 
+/** What the supervisor needs from PM2 (the real client below; tests use a fake). */
+export interface Pm2Api {
+  list(): Promise<ProcessView[]>;
+  /** Starts a stopped or errored app, or restarts a running one. Rejects with PM2's error. */
+  restart(name: string): Promise<void>;
+}
+
+/**
+ * PM2 refused a restart because it is (re)starting the app itself: its autorestart after a SIGKILL, or a
+ * restart already under way. The app is coming back; a second restart would only kill the booting
+ * instance. PM2 says so only in the text of the error (pm2/lib/God/ActionMethods.js: startProcessId's
+ * "process already started" / "process already online", and "Process with pid N already exists" while
+ * the previous instance is being stopped), so the text is read here, once.
+ */
+export function isAlreadyStarting(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /process already (started|online)|Process with pid \d+ already exists/i.test(message);
+}
+
 /** The PM2 programmatic API, promisified, for the daemon of this PM2_HOME. */
-export class Pm2Client {
+export class Pm2Client implements Pm2Api {
   private connected = false;
 
   async connect(): Promise<void> {

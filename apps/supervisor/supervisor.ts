@@ -1,11 +1,12 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
-import type { Repositories } from '../../shared/db';
+import { isBusyError, type Heartbeat, type Repositories } from '../../shared/db';
 import { errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
+import type { LivenessBeat } from '../../shared/process/liveness-file';
 import type { Clock } from '../../shared/time/clock';
 import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
-import { assessBot, restartDelayMs, staleLimitMs, type ProcessView } from './health';
-import type { Pm2Client } from './pm2-client';
+import { assessBot, latestBeat, restartDelayMs, staleLimitMs, type BeatView, type ProcessView } from './health';
+import { isAlreadyStarting, type Pm2Api } from './pm2-client';
 
 /** Checked in this order: the exit manager first, so protection is back before anything else. */
 export const SUPERVISED_APPS = ['exit-manager', 'day-trader', 'reconciler'] as const;
@@ -19,45 +20,61 @@ interface RestartRecord {
 const STABLE_RESET_MS = 60_000;
 const BROKER_ALERT_EVERY_MS = 30_000;
 
+export interface SupervisorDeps {
+  pm2: Pm2Api;
+  repos: Repositories;
+  /** Market time: the trading day and market hours. */
+  clock: Clock;
+  log: Logger;
+  config: ResolvedConfig;
+  /** The bots' liveness files (shared/process/liveness-file.ts). */
+  liveness: { read(app: string): LivenessBeat | undefined };
+  /** Real time, the time heartbeats are stamped with (default Date.now). */
+  realNowMs?: () => number;
+  /** Sends a signal to a pid (default process.kill; tests record it instead). */
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+}
+
 /**
- * Health checks through PM2 and the heartbeats table; restarts what is dead, stopped or hung (the exit
- * manager immediately, the others with back-off); rolls the trading day; reports broker outages loudly.
- * Holds no trading state: everything it decides on is re-read every cycle.
+ * Health checks through PM2, the heartbeat rows and the liveness files; restarts what is dead, stopped or
+ * hung (the exit manager immediately, the others with back-off); rolls the trading day; reports broker
+ * outages loudly. Holds no trading state: everything it decides on is re-read every cycle.
+ *
+ * A bot is hung when neither its row nor its liveness file got a beat within its staleness limit. A DB
+ * write lock held by someone else stops the rows of every bot at once but none of the files, so it can
+ * never make a live bot look hung; a bot hung while holding the lock itself stops both and is killed,
+ * which releases the lock.
  */
 export class Supervisor {
   private readonly restarts = new Map<string, RestartRecord>();
   private readonly lastBrokerAlert = new Map<string, number>();
   private lastRolledDay: string | undefined;
-
-  private lastDbLockNoticeMs = 0;
-
+  /** Since when bots report that their heartbeat rows are blocked by a lock, while that is said in the log. */
+  private dbLockNotice: { sinceMs: number; apps: Set<string> } | undefined;
+  private readonly unreadableLiveness = new Set<string>();
   private lastViews = new Map<string, ProcessView>();
+  private readonly realNowMs: () => number;
+  private readonly kill: (pid: number, signal: NodeJS.Signals) => void;
 
-  constructor(private readonly d: {
-    pm2: Pm2Client; repos: Repositories; clock: Clock; log: Logger; config: ResolvedConfig;
-    /** How long the DB has been writable for the supervisor, continuously (its own heartbeat writes). */
-    dbWritableForMs: () => number;
-    /** Can the DB be written right now? (a momentary write lock, 50 ms patience) */
-    probeDbWritable: () => boolean;
-  }) {}
+  constructor(private readonly d: SupervisorDeps) {
+    this.realNowMs = d.realNowMs ?? Date.now;
+    this.kill = d.kill ?? ((pid, signal) => process.kill(pid, signal));
+  }
 
   async check(): Promise<void> {
     const views = new Map((await this.d.pm2.list()).map((v) => [v.name, v]));
     this.lastViews = views;
-    const heartbeats = new Map(this.d.repos.heartbeats.getAll().map((h) => [h.app, h]));
-    const nowMs = Date.now();
+    const rows = new Map(this.d.repos.heartbeats.getAll().map((h) => [h.app, h]));
+    const nowMs = this.realNowMs();
+    const beats: BeatView[] = [];
+    const lockedRows: Array<{ app: string; sinceMs: number }> = [];
     for (const app of SUPERVISED_APPS) {
       const view: ProcessView = views.get(app) ?? { name: app, status: 'not_found', pid: undefined, uptimeMs: 0, restarts: 0 };
-      let health = assessBot(view, heartbeats.get(app), nowMs, this.d.config);
-      // A long write lock on the DB stops every heartbeat at once: that is not a hung bot. Stale heartbeats
-      // count only once the DB has been writable (for us) longer than the staleness limit.
-      if (!health.healthy && health.action === 'kill' && (this.d.dbWritableForMs() < staleLimitMs(app, this.d.config) || !this.d.probeDbWritable())) {
-        if (nowMs - this.lastDbLockNoticeMs > 5_000) {
-          this.lastDbLockNoticeMs = nowMs;
-          this.d.log.warn('db_write_blocked', { what: 'heartbeats cannot be written (a long write lock on the DB?); stale heartbeats are not acted on until writes succeed again', target: app, reason: health.reason });
-        }
-        health = { healthy: true, note: 'db-locked' };
-      }
+      const row = rows.get(app);
+      const beat = latestBeat(view.pid, row, this.readLiveness(app));
+      if (beat) beats.push(beat);
+      if (this.rowBlockedByLock(app, view, row, beat, nowMs)) lockedRows.push({ app, sinceMs: beat!.waitingForDbLockSinceMs! });
+      const health = assessBot(view, beat, nowMs, this.d.config);
       const record = this.restarts.get(app) ?? { recent: 0, lastAtMs: 0, pendingUntilMs: 0 };
       if (health.healthy) {
         if (record.recent > 0 && nowMs - record.lastAtMs > STABLE_RESET_MS) this.restarts.delete(app);
@@ -69,57 +86,136 @@ export class Supervisor {
       await this.recover(app, view, health.reason, health.action);
       this.restarts.set(app, { recent: record.recent + 1, lastAtMs: nowMs, pendingUntilMs: nowMs + this.d.config.supervisor.startupGraceMs / 2 });
     }
-    this.alertBrokerOutages(heartbeats.values(), nowMs);
+    this.noteDbLock(lockedRows, nowMs);
+    this.alertBrokerOutages(beats, nowMs);
     this.rollTradingDay();
   }
 
   /**
-   * Between full checks: the exit manager's heartbeat alone, every 250 ms. Its hang is the one that can
-   * leave a fresh fill unprotected, so it is detected in about a second, not three.
+   * Between full checks: the exit manager's beats alone, every 250 ms. Its hang is the one that can leave a
+   * fresh fill unprotected, so it is detected in about a second, not three.
    */
   async checkExitManagerFast(): Promise<void> {
-    const view = this.lastViews.get('exit-manager');
-    if (!view || view.status !== 'online' || !view.pid) return;
-    const record = this.restarts.get('exit-manager');
-    const nowMs = Date.now();
-    if (record && nowMs < record.pendingUntilMs) return;
-    const heartbeat = this.d.repos.heartbeats.get('exit-manager');
-    if (!heartbeat || heartbeat.pid !== view.pid) return; // booting: the full check owns that case
-    const ageMs = nowMs - heartbeat.beatAtMs;
-    if (ageMs <= staleLimitMs('exit-manager', this.d.config)) return;
-    if (this.d.dbWritableForMs() < staleLimitMs('exit-manager', this.d.config) || !this.d.probeDbWritable()) return; // a DB lock, not a hang
-    await this.recover('exit-manager', view, `heartbeat stale for ${ageMs} ms (event loop hung)`, 'kill');
-    this.restarts.set('exit-manager', { recent: (record?.recent ?? 0) + 1, lastAtMs: nowMs, pendingUntilMs: nowMs + this.d.config.supervisor.startupGraceMs / 2 });
+    const app = 'exit-manager';
+    const listed = this.lastViews.get(app);
+    if (!listed || listed.status !== 'online' || !listed.pid) return;
+    const record = this.restarts.get(app);
+    if (record && this.realNowMs() < record.pendingUntilMs) return;
+    if (!this.staleExitManager(listed.pid)) return;
+    // The view is up to a check old: PM2 may have replaced the process since (a crash, a kill by someone
+    // else). Only the pid PM2 runs now is judged; a new one booting belongs to the full check.
+    const view = (await this.d.pm2.list()).find((v) => v.name === app);
+    if (!view || view.status !== 'online' || view.pid !== listed.pid) return;
+    const ageMs = this.staleExitManager(view.pid);
+    if (!ageMs) return;
+    const nowMs = this.realNowMs();
+    await this.recover(app, view, `heartbeat stale for ${ageMs} ms (event loop hung)`, 'kill');
+    this.restarts.set(app, { recent: (record?.recent ?? 0) + 1, lastAtMs: nowMs, pendingUntilMs: nowMs + this.d.config.supervisor.startupGraceMs / 2 });
+  }
+
+  /** The age of the exit manager's latest beat from `pid` when it is past the staleness limit; undefined otherwise. */
+  private staleExitManager(pid: number): number | undefined {
+    const beat = latestBeat(pid, this.d.repos.heartbeats.get('exit-manager'), this.readLiveness('exit-manager'));
+    if (!beat || beat.pid !== pid) return undefined; // booting: the full check owns that case
+    const ageMs = this.realNowMs() - beat.beatAtMs;
+    return ageMs > staleLimitMs('exit-manager', this.d.config) ? ageMs : undefined;
+  }
+
+  private readLiveness(app: string): LivenessBeat | undefined {
+    try {
+      const beat = this.d.liveness.read(app);
+      this.unreadableLiveness.delete(app);
+      return beat;
+    } catch (error) {
+      // Without the file the row alone decides, as before the files existed: a lock then looks like a hang.
+      if (!this.unreadableLiveness.has(app)) this.d.log.error('liveness_file_unreadable', { target: app, error: errorMessage(error), what: 'judging this bot by its heartbeat row alone' });
+      this.unreadableLiveness.add(app);
+      return undefined;
+    }
+  }
+
+  /** The bot is alive by its liveness file, and its row is past the staleness limit because the DB is locked. */
+  private rowBlockedByLock(app: string, view: ProcessView, row: Heartbeat | undefined, beat: BeatView | undefined, nowMs: number): boolean {
+    if (!beat || beat.source !== 'file' || beat.pid !== view.pid || beat.waitingForDbLockSinceMs == null) return false;
+    const rowAgeMs = row && row.pid === view.pid ? nowMs - row.beatAtMs : Infinity;
+    return rowAgeMs > staleLimitMs(app, this.d.config) && nowMs - beat.beatAtMs <= staleLimitMs(app, this.d.config);
+  }
+
+  /** Said once per lock, and once when it is gone: the old supervisor would have killed these bots. */
+  private noteDbLock(lockedRows: Array<{ app: string; sinceMs: number }>, nowMs: number): void {
+    if (lockedRows.length > 0) {
+      const sinceMs = Math.min(...lockedRows.map((l) => l.sinceMs));
+      if (this.dbLockNotice) {
+        for (const { app } of lockedRows) this.dbLockNotice.apps.add(app);
+        return;
+      }
+      this.dbLockNotice = { sinceMs, apps: new Set(lockedRows.map((l) => l.app)) };
+      const heldForS = Math.round((nowMs - sinceMs) / 100) / 10;
+      this.d.log.warn('db_write_blocked', {
+        heldForS, targets: lockedRows.map((l) => l.app),
+        what: `db write lock held by someone else for ${heldForS} s: heartbeat rows cannot be written, the bots are alive (their liveness files are fresh) and are not restarted; close the other writer (a sqlite3 shell, a backup tool) if it lasts`,
+      });
+      return;
+    }
+    if (!this.dbLockNotice) return;
+    this.d.log.info('db_write_unblocked', { blockedForS: Math.round((nowMs - this.dbLockNotice.sinceMs) / 100) / 10, targets: [...this.dbLockNotice.apps] });
+    this.dbLockNotice = undefined;
   }
 
   private async recover(app: string, view: ProcessView, reason: string, action: 'restart' | 'kill'): Promise<void> {
-    const { log, repos } = this.d;
+    const { log } = this.d;
     log.error('bot_unhealthy', { target: app, reason, action, pid: view.pid, pm2Status: view.status });
-    repos.events.record('supervisor', 'bot_restarted', { target: app, reason, action, pid: view.pid }, null, 'error');
+    // The action first, the audit row after: with the DB locked the row may not be writable, the kill must happen.
+    let outcome: string;
+    if (action === 'kill' && view.pid) {
+      outcome = await this.killHung(app, view.pid);
+    } else {
+      outcome = await this.restartThroughPm2(app);
+    }
+    this.recordEvent('bot_restarted', { target: app, reason, action, pid: view.pid, outcome }, 'error');
+  }
+
+  /** SIGKILL: a hung process does not handle SIGINT, and PM2's autorestart brings it back at once. */
+  private async killHung(app: string, pid: number): Promise<string> {
     try {
-      if (action === 'kill' && view.pid) {
-        // A hung process does not handle SIGINT; SIGKILL is immediate and PM2's autorestart brings it back.
-        process.kill(view.pid, 'SIGKILL');
-      } else {
-        await this.d.pm2.restart(app);
-      }
+      this.kill(pid, 'SIGKILL');
+      return 'killed';
     } catch (error) {
-      log.error('restart_failed', { target: app, error: errorMessage(error) });
-      if (action === 'kill') await this.d.pm2.restart(app).catch((e) => log.error('restart_failed', { target: app, error: errorMessage(e) }));
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+        // Already gone: PM2 has seen the exit and is restarting it. Restarting it again would kill the new one.
+        this.d.log.info('bot_already_gone', { target: app, pid, what: 'PM2 restarts it by itself' });
+        return 'already-gone';
+      }
+      this.d.log.error('kill_failed', { target: app, pid, error: errorMessage(error), what: 'asking PM2 to restart it instead' });
+      return this.restartThroughPm2(app);
+    }
+  }
+
+  private async restartThroughPm2(app: string): Promise<string> {
+    try {
+      await this.d.pm2.restart(app);
+      return 'restarted';
+    } catch (error) {
+      if (isAlreadyStarting(error)) {
+        this.d.log.info('restart_already_in_progress', { target: app, pm2: errorMessage(error), what: 'PM2 is (re)starting it already; no second restart' });
+        return 'already-starting';
+      }
+      this.d.log.error('restart_failed', { target: app, error: errorMessage(error) });
+      return 'failed';
     }
   }
 
   /** "Broker disconnected for more than N seconds during market hours" is a health failure, said loudly. */
-  private alertBrokerOutages(heartbeats: Iterable<{ app: string; brokerConnected: boolean | null; brokerDownSinceMs: number | null; beatAtMs: number }>, nowMs: number): void {
+  private alertBrokerOutages(beats: Iterable<BeatView>, nowMs: number): void {
     if (marketPhase(this.d.clock.now()) !== 'REGULAR') return;
-    for (const hb of heartbeats) {
+    for (const hb of beats) {
       if (hb.brokerConnected !== false || !hb.brokerDownSinceMs) continue;
       const downMs = nowMs - hb.brokerDownSinceMs;
       if (downMs < this.d.config.supervisor.brokerDownAlertSeconds * 1000) continue;
       if (nowMs - (this.lastBrokerAlert.get(hb.app) ?? 0) < BROKER_ALERT_EVERY_MS) continue;
       this.lastBrokerAlert.set(hb.app, nowMs);
       this.d.log.error('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000), what: 'check the gateway (IB Gateway/TWS logged in, API enabled, port); positions stay protected by broker-side orders' });
-      this.d.repos.events.record('supervisor', 'broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000) }, null, 'error');
+      this.recordEvent('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000) }, 'error');
     }
   }
 
@@ -127,9 +223,26 @@ export class Supervisor {
   rollTradingDay(): void {
     const day = tradingDayOf(this.d.clock.now());
     if (day === this.lastRolledDay) return;
-    const { archived } = this.d.repos.closed.clearClosedToday(day);
+    let archived: number;
+    try {
+      ({ archived } = this.d.repos.closed.clearClosedToday(day));
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      this.d.log.warn('trading_day_roll_deferred', { tradingDay: day, what: 'the DB is locked by another process; retried at the next check' });
+      return;
+    }
     this.lastRolledDay = day;
     this.d.log.info('trading_day_rolled', { tradingDay: day, archived });
+  }
+
+  /** The audit trail in `events`; a locked DB costs the row (the log line has it), never the supervision. */
+  private recordEvent(event: string, fields: Record<string, unknown>, level: 'info' | 'warn' | 'error'): void {
+    try {
+      this.d.repos.events.record('supervisor', event, fields, null, level);
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      this.d.log.warn('event_not_recorded', { event, error: errorMessage(error), what: 'the DB is locked by another process; the log line above is the record' });
+    }
   }
 
   /** One line for the log: each bot, active positions, closed today, day P&L. */

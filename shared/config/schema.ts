@@ -61,7 +61,19 @@ export const configSchema = z.object({
     })
     .default({}),
 
-  db: z.object({ busyTimeoutMs: int().min(100).max(600_000).default(5_000) }).default({}),
+  db: z
+    .object({
+      /** How long a bot waits for another connection's write lock while it opens and migrates the DB at start. */
+      busyTimeoutMs: int().min(100).max(600_000).default(5_000),
+      /**
+       * How long a running bot's statement waits for another connection's write lock before it fails with
+       * SQLITE_BUSY. better-sqlite3 waits synchronously: the whole event loop (broker events, heartbeats,
+       * protection) stops for this long, so it stays far below the exit manager's staleness limit, and a
+       * blocked write fails fast and is retried instead.
+       */
+      botBusyTimeoutMs: int().min(0).max(500).default(50),
+    })
+    .default({}),
 
   log: z
     .object({

@@ -8,7 +8,14 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 export type Db = Database.Database;
 
 export interface OpenDatabaseOptions {
+  /** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY (5000). */
   busyTimeoutMs?: number;
+  /**
+   * The wait while opening and migrating, when it differs from `busyTimeoutMs` (default: the same). The bots
+   * open with the long one (a migration must not fail because another process is starting too) and then run
+   * with a short one, so a lock held by someone else never stops their event loop for long.
+   */
+  openBusyTimeoutMs?: number;
   /** Read-only opens never migrate; they refuse a newer schema like everyone else. */
   readonly?: boolean;
   /** false: a missing file is an error instead of a new empty DB (tools that must not create one). */
@@ -22,12 +29,13 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}): Db {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  const openBusyTimeoutMs = options.openBusyTimeoutMs ?? busyTimeoutMs;
   let db: Db | undefined;
   try {
     if (!options.readonly) fs.mkdirSync(path.dirname(dbPath), { recursive: true });
     db = new Database(dbPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly === true || options.create === false });
     // busy_timeout first: every later statement may need the lock another process holds.
-    db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+    db.pragma(`busy_timeout = ${Math.floor(openBusyTimeoutMs)}`);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose the last commits.
@@ -36,10 +44,11 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
     db.pragma('foreign_keys = ON');
     if (options.readonly) assertSchemaNotNewer(db, dbPath);
     else migrate(db, dbPath);
+    if (openBusyTimeoutMs !== busyTimeoutMs) db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     return db;
   } catch (error) {
     db?.close();
-    throw mapDbError(error, dbPath, busyTimeoutMs);
+    throw mapDbError(error, dbPath, openBusyTimeoutMs);
   }
 }
 

@@ -1,12 +1,15 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { HeartbeatsRepository, HeartbeatState } from '../db';
+import { isBusyError, type Heartbeat, type HeartbeatsRepository, type HeartbeatState } from '../db';
 import type { Logger } from '../log/logger';
 import { errorMessage } from '../errors/errors';
+import type { LivenessFiles } from './liveness-file';
 
 /**
- * Writes this process's heartbeat row every interval (REAL time): state, pid, event-loop lag, broker link and
- * the last time the app's work loop made progress. A hung event loop stops the beats; a stuck broker call
- * stops the progress; the supervisor restarts on either.
+ * Writes this process's heartbeat every interval (REAL time): state, pid, event-loop lag, broker link and
+ * the last time the app's work loop made progress, to its `heartbeats` row and to its liveness file. A hung
+ * event loop stops both; a DB write lock held by someone else stops only the row (the file then says
+ * since when the row could not be written); a stuck broker call stops the progress. The supervisor
+ * restarts on a hang or a stuck loop, never on a lock.
  */
 export class HeartbeatPublisher {
   private state: HeartbeatState = 'starting';
@@ -19,22 +22,18 @@ export class HeartbeatPublisher {
   private timer: NodeJS.Timeout | undefined;
   private readonly lag: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private failures = 0;
-  /** Real time since which every beat was written (undefined while writes fail: the DB is locked). */
-  private writableSinceMs: number | undefined;
+  private fileFailures = 0;
+  /** Real time of the first of the consecutive row writes that failed with SQLITE_BUSY (undefined: the last one worked). */
+  private waitingForDbLockSinceMs: number | undefined;
 
   constructor(
     private readonly app: string,
     private readonly repository: HeartbeatsRepository,
     private readonly log: Logger,
     private readonly intervalMs: number,
-    /** Runs the write with a short busy timeout: a beat must not block the event loop for the full DB timeout. */
-    private readonly withShortBusyTimeout: <T>(fn: () => T) => T = (fn) => fn(),
+    /** Where the beat also goes, lock or no lock (absent: the row only). */
+    private readonly liveness?: LivenessFiles,
   ) {}
-
-  /** How long the DB has been writable for this process, continuously (0 while it is not). */
-  dbWritableForMs(): number {
-    return this.writableSinceMs === undefined ? 0 : Date.now() - this.writableSinceMs;
-  }
 
   start(): void {
     this.lag.enable();
@@ -78,28 +77,49 @@ export class HeartbeatPublisher {
   private beat(): void {
     const loopLagMs = Number.isFinite(this.lag.max) ? this.lag.max / 1e6 : 0;
     this.lag.reset();
+    const heartbeat: Heartbeat = {
+      app: this.app,
+      pid: process.pid,
+      state: this.state,
+      beatAtMs: Date.now(),
+      startedAtMs: this.startedAtMs,
+      readyAtMs: this.readyAtMs,
+      progressAtMs: this.progressAtMs,
+      loopLagMs,
+      brokerConnected: this.brokerConnected,
+      brokerDownSinceMs: this.brokerDownSinceMs,
+      detail: this.detail,
+    };
+    this.writeRow(heartbeat);
+    this.writeFile(heartbeat);
+  }
+
+  /** The row, with the connection's (short) busy timeout: a lock held by someone else costs this beat, never the event loop. */
+  private writeRow(heartbeat: Heartbeat): void {
     try {
-      this.withShortBusyTimeout(() => this.repository.beat({
-        app: this.app,
-        pid: process.pid,
-        state: this.state,
-        beatAtMs: Date.now(),
-        startedAtMs: this.startedAtMs,
-        readyAtMs: this.readyAtMs,
-        progressAtMs: this.progressAtMs,
-        loopLagMs,
-        brokerConnected: this.brokerConnected,
-        brokerDownSinceMs: this.brokerDownSinceMs,
-        detail: this.detail,
-      }));
-      this.writableSinceMs ??= Date.now();
+      this.repository.beat(heartbeat);
       if (this.failures > 0) this.log.info('heartbeat_restored', { failedBeats: this.failures });
       this.failures = 0;
+      this.waitingForDbLockSinceMs = undefined;
     } catch (error) {
-      // A locked DB delays a beat; it must not kill the process. The supervisor sees the gap if it lasts.
+      // A locked DB delays a beat; it must not kill the process. The liveness file says why the row is late.
       this.failures += 1;
-      this.writableSinceMs = undefined;
-      if (this.failures === 1 || this.failures % 30 === 0) this.log.warn('heartbeat_write_failed', { error: errorMessage(error), failures: this.failures });
+      if (isBusyError(error)) this.waitingForDbLockSinceMs ??= heartbeat.beatAtMs;
+      else this.waitingForDbLockSinceMs = undefined;
+      if (this.failures === 1 || this.failures % 30 === 0) this.log.warn('heartbeat_write_failed', { error: errorMessage(error), failures: this.failures, dbLocked: isBusyError(error) });
+    }
+  }
+
+  private writeFile(heartbeat: Heartbeat): void {
+    if (!this.liveness) return;
+    try {
+      this.liveness.write({ ...heartbeat, waitingForDbLockSinceMs: this.waitingForDbLockSinceMs ?? null });
+      if (this.fileFailures > 0) this.log.info('liveness_file_restored', { failedBeats: this.fileFailures });
+      this.fileFailures = 0;
+    } catch (error) {
+      // Without the file the supervisor judges by the row alone (as before the files existed): say so, keep beating.
+      this.fileFailures += 1;
+      if (this.fileFailures === 1 || this.fileFailures % 60 === 0) this.log.warn('liveness_file_write_failed', { file: this.liveness.fileOf(this.app), error: errorMessage(error), failures: this.fileFailures });
     }
   }
 }

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../log/logger';
 import { clockForConfig } from '../time/clock-for-config';
 import type { Clock } from '../time/clock';
 import { HeartbeatPublisher } from './heartbeat-publisher';
+import { LivenessFiles, livenessDirFor } from './liveness-file';
 
 export type AppName = 'day-trader' | 'exit-manager' | 'reconciler' | 'supervisor' | 'sim-gateway';
 
@@ -41,8 +42,9 @@ interface ShutdownHook {
 
 /**
  * The one way every app runs (n8n's base command): validated config (exit 78 listing every problem), a
- * logger, the shared DB, a heartbeat every second, SIGINT/SIGTERM handled once with a graceful shutdown
- * that finishes before PM2's kill_timeout, a crash journal, and `process.send('ready')` for PM2 wait_ready.
+ * logger, the shared DB (with a short busy timeout once open), a heartbeat every second (DB row and liveness
+ * file), SIGINT/SIGTERM handled once with a graceful shutdown that finishes before PM2's kill_timeout, a
+ * crash journal, and `process.send('ready')` for PM2 wait_ready.
  */
 export function runApp(options: RunAppOptions): void {
   let config: ResolvedConfig;
@@ -136,21 +138,15 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
   try {
     log.info('starting', { mode: config.mode, pid: process.pid, clock: clock.description, db: config.paths.db });
     if (options.useDatabase !== false) {
-      db = openDatabase(config.paths.db, { busyTimeoutMs: config.db.busyTimeoutMs });
+      // better-sqlite3 waits for a lock synchronously, stopping the whole event loop. At start (before any
+      // broker traffic) a migration may wait the long timeout; from then on a write blocked by someone else's
+      // lock fails with SQLITE_BUSY after a few tens of ms and is retried by its caller.
+      db = openDatabase(config.paths.db, { busyTimeoutMs: config.db.botBusyTimeoutMs, openBusyTimeoutMs: config.db.busyTimeoutMs });
     }
     const repos = db ? createRepositories(db, clock, options.app) : (undefined as unknown as Repositories);
     if (db) {
-      const database = db;
-      const shortBusy = <T>(fn: () => T): T => {
-        database.pragma('busy_timeout = 250');
-        try {
-          return fn();
-        } finally {
-          database.pragma(`busy_timeout = ${config.db.busyTimeoutMs}`);
-        }
-      };
       const beatEveryMs = options.app === 'exit-manager' ? config.process.exitManagerHeartbeatIntervalMs : config.process.heartbeatIntervalMs;
-      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, beatEveryMs, shortBusy);
+      heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, beatEveryMs, new LivenessFiles(livenessDirFor(config.paths.db)));
       heartbeat.start();
     }
     const ctx: AppContext = {
@@ -180,5 +176,5 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
 
 function nullHeartbeat() {
   const noop = () => undefined;
-  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop, dbWritableForMs: () => Infinity };
+  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop };
 }

@@ -59,6 +59,8 @@ export class FakeBroker implements BrokerPort {
   private execSeq = 1;
   private cash: number;
   marketData: MarketDataState = 'live';
+  /** The exchange does not answer (IB's 1100 seen from the orders): orders are accepted, nothing fills or expires. */
+  frozen = false;
   rejectNext = 0;
   readonly accountId = 'DU0000001';
   /** Every order request sent, in order: tests assert "never sent twice". */
@@ -244,7 +246,7 @@ export class FakeBroker implements BrokerPort {
       this.emitOpen(order);
       this.match(order.symbol);
       // IOC: what could not fill at once is cancelled by the broker (status Cancelled with filled > 0).
-      if (request.tif === 'IOC' && isWorking(order)) this.cancel(order, 'IOC remainder cancelled');
+      if (request.tif === 'IOC' && isWorking(order) && !this.frozen) this.cancel(order, 'IOC remainder cancelled');
     });
     return orderId;
   }
@@ -360,7 +362,7 @@ export class FakeBroker implements BrokerPort {
 
   private match(symbol: string): void {
     const market = this.market.get(symbol);
-    if (!market) return;
+    if (!market || this.frozen) return;
     let liquidity = market.liquidity;
     for (const order of [...this.orders.values()].filter((o) => o.symbol === symbol).sort((a, b) => a.permId - b.permId)) {
       if (!isWorking(order) || liquidity <= 0) continue;

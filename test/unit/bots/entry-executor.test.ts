@@ -34,15 +34,49 @@ describe('day-trader entries against the fake broker', () => {
   afterEach(() => db.close());
   afterAll(() => temp.cleanup());
 
-  it('claims, sends one LMT order with orderRef = claim id, and books the fill as OPEN', async () => {
+  it('claims, sends one immediate-or-cancel LMT order with orderRef = claim id, and books the fill as OPEN', async () => {
     broker.setPrice('ABC', 50);
     const result = await entries.enter(entry);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     await flush();
-    expect(broker.sent).toEqual([{ orderId: expect.any(Number), request: expect.objectContaining({ orderRef: result.positionId, side: 'BUY', type: 'LMT', limitPrice: 50.1, quantity: 100 }) }]);
-    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'OPEN', quantity: 100, entryPrice: 50.01 });
+    expect(broker.sent).toEqual([{ orderId: expect.any(Number), request: expect.objectContaining({ orderRef: result.positionId, side: 'BUY', type: 'LMT', limitPrice: 50.1, quantity: 100, tif: 'IOC' }) }]);
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'OPEN', quantity: 100, entryPrice: 50.01, entryBooked: 100, entryReported: 100, entryWorking: false });
     expect(repos.orders.getByRef(result.positionId)).toMatchObject({ status: 'FILLED', filledQuantity: 100 });
+  });
+
+  it('sets stop and target from the real average fill, not from the quote the order was sized on', async () => {
+    broker.setPrice('ABC', 50);
+    const result = await entries.enter({ ...entry, stopLossPrice: 40, profitTargetPrice: 60 });
+    await flush();
+    if (!result.ok) throw new Error(result.reason);
+    // Filled at the ask 50.01: stop -0.9 %, target +1.8 % of that.
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ stopLossPrice: 49.56, profitTargetPrice: 50.91 });
+  });
+
+  it('keeps the claim of a partly filled entry whose rest the broker cancelled, even when "Cancelled" comes before the executions', async () => {
+    broker.setPrice('ABC', 50, { liquidity: 60 }); // 60 shares at the touch: the IOC fills 60, the broker cancels 40
+    broker.holdExecutions();
+    const result = await entries.enter(entry);
+    await flush();
+    if (!result.ok) throw new Error(result.reason);
+    // Only the statuses have arrived: Filled 60 of 100, then Cancelled with filled 60.
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'PENDING_ENTRY', quantity: 0, entryReported: 60, entryWorking: false });
+    expect(repos.events.byName('claim_released')).toEqual([]);
+    broker.releaseExecutions();
+    await flush();
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'OPEN', quantity: 60, entryBooked: 60 });
+    expect(repos.trades.getByPosition(result.positionId)).toHaveLength(1);
+  });
+
+  it('leaves no entry order working after the broker answered (nothing can re-enter later)', async () => {
+    broker.setPrice('ABC', 50, { liquidity: 60 });
+    await entries.enter(entry);
+    await flush();
+    expect(await broker.openOrders('own')).toEqual([]);
+    broker.setPrice('ABC', 49); // more liquidity later: an old remainder would have filled now
+    await flush();
+    expect(broker.trueQuantity('ABC')).toBe(60);
   });
 
   it('refuses a second entry in the same symbol without sending anything', async () => {
@@ -71,18 +105,40 @@ describe('day-trader entries against the fake broker', () => {
     expect(broker.sent).toEqual([]);
   });
 
-  it('cancels an entry unfilled by its deadline and releases the claim', async () => {
-    broker.setPrice('ABC', 51); // ask 51.01 above the 50.10 limit: the order rests
+  it('releases the claim of an entry the broker could not fill at once (IOC cancelled with nothing filled)', async () => {
+    broker.setPrice('ABC', 51); // ask 51.01 above the 50.10 limit
     const result = await entries.enter(entry);
     await flush();
+    expect(repos.positions.countActive()).toBe(0);
+    expect(result.ok && repos.orders.getByRef(result.positionId)?.status).toBe('CANCELLED');
+    expect(repos.events.byName('claim_released')[0]?.data).toMatchObject({ reason: 'cancelled_unfilled' });
+  });
+
+  it('cancels an entry still working past its deadline (a broker that did not answer the IOC) and releases the claim', async () => {
+    broker.setPrice('ABC', 50);
+    broker.frozen = true; // accepted, but neither filled nor cancelled by the exchange
+    const result = await entries.enter(entry);
+    await flush();
+    if (!result.ok) throw new Error(result.reason);
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'PENDING_ENTRY', entryWorking: true });
     clock.advance(config.strategy.entryFillTimeoutSeconds * 1000 - 1);
     await entries.enforceDeadlines();
+    await flush();
     expect(repos.positions.countActive()).toBe(1);
     clock.advance(2);
     await entries.enforceDeadlines();
     await flush();
+    expect(broker.sent).toHaveLength(1); // a cancel, never a second order
+    expect(repos.orders.getByRef(result.positionId)?.status).toBe('CANCELLED');
     expect(repos.positions.countActive()).toBe(0);
-    expect(result.ok && repos.orders.getByRef(result.positionId)?.status).toBe('CANCELLED');
+  });
+
+  it('keeps retrying the start-up resolution when the broker query times out, instead of blocking the day', async () => {
+    broker.failNextSnapshot('executions');
+    await expect(entries.resolveInFlight()).rejects.toThrow(/unknown, not empty/);
+    expect(entries.ready).toBe(false);
+    await entries.ensureResolved();
+    expect(entries.ready).toBe(true);
   });
 
   it('after a crash, settles the claim from the broker by orderRef and never sends a second order', async () => {
@@ -91,11 +147,11 @@ describe('day-trader entries against the fake broker', () => {
     await flush();
     if (!result.ok) throw new Error(result.reason);
     // Simulate the crash: the fill was never booked and the order row never left PENDING_SUBMIT.
-    db.exec("DELETE FROM trades; DELETE FROM round_trips; UPDATE active_positions SET status = 'PENDING_ENTRY', quantity = 0, entry_price = NULL; UPDATE orders SET status = 'PENDING_SUBMIT'");
+    db.exec("DELETE FROM trades; DELETE FROM round_trips; UPDATE active_positions SET status = 'PENDING_ENTRY', quantity = 0, entry_price = NULL, entry_booked = 0, entry_reported = 0, entry_working = 1; UPDATE orders SET status = 'PENDING_SUBMIT'");
     const restarted = new EntryExecutor({ app: 'day-trader', broker, repos, clock, log: silentLogger(), config });
     restarted.start();
     await restarted.resolveInFlight();
-    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'OPEN', quantity: 100 });
+    expect(repos.positions.getById(result.positionId)).toMatchObject({ status: 'OPEN', quantity: 100, entryWorking: false });
     expect(broker.sent).toHaveLength(1);
   });
 

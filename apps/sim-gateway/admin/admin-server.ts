@@ -68,6 +68,14 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
       gateway.engine.rejectNextOrders = Math.max(0, Math.floor(numberField(body, 'count', 1)));
       return { rejectNext: gateway.engine.rejectNextOrders };
     },
+    // The next N modifications are refused (default 201, order precautions); the orders keep working unchanged.
+    'POST /faults/reject-next-modify': (body) => {
+      const count = Math.max(0, Math.floor(numberField(body, 'count', 1)));
+      const code = Math.floor(numberField(body, 'code', 201));
+      const message = typeof body.message === 'string' ? body.message : 'Order rejected - reason: The order was rejected by order precautions (simulated)';
+      for (let i = 0; i < count; i++) gateway.engine.rejectNextModifies.push({ code, message });
+      return { rejectNextModifies: gateway.engine.rejectNextModifies.length };
+    },
     'POST /faults/jump': (body) => {
       const symbol = stringField(body, 'symbol').toUpperCase();
       if (!gateway.info(symbol)) throw new BadRequest(`unknown symbol ${symbol}`);
@@ -92,6 +100,13 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     },
     'POST /quirks/pacing': (body) => ({ historicalPacingViolations: (gateway.faults.historicalPacingViolations = Math.floor(numberField(body, 'historical', 1))) }),
     'POST /quirks/positions-timeout': (body) => ({ positionsTimeouts: (gateway.faults.positionsTimeouts = Math.floor(numberField(body, 'count', 1))) }),
+    'POST /quirks/open-orders-timeout': (body) => ({ openOrdersTimeouts: (gateway.faults.openOrdersTimeouts = Math.floor(numberField(body, 'count', 1))) }),
+    // How late the answers armed by the two timeout quirks come (after the client's timeout: a late end marker).
+    'POST /quirks/late-answer-ms': (body) => {
+      const ms = numberField(body, 'ms');
+      if (ms < 0) throw new BadRequest('"ms" must be 0 or more');
+      return { lateAnswerMs: (gateway.faults.lateAnswerMs = Math.floor(ms)) };
+    },
     'POST /quirks/manual-trade': (body) => {
       const symbol = stringField(body, 'symbol').toUpperCase();
       if (!gateway.info(symbol)) throw new BadRequest(`unknown symbol ${symbol}`);

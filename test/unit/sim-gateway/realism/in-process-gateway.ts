@@ -8,7 +8,7 @@
 import { EventName, IBApi, SecType, type Contract } from '@stoqey/ib';
 import type { MarketSnapshot } from '../../../../apps/sim-gateway/engine/types';
 import { SimGateway } from '../../../../apps/sim-gateway/gateway';
-import { createSyntheticMarket } from '../../../../apps/sim-gateway/market';
+import { createSyntheticMarket, type MarketModel } from '../../../../apps/sim-gateway/market';
 import { applyRealismPatch, realismFor, type RealismSettings } from '../../../../apps/sim-gateway/realism/realism-settings';
 import { memoryLogger } from '../../../../shared/log/logger';
 import { ManualClock } from '../../../../shared/time/clock';
@@ -25,6 +25,8 @@ export interface InProcessOptions {
   seed?: number;
   /** Real ms between scanner/account refreshes (default: a minute, i.e. not during a test). */
   refreshIntervalMs?: number;
+  /** The market (default: a synthetic market of 30 symbols with the seed). */
+  model?: MarketModel;
 }
 
 export interface RecordedEvent {
@@ -122,7 +124,7 @@ export class InProcessGateway {
     const realism = applyRealismPatch(realismFor('ideal'), (options.realism ?? {}) as Record<string, unknown>);
     this.gateway = new SimGateway({
       host: '127.0.0.1', port: 0, stateDir: this.temp.dir, accountId: 'DU7654321', startingCash: 1_000_000,
-      model: createSyntheticMarket({ seed: options.seed ?? 7, universeSize: 30 }), clock: this.clock, log: this.log, speed: 60,
+      model: options.model ?? createSyntheticMarket({ seed: options.seed ?? 7, universeSize: 30 }), clock: this.clock, log: this.log, speed: 60,
       refreshIntervalMs: options.refreshIntervalMs ?? 60_000, realism, realismSeed: 7,
     });
     this.gateway.feed.on('trade', (symbol, snapshot) => {

@@ -16,7 +16,7 @@ export interface GuardInput {
   /** An active trading halt (the emergency liquidation set it): nothing is entered until it is lifted. */
   halt?: { reason: string; setBy: string } | undefined;
   /** What market data the account gives now. */
-  marketData?: 'live' | 'delayed' | 'unavailable';
+  marketData?: 'unknown' | 'live' | 'delayed' | 'unavailable';
 }
 
 /**

@@ -189,6 +189,14 @@ export class ProtectionManager {
     return run;
   }
 
+  /**
+   * A check after the rest of the messages that arrived with this one: a fill's status and its OCA
+   * sibling's reduction come in one burst, and acting between them would cancel an order already gone.
+   */
+  private scheduleAfterBurst(symbol: string): void {
+    setImmediate(() => void this.schedule(symbol));
+  }
+
   /** Our signed position in a symbol from our own fills (see heldQuantity). */
   heldFor(row: ActivePosition): number {
     const exits = this.d.repos.trades.getByPosition(row.id).filter((t) => t.purpose === 'EXIT').map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
@@ -486,15 +494,15 @@ export class ProtectionManager {
       case 'status':
         if (event.status === 'Filled') this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
-        if (symbol && event.filled > 0) void this.schedule(symbol);
+        if (symbol && event.filled > 0) this.scheduleAfterBurst(symbol);
         return;
       case 'filled':
         this.bookExit(event.execution);
-        if (symbol) void this.schedule(symbol);
+        if (symbol) this.scheduleAfterBurst(symbol);
         return;
       case 'cancelled':
         this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
-        if (symbol) void this.schedule(symbol);
+        if (symbol) this.scheduleAfterBurst(symbol);
         return;
       case 'order_error':
         this.d.log.warn('protection_order_error', { orderRef: event.ref, code: event.code, reason: event.reason, refused: event.refused, what: 'the order keeps working as it was; only a status ends it' });

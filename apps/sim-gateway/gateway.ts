@@ -23,6 +23,7 @@ import { realismFor, type RealismSettings } from './realism/realism-settings';
 import { DelayedDelivery } from './realism/delayed-delivery';
 import { foreignHoldingsPlan, optionContract, type StaticHolding } from './realism/foreign-holdings';
 import { ReportedPositions, type PositionView } from './realism/reported-positions';
+import { ExposureMonitor } from './realism/exposure-monitor';
 
 export interface SimGatewayOptions {
   host: string;
@@ -64,6 +65,9 @@ export class SimGateway implements GatewayContext {
   private readonly realismRandom: SeededRandom;
   private readonly delivery: DelayedDelivery;
   private readonly reported: ReportedPositions;
+  readonly exposure: ExposureMonitor;
+  /** Shares per symbol the account held before any bot traded (seeded foreign holdings). */
+  private foreignFloor: Record<string, number> = {};
   engine: BrokerEngine;
   private store: BrokerStore;
   private readonly allSessions = new Set<ClientSession>();
@@ -84,6 +88,11 @@ export class SimGateway implements GatewayContext {
     this.realismRandom = SeededRandom.from(options.realismSeed ?? 1, 'realism');
     this.delivery = new DelayedDelivery(() => this.realismRandom.unit());
     this.reported = new ReportedPositions(this.delivery, () => this.realism, (view) => this.broadcastPosition(view));
+    this.exposure = new ExposureMonitor(
+      (symbol) => this.engine.positionOf(symbol),
+      (symbol) => this.foreignFloor[symbol] ?? 0,
+      (symbol) => this.engine.tradableOrders(symbol),
+    );
     this.infos = new Map(options.model.universe.map((i) => [i.symbol, i]));
     this.store = new BrokerStore(options.stateDir);
     this.priceFactors = new Map(Object.entries(this.store.getMeta<Record<string, number>>('priceFactors', {})));
@@ -238,6 +247,7 @@ export class SimGateway implements GatewayContext {
   }
 
   manualTrade(symbol: string, quantity: number, price?: number): SimExecution {
+    this.exposure.onManualTrade(symbol);
     return this.engine.manualTrade(symbol, quantity, price);
   }
 
@@ -248,6 +258,7 @@ export class SimGateway implements GatewayContext {
       marketTime: new Date(this.clock.now()).toISOString(),
       account: this.engine.accountValues(),
       positions: this.engine.getPositions(),
+      exposure: this.exposure.report(),
       reportedPositions: this.reported.rows().map((v) => ({ conId: v.contract.conId, symbol: v.contract.symbol, secType: v.contract.secType, currency: v.contract.currency, quantity: v.quantity, averageCost: v.averageCost })),
       pendingDeliveries: this.delivery.pending(),
       orders: this.engine.getOrders().filter(matches),
@@ -263,9 +274,15 @@ export class SimGateway implements GatewayContext {
     const engine = new BrokerEngine(this.store, { hasSymbol: (s) => this.infos.has(s), snapshot: (s) => this.feed.snapshot(s) }, this.clock, {
       accountId: this.accountId, startingCash: this.options.startingCash, buyingPowerMultiple: 4, strictPrices: () => this.realism.strictModifications,
     });
-    engine.on('order', (order) => this.onOrder(order));
+    engine.on('order', (order) => {
+      this.exposure.touch(order.symbol);
+      this.onOrder(order);
+    });
     engine.on('execution', (execution) => this.onExecution(execution));
-    engine.on('position', (position) => this.onPosition(position));
+    engine.on('position', (position) => {
+      this.exposure.touch(position.symbol);
+      this.onPosition(position);
+    });
     engine.on('orderError', (e) => this.sessionFor(e.clientId)?.sendError(e.orderId, e.code, e.message));
     return engine;
   }
@@ -379,9 +396,14 @@ export class SimGateway implements GatewayContext {
         plan.euroStock,
       ];
       this.store.setMeta('staticHoldings', statics);
+      // Shares the user held before any bot traded: never the bots' to sell (the exposure monitor's floor).
+      const floor: Record<string, number> = { [plan.stock.symbol]: plan.stock.quantity };
+      if (this.infos.has(plan.shareClass.symbol)) floor[plan.shareClass.symbol] = plan.shareClass.quantity;
+      this.store.setMeta('foreignFloor', floor);
       this.store.setMeta('foreignHoldingsSeeded', true);
       this.log.info('foreign_holdings_seeded', { stock: plan.stock, shareClass: plan.shareClass, statics: statics.map((h) => `${h.contract.symbol} ${h.contract.secType} ${h.contract.currency} ${h.quantity}`) });
     }
+    this.foreignFloor = this.store.getMeta<Record<string, number>>('foreignFloor', {});
     const truth = this.engine.getPositions().map((p) => ({ contract: this.contract(p.symbol), quantity: p.quantity, averageCost: p.averageCost }));
     this.reported.reset(truth, statics);
   }

@@ -111,7 +111,8 @@ export type ConnectionEvent =
   /** What market data the account really gives (live, delayed after 354/10089, or none at all after 10168). */
   | { kind: 'market_data'; state: MarketDataState; code?: number; message?: string };
 
-export type MarketDataState = 'live' | 'delayed' | 'unavailable';
+/** unknown until the first answer to a market-data request says what the account really gets. */
+export type MarketDataState = 'unknown' | 'live' | 'delayed' | 'unavailable';
 
 export interface BrokerPosition {
   account: string;

@@ -48,7 +48,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SIM_PROFILE', path: 'sim.profile', description: 'realistic (default: behaves like a real IB Gateway, see sim-gateway) or ideal (tidy, for latency benchmarks)' },
   { name: 'SIM_MARKET_DATA', path: 'sim.marketData', description: 'simulated account\'s market-data permissions: live, delayed or none (realistic: delayed; ideal: live)' },
   { name: 'SIM_FOREIGN_HOLDINGS', path: 'sim.foreignHoldings', description: 'seed the simulated account with holdings the bots never bought (realistic: yes; ideal: no)' },
-  { name: 'MARKET_DATA_TYPE', path: 'marketData.type', description: 'live, delayed, or auto (default: live, falling back to delayed on 354/10089/10168)' },
+  { name: 'MARKET_DATA_TYPE', path: 'marketData.type', description: 'live, delayed, or auto (default: live, falling back to delayed on IB 354/10089)' },
   { name: 'FOREIGN_POSITIONS', path: 'positions.foreignPolicy', description: 'stock positions the bots did not open: ignore (default), protect or adopt' },
   { name: 'AGENT_NAME', path: 'strategy.agentName', description: 'strategy name stored with every position (gap-momentum)' },
   { name: 'CAPITAL_ALLOCATION_PCT', path: 'strategy.capitalAllocationPct', description: 'share of net liquidation the strategy trades (25)' },

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load-config';
 import type { ResolvedConfig } from '../config/schema';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../db';
+import { createRepositories, isBusyError, openDatabase, type Db, type Repositories } from '../db';
 import { AppError, ConfigError, EXIT_SOFTWARE, errorMessage } from '../errors/errors';
 import { createLogger, type Logger } from '../log/logger';
 import { clockForConfig } from '../time/clock-for-config';
@@ -124,6 +124,14 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
   process.on('unhandledRejection', (error) => crash('unhandled_rejection', error));
 
   function crash(kind: string, error: unknown): void {
+    if (isBusyError(error)) {
+      // A write refused because another process holds the DB's write lock (the bots wait only
+      // db.botBusyTimeoutMs) that no caller caught. It is transient, not a bug: the statement did nothing and
+      // the work is redone from the broker at the next check or resync, while a restart would meet the same
+      // lock. Said loudly, with the stack of the caller that should have handled it; the process keeps running.
+      log.error('db_busy_unhandled', { kind, error: errorMessage(error), stack: (error as Error)?.stack, what: 'a DB write blocked by another process\'s lock was not handled by its caller; not restarting for it' });
+      return;
+    }
     // Crash journal: the stack in the log and, when the DB is usable, an audit event the status console shows.
     log.error('crashed', { kind, error: errorMessage(error), stack: (error as Error)?.stack });
     try {

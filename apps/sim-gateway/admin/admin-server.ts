@@ -37,6 +37,8 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     // ?refPrefix=P-2026 limits orders and executions to those refs (cheap polling for benchmarks and tests).
     'GET /state': (_body, query) => gateway.dumpState(query.get('refPrefix') ?? undefined),
     // ambiguousSymbols: the symbols refused on SMART without primaryExch/conId (error 200) while the switch is on.
+    // Intervals during which API sell orders could trade more than the account may sell (must stay empty).
+    'GET /exposure': () => ({ exposure: gateway.exposure.report() }),
     'GET /realism': () => ({ realism: gateway.realism, ambiguousSymbols: gateway.realism.ambiguousSymbols ? [...ambiguousSymbolSet(gateway.model)] : [] }),
     // Partial update of the realism switches, e.g. {"marketData": "none"} or {"positionLag": {"minMs": 0, "maxMs": 0}}.
     'POST /realism': (body) => {

@@ -233,6 +233,16 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     return [...this.orders.values()];
   }
 
+  /** Working orders of a symbol that can trade right now (transmitted, parent filled): what could sell. */
+  tradableOrders(symbol: string): SimOrder[] {
+    return (this.workingBySymbol.get(symbol) ?? []).filter((o) => isWorking(o) && o.transmitted && (!o.parentId || this.parentOf(o)?.status === 'Filled'));
+  }
+
+  /** The account's true position in a stock now. */
+  positionOf(symbol: string): number {
+    return this.positions.get(symbol)?.quantity ?? 0;
+  }
+
   workingOrders(clientId?: number): SimOrder[] {
     return this.getOrders().filter((o) => isWorking(o) && o.clientId !== 0 && (clientId === undefined || o.clientId === clientId));
   }

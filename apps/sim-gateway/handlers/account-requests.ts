@@ -20,16 +20,18 @@ export function positionMessage(ctx: GatewayContext, position: PositionView): Wi
  */
 export function handlePositions(ctx: GatewayContext, session: ClientSession): void {
   session.subscriptions.positions = true;
-  const answer = () => session.sendAll([...ctx.positionRows().map((p) => positionMessage(ctx, p)), positionEndFields()]);
+  // Built now, delivered in order: a late answer holds what was true when it was asked for, and the answers
+  // to the client's later positions requests come after it.
+  const answer = [...ctx.positionRows().map((p) => positionMessage(ctx, p)), positionEndFields()];
+  let delayMs = 0;
   if (ctx.faults.positionsTimeouts > 0) {
     // Quirk: the answer comes late, after the client's timeout. Its end marker then looks like the end of
     // the client's NEXT positions request (positionEnd has no id): a client must not take it for that.
     ctx.faults.positionsTimeouts -= 1;
     ctx.log.warn('fault_positions_late', { clientId: session.clientId, lateMs: ctx.faults.lateAnswerMs });
-    setTimeout(answer, ctx.faults.lateAnswerMs);
-    return;
+    delayMs = ctx.faults.lateAnswerMs;
   }
-  answer();
+  session.orderedAnswers.schedule('positions', delayMs, () => session.sendAll(answer));
 }
 
 /** Account values as reqAccountUpdates reports them (these do include RealizedPnL / UnrealizedPnL). */

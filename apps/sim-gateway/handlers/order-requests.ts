@@ -28,20 +28,19 @@ export function handleCancelOrder(ctx: GatewayContext, session: ClientSession, r
 }
 
 export function handleOpenOrders(ctx: GatewayContext, session: ClientSession, all: boolean): void {
-  const answer = () => {
-    const orders = ctx.engine.workingOrders(all ? undefined : session.clientId);
-    const messages = orders.flatMap((order) => [openOrderMessage(order, ctx.contract(order.symbol)), orderStatusMessage(order)]);
-    session.sendAll([...messages, openOrderEndFields()]);
-  };
+  // Built now, delivered in order (own and all share openOrderEnd, so they share one queue): a late answer
+  // holds the orders working when it was asked for, and later answers come after it.
+  const orders = ctx.engine.workingOrders(all ? undefined : session.clientId);
+  const answer = [...orders.flatMap((order) => [openOrderMessage(order, ctx.contract(order.symbol)), orderStatusMessage(order)]), openOrderEndFields()];
+  let delayMs = 0;
   if (ctx.faults.openOrdersTimeouts > 0) {
     // Quirk: answered after the client gave up; openOrderEnd has no request id, so it looks like the end of
     // the client's next open-orders request.
     ctx.faults.openOrdersTimeouts -= 1;
     ctx.log.warn('fault_open_orders_late', { clientId: session.clientId, lateMs: ctx.faults.lateAnswerMs });
-    setTimeout(answer, ctx.faults.lateAnswerMs);
-    return;
+    delayMs = ctx.faults.lateAnswerMs;
   }
-  answer();
+  session.orderedAnswers.schedule('openOrders', delayMs, () => session.sendAll(answer));
 }
 
 export function handleCompletedOrders(ctx: GatewayContext, session: ClientSession): void {

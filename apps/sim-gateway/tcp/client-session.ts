@@ -8,6 +8,7 @@ import { decodeClientMessage } from '../protocol/client-messages';
 import type { ClientRequest } from '../protocol/client-request-types';
 import { frame, type WireField } from '../protocol/server-messages';
 import { errorMessageFields } from '../protocol/server-messages';
+import { DelayedDelivery } from '../realism/delayed-delivery';
 
 /** A delayed (reqMarketDataType 3/4) subscription: streamed from the market 15 minutes ago. */
 export interface DelayedSubscription {
@@ -56,6 +57,12 @@ export class ClientSession {
   readonly subscriptions: SessionSubscriptions = {
     marketData: new Map(), delayedMarketData: new Map(), positions: false, accountUpdates: false, accountSummary: new Set(), pnl: new Set(), pnlSingle: new Map(), scanners: new Map(),
   };
+  /**
+   * Answers whose end marker carries no request id (positionEnd, openOrderEnd), one FIFO per kind: a gateway
+   * answers one connection's requests in order, so an answer held back (the late-answer quirks) holds back
+   * the later answers of its kind, which then arrive right after its late end marker.
+   */
+  readonly orderedAnswers = new DelayedDelivery(() => 0);
   private readonly reader = new FrameReader();
   private replied = false;
   private closed = false;
@@ -175,6 +182,7 @@ export class ClientSession {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.orderedAnswers.stop();
     this.host.onClosed(this);
   }
 }

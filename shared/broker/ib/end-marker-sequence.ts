@@ -1,4 +1,4 @@
-import { BrokerTimeout } from '../../errors/errors';
+import { BrokerTimeout, BrokerUnavailable } from '../../errors/errors';
 
 /**
  * Snapshots whose answers end with a marker that carries NO request id (positionEnd, openOrderEnd: TWS API).
@@ -15,6 +15,8 @@ import { BrokerTimeout } from '../../errors/errors';
 export class EndMarkerSequence<Row, Key> {
   private requested = 0;
   private received = 0;
+  /** Counts resets: a request made while onStuck recycles the connection belongs to neither connection. */
+  private generation = 0;
   private readonly collectors = new Map<number, Collector<Row, Key>>();
 
   constructor(
@@ -32,7 +34,14 @@ export class EndMarkerSequence<Row, Key> {
   /** Sends a request; resolves with exactly its own rows once its own marker arrived, or rejects on timeout. */
   request(send: () => void, timeoutMs: number): Promise<Row[]> {
     const owed = this.requested - this.received;
-    if (owed >= 2) this.onStuck(owed);
+    if (owed >= 2) {
+      const generation = this.generation;
+      this.onStuck(owed);
+      // The connection was recycled (reset) and `send` would go to the dead one: counted on the new
+      // connection, this request would own the marker of the next one, and every request after it would be
+      // answered with its predecessor's marker and time out.
+      if (this.generation !== generation) return Promise.reject(new BrokerUnavailable(`${this.what} NOT sent: the connection was recycled (${owed} earlier requests unanswered); retry once reconnected`));
+    }
     const index = ++this.requested;
     return new Promise<Row[]>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -73,6 +82,7 @@ export class EndMarkerSequence<Row, Key> {
       collector.reject(error);
     }
     this.collectors.clear();
+    this.generation += 1;
     this.requested = 0;
     this.received = 0;
   }

@@ -40,7 +40,7 @@ export class IbQuotes {
 
   constructor(private readonly options: IbQuotesOptions) {
     this.dataType = options.mode === 'delayed' ? MARKET_DATA_DELAYED : MARKET_DATA_LIVE;
-    this.currentState = options.mode === 'delayed' ? 'delayed' : 'live';
+    this.currentState = 'unknown';
   }
 
   get state(): MarketDataState {
@@ -172,8 +172,9 @@ export class IbQuotes {
     }
     q.delayed = delayed;
     q.receivedAtMs = Date.now();
-    if (delayed && this.currentState === 'unavailable') this.setState('delayed');
-    if (!delayed && this.currentState === 'unavailable' && (field === 1 || field === 2 || field === 4)) this.setState('live');
+    // The data itself says what the account gets (a delayed-only account answers live requests with errors).
+    if (delayed && this.currentState !== 'delayed') this.setState('delayed');
+    if (!delayed && this.currentState !== 'live' && (field === 1 || field === 2 || field === 4)) this.setState('live');
     // One callback per price change (bid, ask, last), not per size tick.
     if (field === 4 || field === 1 || field === 2 || field === 66 || field === 67 || field === 68) for (const listener of subscription.listeners) listener(q);
   }

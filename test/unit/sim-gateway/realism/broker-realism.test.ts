@@ -114,7 +114,7 @@ describe('sim-gateway broker realism', () => {
     const id = client.nextOrderId;
     client.ib.placeOrder(id, stock(symbol), order('BUY', 10, { orderType: OrderType.LMT, lmtPrice: price, tif: 'GTC' }));
     await client.next(EventName.openOrder, (orderId: number) => orderId === id);
-    const refused = client.next(EventName.error, (_e: Error, code: number, reqId: number) => reqId === id);
+    const refused = client.next(EventName.error, (_e: Error, _code: number, reqId: number) => reqId === id);
     client.ib.placeOrder(id, stock(symbol), order('BUY', 10, { orderType: OrderType.LMT, lmtPrice: price + 0.005, tif: 'GTC' }));
     expect((await refused).args[1]).toBe(110);
     const working = sim.gateway.engine.workingOrders(6);
@@ -158,6 +158,33 @@ describe('sim-gateway broker realism', () => {
     await waitUntil(() => log.some((e) => e.name === EventName.execDetails), 5_000, 'the order filled after 1102');
   });
 
+  it('measures every interval in which API sell orders could trade more than the account may sell', async () => {
+    sim = await new InProcessGateway().start();
+    const client = await sim.connect(10);
+    const log = follow(client);
+    const symbol = symbolOf(sim, 5);
+    client.ib.placeOrder(client.nextOrderId, stock(symbol), order('BUY', 100));
+    await waitUntil(() => log.some((e) => e.name === EventName.execDetails), 5_000, 'the entry');
+    const high = Math.round(sim.gateway.feed.snapshot(symbol).ask * 1.5 * 100) / 100;
+    const low = Math.round(sim.gateway.feed.snapshot(symbol).bid * 0.5 * 100) / 100;
+    // A stop and a target of 100 in one OCA group: 100 can sell, no excess.
+    const oca = { ocaGroup: 'g1', ocaType: 2, tif: 'GTC' };
+    client.ib.placeOrder(client.nextOrderId + 1, stock(symbol), order('SELL', 100, { orderType: OrderType.STP, auxPrice: low, ...oca }));
+    client.ib.placeOrder(client.nextOrderId + 2, stock(symbol), order('SELL', 100, { orderType: OrderType.LMT, lmtPrice: high, ...oca }));
+    await client.sync();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sim.gateway.exposure.report()).toMatchObject({ intervals: [], open: [], longestMs: 0 });
+    // One more sell outside the group: 200 could sell, 100 held. An interval opens, and closes on the cancel.
+    const extra = client.nextOrderId + 3;
+    client.ib.placeOrder(extra, stock(symbol), order('SELL', 100, { orderType: OrderType.LMT, lmtPrice: high, tif: 'GTC' }));
+    await client.sync();
+    await waitUntil(() => sim.gateway.exposure.report().open.length === 1, 5_000, 'the excess to be seen');
+    expect(sim.gateway.exposure.report().open[0]).toMatchObject({ symbol, excessShares: 100, afterManualTrade: false });
+    client.ib.cancelOrder(extra);
+    await waitUntil(() => sim.gateway.exposure.report().intervals.length === 1, 5_000, 'the interval to close');
+    expect(sim.gateway.exposure.report().open).toEqual([]);
+  });
+
   it('answers a positions request late when told to: after the client gave up, with its end marker', async () => {
     sim = await new InProcessGateway().start();
     const client = await sim.connect(9);
@@ -198,8 +225,8 @@ function executionsSnapshot(ib: IBApi, reqId: number): Promise<Array<{ execId: s
       ib.off(EventName.execDetailsEnd, onEnd);
       resolve(rows);
     };
-    ib.on(EventName.execDetails, onExec);
+    ib.on(EventName.execDetails, onExec as never);
     ib.on(EventName.execDetailsEnd, onEnd);
-    ib.reqExecutions(reqId, {});
+    ib.reqExecutions(reqId, {} as never);
   });
 }

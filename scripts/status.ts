@@ -1,9 +1,10 @@
 /**
  * npm run status -- [--watch [seconds]] [--json]
  *
- * One screen for an operator: PM2 processes with their heartbeats, the broker account, active positions with
- * live prices and protection, today's closed trades and P&L, the last reconciliation, the schedule and the
- * latest warnings. Each source may be down (no PM2, gateway not answering, DB missing/locked/corrupt): the
+ * One screen for an operator: a banner while a trading halt is active, PM2 processes with their heartbeats
+ * (broker link, the day-trader's market data), the broker account, active positions with live prices and
+ * protection, the positions that are not the bots', today's closed trades and P&L, the last reconciliation,
+ * the schedule and the latest warnings. Each source may be down (no PM2, gateway not answering, DB missing/locked/corrupt): the
  * console says which and why, with the fix, and shows the rest.
  *
  * Exit code 0 whenever it could report (even with every source down); 78 on bad configuration.

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Execution } from '../../shared/broker/types';
-import { createRepositories, openDatabase, type ActivePosition, type Db, type Heartbeat, type Repositories } from '../../shared/db';
+import { createRepositories, openDatabase, type ActivePosition, type Db, type Repositories, type TradingHalt } from '../../shared/db';
+import type { OrderRecord } from '../../shared/db/repositories/orders-repository';
 import type { ExecutionRecord } from '../../shared/db/types';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
@@ -96,18 +97,50 @@ export class LiquidationJournal {
     return this.guard('reading active positions', (r) => r.positions.getActivePositions(), []);
   }
 
-  heartbeats(): Heartbeat[] {
-    return this.guard('reading heartbeats', (r) => r.heartbeats.getAll(), []);
-  }
-
   reserveOrderId(clientId: number, brokerNextValidId: number, count = 1): number | undefined {
     return this.guard('reserving an order id', (r) => r.orderIds.reserve(clientId, brokerNextValidId, count), undefined, true);
   }
 
+  /** The halt in force, undefined when there is none or the DB cannot tell. */
+  activeHalt(): TradingHalt | undefined {
+    return this.guard('reading the trading halt', (r) => r.halts.active(), undefined);
+  }
+
+  /**
+   * Sets the trading halt the bots obey (no entries, no protection, no exits of their own) and writes the
+   * `trading_halt_set` event. An active halt is kept, not replaced. Undefined when the DB cannot be written.
+   */
+  setHalt(reason: string, detail: Record<string, unknown>): { halt: TradingHalt; alreadyActive: boolean } | undefined {
+    return this.guard('setting the trading halt', (r) => {
+      const before = r.halts.active();
+      const halt = r.halts.set(reason, APP, detail);
+      const alreadyActive = before !== undefined && before.id === halt.id;
+      if (!alreadyActive) r.events.record(APP, 'trading_halt_set', { reason, ...detail }, null, 'warn');
+      return { halt, alreadyActive };
+    }, undefined, true);
+  }
+
+  /** Lifts the active halt: the lifted halt, null when none was active, undefined when the DB cannot be written. */
+  liftHalt(liftedBy: string): TradingHalt | null | undefined {
+    return this.guard('lifting the trading halt', (r) => {
+      const active = r.halts.active();
+      if (!active || !r.halts.lift(liftedBy)) return null;
+      r.events.record(APP, 'trading_halt_lifted', { liftedBy, reason: active.reason, setBy: active.setBy, setAt: active.setAt }, null, 'warn');
+      return active;
+    }, undefined, true);
+  }
+
+  /** Liquidation orders the DB last saw working (a DAY market order queued for the open, for instance). */
+  openLiquidationOrders(): OrderRecord[] {
+    return this.guard('reading the liquidation orders', (r) => r.orders.getOpen().filter((o) => o.purpose === 'LIQUIDATION'), []);
+  }
+
   /** Written BEFORE the order is sent (orders table rule), so a crash leaves a row to look up by ref. */
-  orderIntent(intent: { orderRef: string; positionId: string | null; symbol: string; side: 'BUY' | 'SELL'; quantity: number; clientId: number }): void {
+  orderIntent(intent: {
+    orderRef: string; positionId: string | null; symbol: string; side: 'BUY' | 'SELL'; quantity: number; clientId: number; orderType: string; limitPrice?: number;
+  }): void {
     this.guard('recording a liquidation order', (r) => r.orders.recordIntent({
-      ...intent, orderType: 'MKT', purpose: 'LIQUIDATION', app: APP, tradingDay: tradingDayOf(this.clock.now()), tif: 'DAY',
+      ...intent, limitPrice: intent.limitPrice ?? null, purpose: 'LIQUIDATION', app: APP, tradingDay: tradingDayOf(this.clock.now()), tif: 'DAY',
     }), false, true);
   }
 

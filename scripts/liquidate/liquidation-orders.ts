@@ -1,6 +1,8 @@
 import type { BrokerPort, Execution, OrderEvent, OrderId, OrderSide } from '../../shared/broker/types';
 import type { Logger } from '../../shared/log/logger';
 
+const MAX_UNMATCHED_EVENTS = 1_000;
+
 export type LiquidationOrderState = 'working' | 'filled' | 'cancelled' | 'rejected';
 
 export interface LiquidationOrder {
@@ -11,6 +13,10 @@ export interface LiquidationOrder {
   quantity: number;
   /** 1 = first pass, 2 = the retry for what the first pass left. */
   attempt: number;
+  type: 'MKT' | 'LMT';
+  limitPrice: number | undefined;
+  /** now: it can execute in this session; open: a DAY market order waiting for the next regular open. */
+  fillsAt: 'now' | 'open';
   state: LiquidationOrderState;
   filledQuantity: number;
   avgFillPrice: number | undefined;
@@ -26,6 +32,8 @@ export class LiquidationOrderBook {
   readonly orders: LiquidationOrder[] = [];
   readonly commissions = new Map<string, number>();
   private waiters: Array<() => void> = [];
+  /** Events of orders not added yet: a fill can be reported before placeOrder's promise hands us the id. */
+  private unmatched: OrderEvent[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(broker: BrokerPort, private readonly log: Logger) {
@@ -35,11 +43,19 @@ export class LiquidationOrderBook {
   add(order: Omit<LiquidationOrder, 'state' | 'filledQuantity' | 'avgFillPrice' | 'reason' | 'executions'>): LiquidationOrder {
     const tracked: LiquidationOrder = { ...order, state: 'working', filledQuantity: 0, avgFillPrice: undefined, reason: undefined, executions: new Map() };
     this.orders.push(tracked);
+    const early = this.unmatched.filter((e) => 'orderId' in e && (e.orderId === tracked.orderId || (e.ref !== '' && e.ref === tracked.orderRef)));
+    this.unmatched = this.unmatched.filter((e) => !early.includes(e));
+    for (const event of early) this.onEvent(event);
     return tracked;
   }
 
   working(attempt?: number): LiquidationOrder[] {
     return this.orders.filter((o) => o.state === 'working' && (attempt === undefined || o.attempt === attempt));
+  }
+
+  /** Working orders that can execute now (not those queued for the open). */
+  workingNow(attempt?: number): LiquidationOrder[] {
+    return this.working(attempt).filter((o) => o.fillsAt === 'now');
   }
 
   executions(): Execution[] {
@@ -77,9 +93,18 @@ export class LiquidationOrderBook {
       return;
     }
     const order = this.find(event);
-    if (!order) return;
+    if (!order) {
+      this.unmatched.push(event);
+      if (this.unmatched.length > MAX_UNMATCHED_EVENTS) this.unmatched.shift();
+      return;
+    }
     switch (event.kind) {
       case 'accepted':
+      case 'open':
+        break;
+      case 'order_error':
+        // A refused cancel or a warning leaves the order as it was: only a status ends it.
+        order.reason = `${event.code}: ${event.reason}`;
         break;
       case 'filled': {
         const execution = event.execution;
@@ -102,8 +127,9 @@ export class LiquidationOrderBook {
         break;
       case 'cancelled':
         if (order.state === 'working') {
-          order.state = 'cancelled';
-          order.reason = event.reason ?? 'cancelled';
+          // Inactive: the broker (or the exchange) refused it after acknowledging it.
+          order.state = event.reason === 'inactive' ? 'rejected' : 'cancelled';
+          order.reason = order.state === 'rejected' ? order.reason ?? 'order inactive at the broker' : event.reason ?? 'cancelled';
         }
         break;
       case 'rejected':

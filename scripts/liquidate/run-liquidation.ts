@@ -1,21 +1,27 @@
+import { quoteSnapshot } from '../../shared/broker/quote-snapshot';
 import type { BrokerOrder, BrokerPort, BrokerPosition, Execution } from '../../shared/broker/types';
-import type { ActivePosition } from '../../shared/db';
+import type { ActivePosition, TradingHalt } from '../../shared/db';
 import { AppError, errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { marketPhase, type MarketPhase } from '../../shared/time/trading-calendar';
-import { cancelEverythingAndWait, completePositions, describeOrder, positionsAfterFills, waitForOrdersDone, workingOrders, type CancelWaitResult } from './broker-waits';
+import { completePositions, describeOrder, workingOrders, type CancelWaitResult } from './broker-waits';
+import { executeLiquidation } from './execute-liquidation';
 import type { BookingSummary, LiquidationJournal, OrderOutcome } from './liquidation-journal';
 import { LiquidationOrderBook, type LiquidationOrder } from './liquidation-orders';
-import { closingOrdersFor, liquidationOrderRef, type ClosingOrder } from './liquidation-plan';
-
-/** How long a position may lag behind our fill before we believe it (see positionsAfterFills). */
-const POSITIONS_SETTLE_MS = 3_000;
+import { closingOrdersFor, scopePositions, type ScopedPosition, type ScopeOptions } from './position-scope';
+import { nextOpenMs, planOrders, sessionPath, type PlannedOrder, type QuoteSource, type SessionPath } from './session-path';
 
 export interface LiquidationOptions {
   execute: boolean;
+  /** Close every US stock in USD, not only the bots' positions. */
+  allStock: boolean;
+  /** Outside regular hours: queue DAY market orders for the next open (the only way when the market is closed). */
+  atOpen: boolean;
   fillTimeoutMs: number;
   cancelTimeoutMs: number;
+  /** How long to wait for a quote before a marketable limit falls back to a market order at the open. */
+  quoteTimeoutMs: number;
 }
 
 export interface LiquidationDeps {
@@ -23,57 +29,95 @@ export interface LiquidationDeps {
   journal: LiquidationJournal;
   clock: Clock;
   log: Logger;
-  /** Real time between a bot's heartbeats beyond which it counts as not running. */
-  heartbeatStaleMs: number;
+  /** The bots' client ids: their orders are told apart from orders placed by hand or by another program. */
+  botClientIds: ReadonlySet<number>;
 }
+
+export type HaltOutcome =
+  | { status: 'set'; halt: TradingHalt }
+  | { status: 'already-active'; halt: TradingHalt }
+  | { status: 'failed'; problem: string };
+
+/** flat: nothing of the bots' (or of the chosen scope) is left; queued: what is left has a DAY order waiting for the open. */
+export type LiquidationVerdict = 'dry-run' | 'refused' | 'flat' | 'queued' | 'remain' | 'unknown';
 
 /** What happened, for the printout, the log and the `emergency_liquidation` event. */
 export interface LiquidationOutcome {
   execute: boolean;
+  scopeOptions: ScopeOptions & { atOpen: boolean };
   marketPhase: MarketPhase;
+  path: SessionPath;
+  /** The next regular open (market time, epoch ms), for the queued paths. */
+  nextOpenMs: number;
   initialPositions: BrokerPosition[];
   initialOrders: BrokerOrder[];
-  plan: ClosingOrder[];
+  /** Every broker position, with what this run does to it. */
+  scope: ScopedPosition[];
+  /** The orders of the first pass (in a dry run: what would be sent, with the quotes of now). */
+  plan: PlannedOrder[];
   dbRows: ActivePosition[];
+  /** The halt that was active before this run, if any. */
+  haltBefore: TradingHalt | undefined;
+  halt: HaltOutcome | undefined;
   cancel: CancelWaitResult | undefined;
   orders: LiquidationOrder[];
   retried: boolean;
   /** undefined when the broker could not tell at the end (connection lost). */
   finalPositions: BrokerPosition[] | undefined;
+  finalScope: ScopedPosition[] | undefined;
   finalOrders: BrokerOrder[] | undefined;
-  /** Working orders found after the account was flat and cancelled by a last global cancel. */
+  /** Orders that appeared after the cancel and were cancelled by a last global cancel once the scope was flat. */
   sweptOrders: BrokerOrder[];
+  /** Orders that appeared after the cancel and were left working (our own orders wait for the open). */
+  leftWorking: BrokerOrder[];
   booking: BookingSummary | undefined;
   /** The broker connection failed mid-run (the account state is then unknown). */
   brokerLost: string | undefined;
+  verdict: LiquidationVerdict;
   warnings: string[];
 }
 
 /**
- * The emergency button. Dry run: read positions and working orders, say what would happen. Execute:
- * global cancel (every client, the exit manager's protection included) and wait for no working orders;
- * a market order per position (opposite side, full size); wait for fills; one retry for what is left;
- * book the executions in the DB when it can be written. The broker is the only thing it needs.
+ * The emergency button. Dry run: read positions and working orders, say what would happen. Execute: set the
+ * trading halt (the bots stop entering, protecting and exiting), global cancel and wait until the broker
+ * shows no working order, close what is in scope (the bots' positions; --all-stock: every USD stock) the way
+ * the session allows, retry once, book the executions when the DB can be written. The halt stays on.
  */
 export async function runLiquidation(deps: LiquidationDeps, options: LiquidationOptions): Promise<LiquidationOutcome> {
   const { broker, journal, log, clock } = deps;
   const [initialPositions, initialOrders] = await Promise.all([completePositions(broker), workingOrders(broker)]);
   const dbRows = journal.activePositions();
-  const phase = marketPhase(clock.now());
+  const haltBefore = journal.activeHalt();
+  const nowMs = clock.now();
+  const phase = marketPhase(nowMs);
+  const path = sessionPath(phase, options.atOpen);
+  const scopeOptions = { allStock: options.allStock, dbUsable: journal.usable, atOpen: options.atOpen };
+  const scope = scopePositions(initialPositions, dbRows, scopeOptions);
+  const quotes = quoteSourceFor(broker, options.quoteTimeoutMs, log);
   const outcome: LiquidationOutcome = {
-    execute: options.execute, marketPhase: phase, initialPositions, initialOrders, plan: closingOrdersFor(initialPositions), dbRows,
-    cancel: undefined, orders: [], retried: false, finalPositions: undefined, finalOrders: undefined, sweptOrders: [], booking: undefined,
-    brokerLost: undefined, warnings: warningsBefore(deps, phase),
+    execute: options.execute, scopeOptions, marketPhase: phase, path, nextOpenMs: nextOpenMs(nowMs), initialPositions, initialOrders, scope,
+    // The dry run asks for quotes, so it shows the very limit prices (or the fallback) a real run would use now. A real
+    // run plans after the cancel, with fresh quotes: nothing may delay the halt.
+    plan: options.execute ? [] : await planOrders(closingOrdersFor(scope), path, quotes, options.quoteTimeoutMs),
+    dbRows, haltBefore, halt: undefined, cancel: undefined, orders: [], retried: false, finalPositions: undefined, finalScope: undefined,
+    finalOrders: undefined, sweptOrders: [], leftWorking: [], booking: undefined, brokerLost: undefined,
+    verdict: !options.execute ? 'dry-run' : path === 'refuse-closed' ? 'refused' : 'unknown',
+    warnings: warningsBefore(deps, scope),
   };
   log.info('liquidation_started', {
-    dryRun: !options.execute, marketPhase: phase, positions: initialPositions.map((p) => `${p.symbol} ${p.quantity}`), workingOrders: initialOrders.map(describeOrder),
-    dbUsable: journal.usable, dbProblem: journal.problem?.message,
+    dryRun: !options.execute, marketPhase: phase, path, allStock: options.allStock, atOpen: options.atOpen,
+    positions: scope.map((s) => `${s.instrument.description} ${s.quantity} close ${s.closeQuantity}`), workingOrders: initialOrders.map(describeOrder),
+    dbUsable: journal.usable, dbProblem: journal.problem?.message, haltBefore: haltBefore?.setAt,
   });
   if (!options.execute) return outcome;
+  if (path === 'refuse-closed') {
+    log.warn('liquidation_refused_market_closed', { marketPhase: phase, positionsInScope: closingOrdersFor(scope).length });
+    return outcome;
+  }
 
   const book = new LiquidationOrderBook(broker, log);
   try {
-    await execute(deps, options, outcome, book);
+    await executeLiquidation({ ...deps, quotes }, options, outcome, book);
   } catch (error) {
     // Anything the broker could not do (connection lost, snapshot timed out three times): report what was
     // done, book what was seen, and let the exit code say the state is unknown.
@@ -84,86 +128,41 @@ export async function runLiquidation(deps: LiquidationDeps, options: Liquidation
     book.close();
   }
   outcome.orders = book.orders;
+  outcome.verdict = verdictOf(outcome);
   outcome.booking = bookInDatabase(deps, outcome, await allExecutions(broker, book, log), book.commissions);
-  const flat = outcome.finalPositions !== undefined && outcome.finalPositions.length === 0;
-  journal.recordSummary(eventSummary(outcome), flat);
+  journal.recordSummary(eventSummary(outcome), outcome.verdict === 'flat');
   log.info('liquidation_completed', {
-    flat, remaining: outcome.finalPositions?.map((p) => `${p.symbol} ${p.quantity}`), workingOrders: outcome.finalOrders?.map(describeOrder),
-    ordersPlaced: outcome.orders.length, retried: outcome.retried, dbUpdated: journal.usable, dbProblem: journal.problem?.message, brokerLost: outcome.brokerLost,
+    verdict: outcome.verdict, remaining: outcome.finalScope?.filter((s) => s.closeQuantity !== 0).map((s) => `${s.symbol} ${s.closeQuantity}`),
+    workingOrders: outcome.finalOrders?.map(describeOrder), ordersPlaced: outcome.orders.length, retried: outcome.retried, halt: outcome.halt?.status,
+    dbUpdated: journal.usable, dbProblem: journal.problem?.message, brokerLost: outcome.brokerLost,
   });
   return outcome;
 }
 
-async function execute(deps: LiquidationDeps, options: LiquidationOptions, outcome: LiquidationOutcome, book: LiquidationOrderBook): Promise<void> {
-  const { broker, log } = deps;
-  const cancelStarted = Date.now();
-  outcome.cancel = await cancelEverythingAndWait(broker, options.cancelTimeoutMs, log);
-  log.info('orders_cancelled', {
-    workingBefore: outcome.initialOrders.length, remaining: outcome.cancel.remaining.map(describeOrder), timedOut: outcome.cancel.timedOut,
-    globalCancels: outcome.cancel.globalCancels, ms: Date.now() - cancelStarted,
-  });
-  if (outcome.cancel.timedOut) {
-    // Flattening matters more than a clean order book: go on, the final sweep cancels what is left once flat.
-    outcome.warnings.push(`orders still working ${options.cancelTimeoutMs / 1000} s after the global cancel: ${outcome.cancel.remaining.map(describeOrder).join('; ')}`);
-  }
-
-  // Fresh positions: a protective order may have filled while we cancelled.
-  const rowsBySymbol = new Map(outcome.dbRows.map((row) => [row.symbol, row]));
-  await placeAll(deps, book, closingOrdersFor(await completePositions(broker)), rowsBySymbol, 1);
-  if (!(await waitForOrdersDone(book, broker, 1, options.fillTimeoutMs, log))) log.warn('liquidation_fill_timeout', { attempt: 1, working: book.working(1).map((o) => o.orderRef) });
-
-  let remaining = await positionsAfterFills(broker, book, POSITIONS_SETTLE_MS);
-  if (remaining.length > 0) {
-    outcome.retried = true;
-    log.warn('liquidation_retry', { remaining: remaining.map((p) => `${p.symbol} ${p.quantity}`), working: book.working().map((o) => o.orderRef) });
-    await cancelOwnWorking(deps, book, options.cancelTimeoutMs);
-    remaining = await positionsAfterFills(broker, book, POSITIONS_SETTLE_MS);
-    await placeAll(deps, book, closingOrdersFor(remaining), rowsBySymbol, 2);
-    if (!(await waitForOrdersDone(book, broker, 2, options.fillTimeoutMs, log))) log.warn('liquidation_fill_timeout', { attempt: 2, working: book.working(2).map((o) => o.orderRef) });
-  }
-
-  outcome.finalPositions = await positionsAfterFills(broker, book, POSITIONS_SETTLE_MS);
-  outcome.finalOrders = await workingOrders(broker);
-  if (outcome.finalPositions.length === 0 && outcome.finalOrders.length > 0) {
-    // Flat, yet orders work (a bot re-placed protection or an entry meanwhile): on a flat account any of them
-    // would open a new position.
-    outcome.sweptOrders = outcome.finalOrders;
-    log.warn('liquidation_sweep', { orders: outcome.finalOrders.map(describeOrder) });
-    outcome.finalOrders = (await cancelEverythingAndWait(broker, options.cancelTimeoutMs, log)).remaining;
-    outcome.finalPositions = await completePositions(broker);
-  }
+/**
+ * flat: nothing in scope is left; queued: everything in scope that is left has our DAY order working for the
+ * open; remain: something in scope is left without an order that will close it.
+ */
+export function verdictOf(outcome: Pick<LiquidationOutcome, 'brokerLost' | 'finalScope' | 'orders'>): LiquidationVerdict {
+  if (outcome.brokerLost || !outcome.finalScope) return 'unknown';
+  const left = outcome.finalScope.filter((s) => s.closeQuantity !== 0);
+  if (left.length === 0) return 'flat';
+  const queued = (s: ScopedPosition) =>
+    outcome.orders.filter((o) => o.state === 'working' && o.fillsAt === 'open' && o.symbol === s.symbol && (o.side === 'SELL') === s.closeQuantity > 0)
+      .reduce((sum, o) => sum + o.quantity - o.filledQuantity, 0) >= Math.abs(s.closeQuantity);
+  return left.every(queued) ? 'queued' : 'remain';
 }
 
-async function placeAll(deps: LiquidationDeps, book: LiquidationOrderBook, plan: ClosingOrder[], rowsBySymbol: Map<string, ActivePosition>, attempt: number): Promise<void> {
-  const { broker, journal, log } = deps;
-  for (const order of plan) {
-    const orderRef = liquidationOrderRef(order.symbol, Date.now());
-    journal.orderIntent({ orderRef, positionId: rowsBySymbol.get(order.symbol)?.id ?? null, symbol: order.symbol, side: order.side, quantity: order.quantity, clientId: broker.clientId });
+function quoteSourceFor(broker: BrokerPort, timeoutMs: number, log: Logger): QuoteSource {
+  return async (symbol) => {
     try {
-      const orderId = await broker.placeOrder({ orderRef, symbol: order.symbol, side: order.side, quantity: order.quantity, type: 'MKT', tif: 'DAY' });
-      book.add({ orderId, orderRef, symbol: order.symbol, side: order.side, quantity: order.quantity, attempt });
-      journal.orderSubmitted(orderRef, orderId);
-      log.info('liquidation_order_placed', { symbol: order.symbol, side: order.side, quantity: order.quantity, orderId, orderRef, attempt, positionQuantity: order.brokerQuantity });
+      return await quoteSnapshot(broker, symbol, timeoutMs);
     } catch (error) {
-      // One symbol's failure must not stop the others; BrokerUnavailable (connection gone) stops everything.
-      if (error instanceof AppError && error.kind === 'transient') throw error;
-      log.error('liquidation_order_failed', { symbol: order.symbol, orderRef, attempt, error: errorMessage(error) });
+      // No quote is an answer here (the order waits for the open instead), not a failure of the run.
+      log.warn('liquidation_no_quote', { symbol, timeoutMs, error: errorMessage(error) });
+      return undefined;
     }
-  }
-}
-
-/** Before the retry: our first-pass orders that still work are cancelled, so the retry can never double a sale. */
-async function cancelOwnWorking(deps: LiquidationDeps, book: LiquidationOrderBook, timeoutMs: number): Promise<void> {
-  const working = book.working();
-  for (const order of working) {
-    await deps.broker.cancelOrder(order.orderId).catch((error: unknown) => deps.log.warn('liquidation_cancel_failed', { orderRef: order.orderRef, error: errorMessage(error) }));
-  }
-  const deadline = Date.now() + timeoutMs;
-  while (book.working().length > 0 && Date.now() < deadline) await book.nextEvent(deadline - Date.now());
-  if (book.working().length > 0) {
-    // A cancel the broker never confirmed: the refreshed positions (which we act on) already reflect any fill.
-    deps.log.warn('liquidation_cancel_unconfirmed', { orders: book.working().map((o) => o.orderRef) });
-  }
+  };
 }
 
 /** The broker's execution report for our refs (with commissions), merged with the fills the events showed. */
@@ -196,32 +195,36 @@ function bookInDatabase(deps: LiquidationDeps, outcome: LiquidationOutcome, exec
   return journal.bookExecutions(executions, rowsBySymbol, commissions);
 }
 
-function warningsBefore(deps: LiquidationDeps, phase: MarketPhase): string[] {
+function warningsBefore(deps: LiquidationDeps, scope: readonly ScopedPosition[]): string[] {
   const warnings: string[] = [];
-  if (phase !== 'REGULAR') {
-    warnings.push(`the market is ${phase.replace('_', ' ').toLowerCase()}: market orders fill only in regular hours (09:30-16:00 ET) and wait at the broker until then`);
-  }
-  const nowMs = Date.now();
-  for (const beat of deps.journal.heartbeats()) {
-    const alive = nowMs - beat.beatAtMs <= deps.heartbeatStaleMs && beat.state !== 'stopped' && beat.state !== 'stopping';
-    if (alive && beat.app === 'day-trader') warnings.push('the day-trader is running and may open new positions afterwards: stop it (pm2 stop day-trader, or npm stop)');
-    if (alive && beat.app === 'exit-manager') warnings.push('the exit manager is running: it may re-place protection after the global cancel; the liquidation cancels again until the account is flat');
+  if (!deps.journal.usable && scope.some((s) => s.closeReason === 'db-unusable')) {
+    warnings.push('the DB cannot be read, so nobody can tell which stocks are the bots\': EVERY US stock position in USD is closed, the ones bought by hand too');
   }
   return warnings;
 }
 
 function eventSummary(outcome: LiquidationOutcome): Record<string, unknown> {
   return {
-    flat: outcome.finalPositions !== undefined && outcome.finalPositions.length === 0,
+    flat: outcome.verdict === 'flat',
+    verdict: outcome.verdict,
+    marketPhase: outcome.marketPhase,
+    path: outcome.path,
+    halt: outcome.halt?.status ?? null,
     positionsBefore: outcome.initialPositions.map((p) => ({ symbol: p.symbol, quantity: p.quantity })),
+    notTouched: outcome.scope.filter((s) => s.keepQuantity !== 0).map((s) => ({ instrument: s.instrument.description, quantity: s.keepQuantity, why: s.keepReason })),
     ordersCancelled: outcome.initialOrders.map(describeOrder),
-    orders: outcome.orders.map((o) => ({ orderRef: o.orderRef, orderId: o.orderId, symbol: o.symbol, side: o.side, quantity: o.quantity, filled: o.filledQuantity, state: o.state, attempt: o.attempt })),
+    reappearedAfterCancel: outcome.cancel?.reappeared.map(describeOrder) ?? [],
+    orders: outcome.orders.map((o) => ({
+      orderRef: o.orderRef, orderId: o.orderId, symbol: o.symbol, side: o.side, quantity: o.quantity, type: o.type, limitPrice: o.limitPrice ?? null,
+      fillsAt: o.fillsAt, filled: o.filledQuantity, state: o.state, attempt: o.attempt,
+    })),
     retried: outcome.retried,
-    remaining: outcome.finalPositions?.map((p) => ({ symbol: p.symbol, quantity: p.quantity })) ?? 'unknown',
+    remaining: outcome.finalScope?.filter((s) => s.closeQuantity !== 0).map((s) => ({ symbol: s.symbol, quantity: s.closeQuantity })) ?? 'unknown',
     closedPositionIds: outcome.booking?.closedPositionIds ?? [],
     partialPositionIds: outcome.booking?.partialPositionIds ?? [],
     untrackedSymbols: outcome.booking?.untrackedSymbols ?? [],
     sweptOrders: outcome.sweptOrders.map(describeOrder),
+    leftWorking: outcome.leftWorking.map(describeOrder),
     brokerLost: outcome.brokerLost ?? null,
   };
 }

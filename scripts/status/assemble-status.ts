@@ -1,10 +1,12 @@
 import type { BrokerPosition } from '../../shared/broker/types';
 import type { Heartbeat } from '../../shared/db';
 import { formatNewYork, marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
+import { foreignPositionLines, foreignSharesOf, isForeignBrokerPosition, usdStockPositions } from './foreign-positions';
 import { formatDuration, formatShares } from './format';
+import { heartbeatStatus } from './heartbeat-status';
 import { protectionOf, protectionOfUntracked } from './protection-state';
 import {
-  SYSTEM_APPS, type AppStatus, type BrokerSnapshot, type ClosedLine, type HeartbeatStatus, type Pm2ProcessInfo,
+  SYSTEM_APPS, type AppStatus, type BrokerSnapshot, type ClosedLine, type HaltStatus, type Pm2ProcessInfo,
   type PositionLine, type StatusInputs, type StatusReport,
 } from './status-model';
 
@@ -28,6 +30,7 @@ export function assembleStatus(inputs: StatusInputs): StatusReport {
   const report: StatusReport = {
     generatedAt: new Date(inputs.nowRealMs).toISOString(),
     mode: inputs.mode,
+    halt: haltStatus(inputs),
     market: {
       time: new Date(inputs.nowMarketMs).toISOString(),
       newYorkTime: formatNewYork(inputs.nowMarketMs),
@@ -49,6 +52,7 @@ export function assembleStatus(inputs: StatusInputs): StatusReport {
       problem: db.usable ? null : db.problem.message,
     },
     positions,
+    foreignPositions: foreignPositionLines(db),
     closedToday,
     pnl,
     reconciliation: db.usable && db.reconciliation
@@ -68,6 +72,16 @@ export function assembleStatus(inputs: StatusInputs): StatusReport {
   };
   report.alerts = alertsFor(inputs, report);
   return report;
+}
+
+function haltStatus(inputs: StatusInputs): HaltStatus | null {
+  const halt = inputs.db.usable ? inputs.db.halt : undefined;
+  if (!halt) return null;
+  const setAtMs = Date.parse(halt.setAt);
+  return {
+    reason: halt.reason, setBy: halt.setBy, setAt: halt.setAt, setAtNewYork: Number.isFinite(setAtMs) ? formatNewYork(setAtMs) : halt.setAt, setAtMs: halt.setAtMs,
+    detail: halt.detail,
+  };
 }
 
 function brokerSection(broker: BrokerSnapshot): StatusReport['broker'] {
@@ -107,22 +121,11 @@ function pm2Status(inputs: StatusInputs, pm2: Pm2ProcessInfo | undefined): strin
   return pm2?.status ?? 'not running';
 }
 
-function heartbeatStatus(heartbeat: Heartbeat, inputs: StatusInputs): HeartbeatStatus {
-  const ageMs = Math.max(0, inputs.nowRealMs - heartbeat.beatAtMs);
-  const protecting = heartbeat.app === 'exit-manager' && typeof heartbeat.detail.protecting === 'boolean' ? heartbeat.detail.protecting : null;
-  return {
-    state: heartbeat.state,
-    ageMs,
-    stale: ageMs > inputs.heartbeatStaleMs,
-    brokerConnected: heartbeat.brokerConnected,
-    brokerDownForMs: heartbeat.brokerConnected === false && heartbeat.brokerDownSinceMs !== null ? Math.max(0, inputs.nowRealMs - heartbeat.brokerDownSinceMs) : null,
-    protecting,
-  };
-}
-
 function positionLines(inputs: StatusInputs): PositionLine[] {
   const { db, broker } = inputs;
-  const brokerPositions: BrokerPosition[] | undefined = broker.reachable ? broker.positions : undefined;
+  const records = db.usable ? db.brokerPositions : undefined;
+  // Options on a traded symbol share its symbol: the bots' rows are compared with US stocks in USD only.
+  const brokerPositions: BrokerPosition[] | undefined = usdStockPositions(broker.reachable ? broker.positions : undefined);
   const openOrders = broker.reachable ? broker.openOrders : undefined;
   const lastPrices = broker.reachable ? broker.lastPrices : {};
   const lines: PositionLine[] = [];
@@ -146,7 +149,8 @@ function positionLines(inputs: StatusInputs): PositionLine[] {
   }
   const known = new Set(rows.map((r) => r.symbol));
   for (const position of brokerPositions ?? []) {
-    if (known.has(position.symbol) || position.quantity === 0) continue;
+    // Not the bots' (bought by hand, held long): listed with the foreign positions, not answered for here.
+    if (known.has(position.symbol) || position.quantity === 0 || isForeignBrokerPosition(position, records)) continue;
     const lastPrice = lastPrices[position.symbol] ?? null;
     lines.push({
       symbol: position.symbol, positionId: null, source: 'broker_only', status: 'UNTRACKED', quantity: position.quantity, brokerQuantity: position.quantity,
@@ -179,6 +183,13 @@ function dayPnl(dbUsable: boolean, positionsKnown: boolean, closed: ClosedLine[]
   };
 }
 
+/** What happens to a stock the DB does not know, by FOREIGN_POSITIONS. */
+const UNTRACKED_WORDS = {
+  ignore: 'bought by hand? the bots leave it alone (FOREIGN_POSITIONS=ignore)',
+  protect: 'the exit manager protects it when running (FOREIGN_POSITIONS=protect)',
+  adopt: 'the exit manager adopts and protects it when running (FOREIGN_POSITIONS=adopt)',
+} as const;
+
 /** Most urgent first: exposure without protection, then the exit manager, then what limits this report. */
 function alertsFor(inputs: StatusInputs, report: StatusReport): string[] {
   const exposure: string[] = [];
@@ -189,14 +200,15 @@ function alertsFor(inputs: StatusInputs, report: StatusReport): string[] {
   for (const p of report.positions) {
     const held = formatShares(p.brokerQuantity ?? p.quantity);
     if (p.protection === 'UNPROTECTED' && p.source === 'broker_only') {
-      exposure.push(`UNPROTECTED: ${p.symbol} ${held} is held at the broker, unknown to the DB, with no working stop (the exit manager adopts and protects it when running)`);
+      exposure.push(`UNPROTECTED: ${p.symbol} ${held} is held at the broker, unknown to the DB, with no working stop (${UNTRACKED_WORDS[inputs.foreignPolicy ?? 'ignore']})`);
     } else if (p.protection === 'UNPROTECTED') {
       exposure.push(`UNPROTECTED: ${p.symbol} ${held} has been OPEN for ${formatDuration(p.unprotectedForMs)} with no stop/target at the broker`);
     } else if (p.protection === 'PROTECTION_MISSING') {
       exposure.push(`PROTECTION MISSING: ${p.symbol} ${held} is PROTECTED in the DB but stop #${p.stopOrderId ?? '?'} / target #${p.targetOrderId ?? '?'} are not working at the broker`);
     }
-    if (p.source !== 'broker_only' && p.brokerQuantity !== null && p.status !== 'PENDING_ENTRY' && p.brokerQuantity !== p.quantity) {
-      other.push(`MISMATCH: ${p.symbol} DB ${formatShares(p.quantity)} vs broker ${formatShares(p.brokerQuantity)} (the reconciler repairs or flags it)`);
+    const foreignShares = foreignSharesOf(p.symbol, inputs.db.usable ? inputs.db.brokerPositions : undefined);
+    if (p.source !== 'broker_only' && p.brokerQuantity !== null && p.status !== 'PENDING_ENTRY' && p.brokerQuantity - foreignShares !== p.quantity) {
+      other.push(`MISMATCH: ${p.symbol} DB ${formatShares(p.quantity)} vs broker ${formatShares(p.brokerQuantity)}${foreignShares ? ` (of which ${formatShares(foreignShares)} not the bots')` : ''} (the reconciler repairs or flags it)`);
     }
   }
 
@@ -211,7 +223,8 @@ function alertsFor(inputs: StatusInputs, report: StatusReport): string[] {
     if (exposed && (pm2SaysDown || heartbeatSaysDown)) {
       const why = pm2SaysDown ? `PM2: ${exitManager.pm2Status}` : beat ? `last heartbeat ${formatDuration(beat.ageMs)} ago, ${beat.state}` : 'no heartbeat ever';
       processes.push(`exit-manager is not running (${why}): open positions rely on broker-side orders only, nothing trails or closes them`);
-    } else if (beatFresh && beat.protecting === false) {
+    } else if (beatFresh && beat.protecting === false && report.halt === null) {
+      // During a halt the exit manager stands still on purpose: the banner says so.
       processes.push('exit-manager is running but NOT protecting (no complete broker snapshot yet, or its broker link is down)');
     }
   }
@@ -221,7 +234,15 @@ function alertsFor(inputs: StatusInputs, report: StatusReport): string[] {
     if (beat && beat.stale && (app.pm2Status === 'online' || app.pm2Status === 'unknown') && beat.state !== 'stopped') {
       processes.push(`${app.name} heartbeat is ${formatDuration(beat.ageMs)} old (state ${beat.state}): hung or dead; the supervisor restarts it`);
     }
-    if (beat && !beat.stale && beat.brokerDownForMs !== null) processes.push(`${app.name} has had no broker link for ${formatDuration(beat.brokerDownForMs)}`);
+    if (beat && !beat.stale && beat.brokerLink === 'down') {
+      processes.push(`${app.name} has had no broker link${beat.brokerDownForMs !== null ? ` for ${formatDuration(beat.brokerDownForMs)}` : ''}`);
+    }
+    if (beat && !beat.stale && beat.brokerLink === 'never_linked') {
+      processes.push(`${app.name} has not reached the broker since it started ${formatDuration(beat.connectingForMs)} ago (startup grace ${formatDuration(inputs.startupGraceMs)}): is the gateway up and logged in?`);
+    }
+    if (beat && !beat.stale && beat.marketData?.type === 'unavailable') {
+      processes.push(`${app.name} gets no market data${beat.marketData.reason ? `: ${beat.marketData.reason}` : ''} (it cannot price entries)`);
+    }
   }
 
   // Short here: the sections (and database.problem / broker.problem in JSON) carry the full message and fix.

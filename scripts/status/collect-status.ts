@@ -32,6 +32,8 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
     mode: config.mode,
     exitManagerClientId: config.ib.clientIds.exitManager,
     heartbeatStaleMs: config.supervisor.heartbeatStaleMs,
+    startupGraceMs: config.supervisor.startupGraceMs,
+    foreignPolicy: config.positions.foreignPolicy,
     unprotectedAfterMs: options.unprotectedAfterMs,
     nextTrigger: nextTrigger(nowMarketMs, config.schedule),
     pm2,

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
-import { createRepositories, openDatabase, type Db } from '../../shared/db';
+import { ActivePositionsRepository, ClosedPositionsRepository, HeartbeatsRepository, openDatabase, ReconciliationLogRepository, TradingHaltsRepository, type Db } from '../../shared/db';
 import { ScheduleRepository } from '../../shared/schedule/schedule-repository';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
+import { readBrokerPositions, tableExists } from './broker-positions-view';
 import { dbProblemFrom, missingDbProblem } from './database-problem';
 import { recentProblemEvents } from './recent-problem-events';
 import type { DbSnapshot } from './status-model';
@@ -20,18 +21,22 @@ export function readDatabaseSnapshot(dbPath: string, clock: Clock, busyTimeoutMs
   let db: Db | undefined;
   try {
     db = openDatabase(dbPath, { readonly: true, busyTimeoutMs });
-    const repos = createRepositories(db, clock, 'status');
-    const schedule = new ScheduleRepository(db, clock);
     const connection = db;
+    // Only the repositories it reads, so a DB one migration behind (never migrated by a read-only console)
+    // still shows everything it has; the halt and broker_positions are read when their tables exist.
+    const halts = tableExists(db, 'trading_halts') ? new TradingHaltsRepository(db, clock) : undefined;
+    const schedule = new ScheduleRepository(db, clock);
     const read = db.transaction((): DbSnapshot => ({
       usable: true,
       path: dbPath,
-      heartbeats: repos.heartbeats.getAll(),
-      activePositions: repos.positions.getActivePositions(),
-      closedToday: repos.closed.getClosedToday(tradingDayOf(clock.now())),
-      reconciliation: repos.reconciliation.latest(),
+      heartbeats: new HeartbeatsRepository(connection).getAll(),
+      activePositions: new ActivePositionsRepository(connection, clock).getActivePositions(),
+      closedToday: new ClosedPositionsRepository(connection, clock).getClosedToday(tradingDayOf(clock.now())),
+      reconciliation: new ReconciliationLogRepository(connection, clock).latest(),
       recentTriggers: schedule.recent(RECENT_TRIGGERS),
       problemEvents: recentProblemEvents(connection, RECENT_PROBLEM_EVENTS),
+      halt: halts?.active(),
+      brokerPositions: readBrokerPositions(connection),
     }));
     return read();
   } catch (error) {

@@ -1,6 +1,6 @@
 import { formatNewYork } from '../../shared/time/trading-calendar';
 import { formatBytes, formatDuration, formatMoney, formatPct, formatPrice, formatShares, formatSignedMoney } from './format';
-import type { AppStatus, PositionLine, ProtectionState, StatusReport } from './status-model';
+import type { AppStatus, HaltStatus, PositionLine, ProtectionState, StatusReport } from './status-model';
 import { paint, textTable, type Tone } from './text-table';
 
 export interface RenderOptions {
@@ -12,6 +12,7 @@ export interface RenderOptions {
 export function renderStatus(report: StatusReport, options: RenderOptions): string {
   const { color } = options;
   const blocks: string[] = [];
+  if (report.halt) blocks.push(haltBanner(report.halt, color));
   blocks.push(
     `${paint('STATUS', 'bold', color)}  market ${report.market.newYorkTime} ET (${report.market.phase}, trading day ${report.market.tradingDay})` +
       `  mode ${report.mode}  ${paint(`[${report.market.clock}]`, 'dim', color)}`,
@@ -23,6 +24,7 @@ export function renderStatus(report: StatusReport, options: RenderOptions): stri
   blocks.push(brokerBlock(report, color));
   blocks.push(databaseBlock(report, color));
   if (report.database.usable || report.positions.length > 0) blocks.push(positionsBlock(report, color));
+  if (report.foreignPositions.length > 0) blocks.push(foreignBlock(report, color));
   if (report.database.usable) {
     blocks.push(closedBlock(report, color));
     blocks.push(reconciliationBlock(report, color));
@@ -31,6 +33,13 @@ export function renderStatus(report: StatusReport, options: RenderOptions): stri
   blocks.push(scheduleBlock(report, color));
   if (report.database.usable) blocks.push(eventsBlock(report, color));
   return blocks.join('\n\n');
+}
+
+/** First on the screen: while a halt is active the bots do nothing, and whoever looks must know at once. */
+function haltBanner(halt: HaltStatus, color: boolean): string {
+  const line = `TRADING HALTED by ${halt.setBy} at ${halt.setAtNewYork} ET (${halt.reason}) — no entries, no protection changes; lift with npm run liquidate -- --resume`;
+  const rule = '='.repeat(Math.min(line.length, 120));
+  return [paint(rule, 'red', color), paint(line, 'red', color), paint(rule, 'red', color)].join('\n');
 }
 
 function processesBlock(report: StatusReport, color: boolean): string {
@@ -50,7 +59,7 @@ function processesBlock(report: StatusReport, color: boolean): string {
     formatBytes(app.memoryBytes),
     heartbeatCell(app, report.database.usable, color),
     brokerLinkCell(app, color),
-    notesCell(app, color),
+    notesCell(app, color, report.halt !== null),
   ]);
   return `${header}\n${textTable(['app', 'pm2', 'pid', 'uptime', 'restarts', 'memory', 'heartbeat', 'broker link', 'notes'], rows, color)}`;
 }
@@ -71,14 +80,24 @@ function heartbeatCell(app: AppStatus, dbUsable: boolean, color: boolean): strin
 
 function brokerLinkCell(app: AppStatus, color: boolean): string {
   const beat = app.heartbeat;
-  if (!beat || beat.brokerConnected === null) return '—';
-  if (beat.brokerConnected) return paint('up', 'green', color);
+  if (!beat || beat.brokerLink === null) return '—';
+  if (beat.brokerLink === 'up') return paint('up', 'green', color);
+  if (beat.brokerLink === 'connecting') return paint(`connecting ${formatDuration(beat.connectingForMs)}`, 'yellow', color);
+  if (beat.brokerLink === 'never_linked') return paint(`NOT LINKED since start ${formatDuration(beat.connectingForMs)}`, 'red', color);
   return paint(beat.brokerDownForMs !== null ? `DOWN ${formatDuration(beat.brokerDownForMs)}` : 'DOWN', 'red', color);
 }
 
-function notesCell(app: AppStatus, color: boolean): string {
-  if (app.name !== 'exit-manager' || !app.heartbeat || app.heartbeat.protecting === null) return '';
-  return app.heartbeat.protecting ? paint('protecting', 'green', color) : paint('NOT protecting', 'red', color);
+function notesCell(app: AppStatus, color: boolean, halted: boolean): string {
+  const beat = app.heartbeat;
+  if (!beat) return '';
+  if (beat.marketData) {
+    const { type, reason } = beat.marketData;
+    const text = `market data ${type}${reason ? ` (${reason})` : ''}`;
+    return paint(text, type === 'live' ? 'green' : type === 'unavailable' ? 'red' : 'yellow', color);
+  }
+  if (app.name !== 'exit-manager' || beat.protecting === null) return '';
+  if (beat.protecting) return paint('protecting', 'green', color);
+  return halted ? paint('not protecting (halted)', 'yellow', color) : paint('NOT protecting', 'red', color);
 }
 
 function brokerBlock(report: StatusReport, color: boolean): string {
@@ -132,6 +151,23 @@ function protectionText(p: PositionLine): string {
   if (p.protection === 'PROTECTED_UNVERIFIED') return 'protected (unverified)';
   if (p.protection === 'AWAITING_PROTECTION') return `awaiting protection ${formatDuration(p.unprotectedForMs)}`;
   return p.protection.toLowerCase().replace(/_/g, ' ');
+}
+
+const HANDLING_WORDS: Record<string, string> = {
+  ignored: 'ignored: never touched by the bots',
+  protected: 'protected: stop/target kept, never closed by the bots',
+  adopted: 'adopted: managed like the bots\' own',
+  'not-tradable': 'not a USD stock: never touched',
+  ours: 'the bots\'',
+};
+
+function foreignBlock(report: StatusReport, color: boolean): string {
+  const title = paint(`NOT THE BOTS' POSITIONS (${report.foreignPositions.length})`, 'bold', color);
+  const rows = report.foreignPositions.map((f) => [
+    f.description, f.secType, f.currency, formatShares(f.quantity), f.oursQuantity !== 0 ? `${formatShares(f.foreignQuantity)} (bots ${formatShares(f.oursQuantity)})` : formatShares(f.foreignQuantity),
+    HANDLING_WORDS[f.handling] ?? f.handling, newYorkClock(f.updatedAt),
+  ]);
+  return `${title}  as the reconciler last saw them\n${textTable(['instrument', 'type', 'currency', 'position', 'not the bots\'', 'handling', 'seen (ET)'], rows, color)}`;
 }
 
 function closedBlock(report: StatusReport, color: boolean): string {

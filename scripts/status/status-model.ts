@@ -4,7 +4,7 @@
  * The JSON keys are a contract for scripts: add keys, never rename or remove them.
  */
 import type { BrokerOrder, BrokerPosition } from '../../shared/broker/types';
-import type { ActivePosition, ClosedPosition, Heartbeat, HeartbeatState, PositionStatus, ReconciliationRun } from '../../shared/db';
+import type { ActivePosition, ClosedPosition, Heartbeat, HeartbeatState, PositionStatus, ReconciliationRun, TradingHalt } from '../../shared/db';
 import type { AuditEvent } from '../../shared/db/repositories/events-repository';
 import type { FiredTrigger, Trigger } from '../../shared/schedule';
 import type { MarketPhase } from '../../shared/time/trading-calendar';
@@ -66,8 +66,29 @@ export type DbSnapshot =
       reconciliation: ReconciliationRun | undefined;
       recentTriggers: FiredTrigger[];
       problemEvents: AuditEvent[];
+      /** The trading halt in force (undefined: none, or a DB from before halts existed). */
+      halt: TradingHalt | undefined;
+      /** The reconciler's last broker snapshot (`broker_positions`); undefined when the table does not exist yet. */
+      brokerPositions: BrokerPositionRecord[] | undefined;
     }
   | { usable: false; path: string; problem: DbProblem };
+
+/** A `broker_positions` row: one instrument of the account, split into the bots' part and the rest. */
+export interface BrokerPositionRecord {
+  conId: number;
+  account: string;
+  symbol: string;
+  secType: string;
+  currency: string;
+  description: string;
+  quantity: number;
+  averageCost: number;
+  oursQuantity: number;
+  foreignQuantity: number;
+  /** ours | ignored | protected | adopted | not-tradable */
+  handling: string;
+  updatedAt: string;
+}
 
 export interface StatusInputs {
   nowRealMs: number;
@@ -78,6 +99,10 @@ export interface StatusInputs {
   mode: string;
   exitManagerClientId: number;
   heartbeatStaleMs: number;
+  /** Real ms a bot may take after its start to reach the broker before "connecting" becomes an alert. */
+  startupGraceMs: number;
+  /** FOREIGN_POSITIONS: what the bots do with a stock position they did not open (ignore, protect, adopt). */
+  foreignPolicy?: 'ignore' | 'protect' | 'adopt';
   /** An OPEN position without protection for longer than this (real ms) is shouted about. */
   unprotectedAfterMs: number;
   nextTrigger: Trigger | undefined;
@@ -95,8 +120,17 @@ export interface HeartbeatStatus {
   /** null when the app does not talk to the broker. */
   brokerConnected: boolean | null;
   brokerDownForMs: number | null;
+  /**
+   * up; connecting: not linked yet since the process started, within the startup grace (no alert);
+   * never_linked: still not linked past the startup grace; down: the link was up and was lost. null: no broker.
+   */
+  brokerLink: 'up' | 'connecting' | 'never_linked' | 'down' | null;
+  /** Real ms since the process started, while it is connecting or never linked. */
+  connectingForMs: number | null;
   /** Exit manager only: it verified protection on complete snapshots and is watching. */
   protecting: boolean | null;
+  /** Day-trader only: the market data it gets, from its heartbeat detail (unknown when it does not say). */
+  marketData: { type: 'live' | 'delayed' | 'unavailable' | 'unknown'; reason: string | null } | null;
 }
 
 export interface AppStatus {
@@ -161,9 +195,38 @@ export interface ClosedLine {
   closedAt: string;
 }
 
+/** A broker position that is not the bots' (bought by hand, held long, not a USD stock), as the reconciler last saw it. */
+export interface ForeignPositionLine {
+  conId: number;
+  account: string;
+  symbol: string;
+  secType: string;
+  currency: string;
+  description: string;
+  quantity: number;
+  averageCost: number;
+  oursQuantity: number;
+  foreignQuantity: number;
+  handling: string;
+  updatedAt: string;
+}
+
+export interface HaltStatus {
+  reason: string;
+  setBy: string;
+  /** Market time (ISO) and its New York wall time. */
+  setAt: string;
+  setAtNewYork: string;
+  /** Real time, epoch ms. */
+  setAtMs: number;
+  detail: Record<string, unknown>;
+}
+
 export interface StatusReport {
   generatedAt: string;
   mode: string;
+  /** The trading halt in force (no entries, no protection changes, no exits by the bots), or null. */
+  halt: HaltStatus | null;
   market: { time: string; newYorkTime: string; phase: MarketPhase; tradingDay: string; clock: string };
   processes: { pm2: Pm2Snapshot['daemon']; pm2Home: string; pm2Problem: string | null; apps: AppStatus[] };
   broker: {
@@ -179,6 +242,8 @@ export interface StatusReport {
   };
   database: { path: string; usable: boolean; problemKind: DbProblemKind | null; problem: string | null };
   positions: PositionLine[];
+  /** Broker positions that are not the bots' (from the reconciler's broker_positions); [] when unknown. */
+  foreignPositions: ForeignPositionLine[];
   closedToday: ClosedLine[];
   pnl: { realized: number | null; unrealized: number | null; total: number | null; unrealizedComplete: boolean };
   reconciliation: {

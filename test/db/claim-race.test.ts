@@ -4,6 +4,7 @@ import { ManualClock } from '../../shared/time/clock';
 import { newYorkTime, nextTradingDay } from '../../shared/time/trading-calendar';
 import { ActivePositionsRepository, openDatabase, PositionLedger, type Db } from '../../shared/db';
 import { distFile, makeTempDir } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
 
 const WORKERS = 8;
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${String(i).padStart(2, '0')}`);
@@ -22,7 +23,7 @@ function startWorkers(dbPath: string): Promise<ChildProcess[]> {
   const workerJs = distFile('test/fixtures/db-worker.ts');
   return Promise.all(
     Array.from({ length: WORKERS }, (_, i) => new Promise<ChildProcess>((resolve, reject) => {
-      const child = fork(workerJs, [dbPath, String(i)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(workerJs, [dbPath, String(i)], { env: testEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       child.once('error', reject);
       child.once('message', () => resolve(child)); // 'ready'
     })),

@@ -4,6 +4,7 @@ import { ManualClock } from '../../shared/time/clock';
 import { newYorkTime } from '../../shared/time/trading-calendar';
 import { ActivePositionsRepository, integrityCheck, openDatabase, PositionLedger, type Db } from '../../shared/db';
 import { distFile, makeTempDir } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
 
 const DAY = '2026-11-23';
 const POSITIONS = 600;
@@ -26,7 +27,7 @@ function seedOpenPositions(db: Db): Array<{ id: string; symbol: string; quantity
 /** Runs the exit loop in a real child; kills it with SIGKILL once `killAfter` exits were reported (or lets it finish). */
 function runExitLoop(dbPath: string, positions: Array<{ id: string; symbol: string; quantity: number }>, killAfter?: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
-    const child = fork(distFile('test/fixtures/db-worker.ts'), [dbPath, 'crash'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(distFile('test/fixtures/db-worker.ts'), [dbPath, 'crash'], { env: testEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('error', reject);
     child.on('message', (message: { kind: string; done?: number }) => {
       if (message.kind === 'ready') child.send({ kind: 'exit-loop', positions, tradingDay: DAY });

@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import { openDatabase } from '../../shared/db';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../shared/db/migrations';
 import { DatabaseCorruptError, DatabaseLockedError, SchemaTooNewError } from '../../shared/errors/errors';
-import { makeTempDir } from '../helpers/temp-dir';
+import { copyForOtherUser } from '../helpers/copy-for-other-user';
+import { distFile, makeTempDir } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
 
 describe('opening the shared DB', () => {
   const temp = makeTempDir('open');
@@ -13,10 +15,10 @@ describe('opening the shared DB', () => {
 
   it('migrates once when four processes open a new file together', async () => {
     const file = path.join(temp.dir, 'together.db');
-    const script = `const { openDatabase } = require(${JSON.stringify(path.resolve('dist/shared/db/index.js'))});
+    const script = `const { openDatabase } = require(${JSON.stringify(distFile('shared/db/index.ts'))});
       openDatabase(process.argv[1]).close();`;
     const codes = await Promise.all([0, 1, 2, 3].map(() => new Promise<number | null>((resolve) => {
-      spawn(process.execPath, ['-e', script, file], { stdio: 'inherit' }).on('exit', resolve);
+      spawn(process.execPath, ['-e', script, file], { stdio: 'inherit', env: testEnv() }).on('exit', resolve);
     })));
     expect(codes).toEqual([0, 0, 0, 0]);
     const db = openDatabase(file);
@@ -52,12 +54,23 @@ describe('opening the shared DB', () => {
     fs.chmodSync(file, 0o444);
     fs.chmodSync(dir, 0o555);
     fs.chmodSync(temp.dir, 0o755);
-    const script = `const { openDatabase } = require(${JSON.stringify(path.resolve('dist/shared/db/index.js'))});
-      try { openDatabase(process.argv[1]); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
     const asRoot = process.getuid?.() === 0;
-    const result = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
-    fs.chmodSync(dir, 0o755);
-    expect(result.stdout).toMatch(/^DatabaseReadOnlyError: database .* is read-only .* Fix the permissions/);
+    // The unprivileged user may not be able to read the checkout (a 0700 folder as root): it runs a copy of
+    // exactly the compiled code and packages openDatabase loads, in a folder everyone can read.
+    const code = makeTempDir('open-code');
+    fs.chmodSync(code.dir, 0o755);
+    try {
+      const warmUp = `entry.openDatabase(require('node:path').join(${JSON.stringify(code.dir)}, 'warm-up.db')).close()`;
+      const openDb = copyForOtherUser(distFile('shared/db/index.ts'), path.join(code.dir, 'copy'), warmUp);
+      const script = `const { openDatabase } = require(${JSON.stringify(openDb)});
+        try { openDatabase(process.argv[1]); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+      const result = spawnSync(process.execPath, ['-e', script, file], { encoding: 'utf8', cwd: code.dir, env: testEnv(), ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/^DatabaseReadOnlyError: database .* is read-only .* Fix the permissions/);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+      code.cleanup();
+    }
   });
 
   it('reports a lock held by another process past busy_timeout as DatabaseLockedError', () => {

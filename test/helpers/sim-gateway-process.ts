@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { distFile } from './temp-dir';
 import { freePort } from './ports';
+import { testEnv } from './test-env';
+import { waitUntil } from './wait-until';
 
 export interface SimGatewayProcess {
   port: number;
@@ -10,6 +12,11 @@ export interface SimGatewayProcess {
   env: Record<string, string>;
   child: ChildProcess;
   admin<T = Record<string, unknown>>(route: string, body?: Record<string, unknown>): Promise<T>;
+  /**
+   * Freezes the TWS port for `seconds` (socket open, nothing answered, like a hung IB Gateway) and resolves
+   * once the gateway has logged that it answers again.
+   */
+  freeze(seconds: number): Promise<void>;
   stop(): Promise<number | null>;
   kill(): Promise<void>;
   output(): string;
@@ -50,7 +57,7 @@ export async function startSimGateway(options: SimGatewayStartOptions): Promise<
   const child = spawn(process.execPath, [
     distFile('apps/sim-gateway/main.ts'), '--port', String(port), '--admin-port', String(adminPort), '--state-dir', stateDir,
     '--starting-cash', String(options.startingCash ?? 10_000_000),
-  ], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -72,8 +79,14 @@ export async function startSimGateway(options: SimGatewayStartOptions): Promise<
     if (!response.ok) throw new Error(`admin ${route} failed: ${json.error}`);
     return json;
   };
+  const thaws = () => output.match(/ gateway_answering\b/g)?.length ?? 0;
+  const freeze = async (seconds: number): Promise<void> => {
+    const before = thaws();
+    await admin('POST /faults/silence', { on: true, seconds });
+    await waitUntil(() => thaws() > before, seconds * 1000 + 30_000, `the sim-gateway answering again after a ${seconds} s freeze`);
+  };
   return {
-    port, adminPort, stateDir, env, child, admin,
+    port, adminPort, stateDir, env, child, admin, freeze,
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { openDatabase } from '../../shared/db';
 import { HeartbeatsRepository } from '../../shared/db/repositories/heartbeats-repository';
 import { distFile, makeTempDir } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
 
 function start(env: Record<string, string>): { child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> } {
-  const child = fork(distFile('test/fixtures/runner-app.ts'), [], { env: { ...process.env, LOG_CONSOLE: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(distFile('test/fixtures/runner-app.ts'), [], { env: testEnv({ LOG_CONSOLE: 'false', ...env }), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })));

@@ -7,16 +7,17 @@ import { DailySummaryRepository, TradeHistoryRepository } from '../../shared/his
 import { ManualClock } from '../../shared/time/clock';
 import { newYorkTime } from '../../shared/time/trading-calendar';
 import { distFile, makeTempDir } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
 
 /** Runs the compiled CLIs (what `npm run report` / `npm run stats` run) against a temporary DB. */
 describe('report, stats and journal command lines', () => {
   const temp = makeTempDir('report-cli');
   const dbPath = path.join(temp.dir, 'trading.db');
   const reportsDir = path.join(temp.dir, 'reports');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, DB_PATH: dbPath, REPORTS_DIR: reportsDir, SIM_CLOCK_FILE: path.join(temp.dir, 'sim-clock.json'), LOG_CONSOLE: 'false',
-  };
-  delete env.CONFIG_FILE;
+  const env: NodeJS.ProcessEnv = testEnv({
+    DB_PATH: dbPath, REPORTS_DIR: reportsDir, SIM_CLOCK_FILE: path.join(temp.dir, 'sim-clock.json'), LOG_CONSOLE: 'false',
+  });
+  // Options of the report CLIs themselves (not config variables): a developer's value would change the figures.
   delete env.INITIAL_CAPITAL;
   delete env.RISK_FREE_RATE;
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { IbBrokerAdapter } from '../../shared/broker/ib/ib-broker-adapter';
-import type { Execution, OrderEvent, OrderId } from '../../shared/broker/types';
+import type { BrokerPosition, Execution, OrderEvent, OrderId } from '../../shared/broker/types';
 import { createRepositories, openDatabase, type Db, type Repositories } from '../../shared/db';
 import { silentLogger } from '../../shared/log/logger';
 import { triggersForDay } from '../../shared/schedule/due-triggers';
@@ -14,6 +14,8 @@ import type { StatusReport } from '../../scripts/status/status-model';
 import { EventRecorder } from '../helpers/order-events';
 import { startSimGateway, type SimGatewayProcess } from '../helpers/sim-gateway-process';
 import { distFile, makeTempDir, PROJECT_ROOT } from '../helpers/temp-dir';
+import { testEnv } from '../helpers/test-env';
+import { waitUntil } from '../helpers/wait-until';
 
 /**
  * The compiled `status` console against a DB we fill by hand, a real sim-gateway holding matching
@@ -36,16 +38,20 @@ let recorder: EventRecorder;
 let clock: CompressedClock;
 const ids: Record<string, string> = {};
 let symbols: string[];
+/** What the simulated account held before the test traded (realistic profile: a long-held stock, a share class, options, a EUR stock). */
+let foreign: BrokerPosition[];
+const isUsdStock = (p: BrokerPosition) => p.secType === 'STK' && p.currency === 'USD';
 let protectedOrderIds: { stop: number; target: number };
 
 function runStatus(args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [distFile('scripts/status.ts'), ...args], {
-      env: {
-        ...process.env, ...gateway.env, CONFIG_FILE: '', MODE: 'SIM', IB_PORT: String(gateway.port), DB_PATH: dbPath, PM2_HOME: pm2Home, NO_COLOR: '',
+      env: testEnv({
+        ...gateway.env, MODE: 'SIM', IB_PORT: String(gateway.port), DB_PATH: dbPath, PM2_HOME: pm2Home, NO_COLOR: '',
         // Generous, so the fresh beat we wrote stays fresh on a slow machine; the 120 s old one is stale either way.
-        HEARTBEAT_STALE_MS: '60000', ...env,
-      },
+        // The startup grace likewise: the reconciler's beat says it is still connecting, and must read so.
+        HEARTBEAT_STALE_MS: '60000', STARTUP_GRACE_MS: '600000', ...env,
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -73,7 +79,7 @@ async function statusJson(env: Record<string, string> = {}): Promise<StatusRepor
 
 function pm2(args: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/pm2'), args, { env: { ...process.env, PM2_HOME: pm2Home }, stdio: 'ignore' });
+    const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/pm2'), args, { env: testEnv({ PM2_HOME: pm2Home }), stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', resolve);
   });
@@ -144,8 +150,22 @@ async function fillDatabase(db: Db): Promise<void> {
 
   repos.reconciliation.record({ tradingDay: tradingDayOf(clock.now()), trigger: 'interval', status: 'REPAIRED', symbols: 3, discrepancies: 2, repaired: 1, flagged: 1, unrealizedPnl: null, details: [], error: null });
   const beat = { pid: 4242, startedAtMs: Date.now() - 60_000, readyAtMs: Date.now() - 55_000, progressAtMs: Date.now(), loopLagMs: 1, brokerDownSinceMs: null };
-  repos.heartbeats.beat({ ...beat, app: 'exit-manager', state: 'ready', beatAtMs: Date.now(), brokerConnected: true, detail: { protecting: true } });
-  repos.heartbeats.beat({ ...beat, app: 'day-trader', state: 'ready', beatAtMs: Date.now() - 120_000, brokerConnected: false, brokerDownSinceMs: Date.now() - 150_000, detail: {} });
+  repos.heartbeats.beat({ ...beat, app: 'exit-manager', state: 'ready', beatAtMs: Date.now(), brokerConnected: true, detail: { protecting: true, brokerLinkedOnce: true } });
+  repos.heartbeats.beat({
+    ...beat, app: 'day-trader', state: 'ready', beatAtMs: Date.now() - 120_000, brokerConnected: false, brokerDownSinceMs: Date.now() - 150_000,
+    detail: { brokerLinkedOnce: true, marketData: { type: 'delayed', reason: 'no live subscription (10089)' } },
+  });
+  // Just started, not linked to the broker yet: "connecting", not an alert.
+  repos.heartbeats.beat({
+    ...beat, app: 'reconciler', state: 'starting', startedAtMs: Date.now() - 700, readyAtMs: null, beatAtMs: Date.now(), brokerConnected: false,
+    brokerDownSinceMs: Date.now() - 700, detail: { brokerLinkedOnce: false },
+  });
+  // The reconciler's record of what is not the bots' (it writes this table from each complete broker snapshot).
+  const insert = db.prepare(`INSERT INTO broker_positions (con_id, account, symbol, sec_type, currency, description, quantity, average_cost, ours_quantity,
+    foreign_quantity, handling, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`);
+  for (const p of foreign) {
+    insert.run(p.conId, p.account, p.symbol, p.secType, p.currency, p.description, p.quantity, p.averageCost, p.quantity, isUsdStock(p) ? 'ignored' : 'not-tradable', new Date(clock.now()).toISOString());
+  }
   repos.events.record('exit-manager', 'protection_rejected', { code: 201 }, protectedSymbol, 'error');
   repos.events.record('reconciler', 'position_flagged', { why: 'test' }, missing, 'warn');
   repos.events.record('day-trader', 'claim_made', {}, unprotected, 'info');
@@ -165,7 +185,9 @@ beforeAll(async () => {
   });
   recorder = new EventRecorder(trader);
   await trader.connect();
-  symbols = (await trader.scan('MOST_ACTIVE', { rows: 10 })).slice(0, 5);
+  foreign = await trader.positions();
+  const held = new Set(foreign.map((p) => p.symbol));
+  symbols = (await trader.scan('MOST_ACTIVE', { rows: 20 })).filter((s) => !held.has(s) && !s.includes(' ')).slice(0, 5);
   expect(symbols).toHaveLength(5);
   const db = openDatabase(dbPath);
   try {
@@ -173,6 +195,12 @@ beforeAll(async () => {
   } finally {
     db.close();
   }
+  // Reported positions trail the fills (as at IB): start once the gateway reports what was bought.
+  const bought: Array<[string, number]> = [[symbols[0]!, 100], [symbols[1]!, 50], [symbols[2]!, 10]];
+  await waitUntil(async () => {
+    const positions = await trader.positions();
+    return bought.every(([symbol, quantity]) => positions.some((p) => p.symbol === symbol && isUsdStock(p) && p.quantity === quantity));
+  }, 15_000, 'the gateway reporting the bought positions', 100);
 });
 
 afterAll(async () => {
@@ -237,7 +265,17 @@ describe('npm run status', () => {
     expect(apps.get('exit-manager')!.heartbeat).toMatchObject({ state: 'ready', stale: false, brokerConnected: true, protecting: true });
     expect(apps.get('day-trader')!.heartbeat).toMatchObject({ stale: true, brokerConnected: false, protecting: null });
     expect(apps.get('day-trader')!.heartbeat!.brokerDownForMs).toBeGreaterThan(100_000);
-    expect(apps.get('reconciler')!.heartbeat).toBeNull();
+    expect(apps.get('reconciler')!.heartbeat).toMatchObject({ state: 'starting', brokerConnected: false, brokerLink: 'connecting' });
+    expect(report.alerts.some((a) => a.startsWith('reconciler'))).toBe(false);
+    expect(apps.get('day-trader')!.heartbeat).toMatchObject({ brokerLink: 'down', marketData: { type: 'delayed', reason: 'no live subscription (10089)' } });
+    expect(apps.get('exit-manager')!.heartbeat!.marketData).toBeNull();
+
+    // The account's own holdings are listed as not the bots', never as untracked positions of theirs.
+    expect(report.halt).toBeNull();
+    expect(report.foreignPositions.map((f) => [f.description, f.quantity, f.handling]).sort()).toEqual(
+      foreign.map((p) => [p.description, p.quantity, isUsdStock(p) ? 'ignored' : 'not-tradable']).sort(),
+    );
+    for (const p of foreign) expect(report.positions.some((line) => line.symbol === p.symbol && line.source === 'broker_only')).toBe(false);
     // Asking about PM2 must not start it: the temporary PM2_HOME was never even created.
     expect(fs.existsSync(pm2Home)).toBe(false);
   });
@@ -247,9 +285,12 @@ describe('npm run status', () => {
     const result = await runStatus([]);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/\x1b\[/);
-    for (const section of ['ALERTS', 'PROCESSES', 'BROKER', 'ACTIVE POSITIONS (4)', 'CLOSED TODAY (1)', 'DAY P&L', 'RECONCILIATION', 'SCHEDULE', 'RECENT WARNINGS AND ERRORS (2)']) {
+    for (const section of ['ALERTS', 'PROCESSES', 'BROKER', 'ACTIVE POSITIONS (4)', `NOT THE BOTS' POSITIONS (${foreign.length})`, 'CLOSED TODAY (1)', 'DAY P&L', 'RECONCILIATION', 'SCHEDULE', 'RECENT WARNINGS AND ERRORS (2)']) {
       expect(result.stdout).toContain(section);
     }
+    expect(result.stdout).toMatch(/reconciler .*starting .*connecting \d+/);
+    expect(result.stdout).toMatch(/day-trader .*market data delayed \(no live subscription \(10089\)\)/);
+    expect(result.stdout).not.toContain('TRADING HALTED');
     expect(result.stdout).toMatch(new RegExp(`${unprotected}.*UNPROTECTED`));
     expect(result.stdout).toContain('PM2 is not running');
   });
@@ -282,12 +323,16 @@ describe('npm run status', () => {
     expect(report.processes.apps).toHaveLength(5);
     expect(report.processes.pm2).toBe('not_running');
     expect(report.broker.reachable).toBe(true);
-    // The broker's positions still show, as unknown to the DB; the protected one is recognised by its working stop.
+    // The broker's US stocks still show, as unknown to the DB (without it nobody can tell the bots' from the owner's);
+    // the protected one is recognised by its working stop. Options and the EUR stock are never among them.
     expect(report.positions.map((p) => [p.symbol, p.source, p.brokerQuantity, p.protection]).sort()).toEqual([
       [symbols[0], 'broker_only', 100, 'UNPROTECTED'],
       [symbols[1], 'broker_only', 50, 'PROTECTED'],
       [symbols[2], 'broker_only', 10, 'UNPROTECTED'],
+      ...foreign.filter(isUsdStock).map((p) => [p.symbol, 'broker_only', p.quantity, 'UNPROTECTED']),
     ].sort());
+    expect(report.foreignPositions).toEqual([]);
+    expect(report.halt).toBeNull();
     expect(report.pnl.realized).toBeNull();
     expect(report.pnl.total).toBeNull();
     expect(fs.existsSync(missingPath)).toBe(false);
@@ -297,6 +342,30 @@ describe('npm run status', () => {
     expect(text.stdout).toContain('DATABASE  cannot be read (missing)');
     expect(text.stdout).toContain('PROCESSES');
     expect(text.stdout).toContain('BROKER');
+  });
+
+  it('shows an active trading halt in --json and as a banner at the top of the text, and nothing once it is lifted', async () => {
+    const db = openDatabase(dbPath);
+    try {
+      createRepositories(db, clock, 'liquidate').halts.set('emergency liquidation', 'liquidate', { path: 'market-now' });
+    } finally {
+      db.close();
+    }
+    const report = await statusJson();
+    expect(report.halt).toMatchObject({ reason: 'emergency liquidation', setBy: 'liquidate', detail: { path: 'market-now' } });
+    expect(report.halt!.setAtNewYork).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const text = await runStatus([]);
+    expect(text.code).toBe(0);
+    const banner = text.stdout.split('\n').slice(0, 3);
+    expect(banner[1]).toBe(`TRADING HALTED by liquidate at ${report.halt!.setAtNewYork} ET (emergency liquidation) — no entries, no protection changes; lift with npm run liquidate -- --resume`);
+
+    const lift = openDatabase(dbPath);
+    try {
+      expect(createRepositories(lift, clock, 'test').halts.lift('test')).toBe(true);
+    } finally {
+      lift.close();
+    }
+    expect((await statusJson()).halt).toBeNull();
   });
 
   it('with the gateway stopped says the broker is unreachable and still shows the DB data', async () => {

@@ -1,43 +1,67 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../../shared/db';
 import { ScheduleRepository, triggersForDay } from '../../../shared/schedule';
 import { ManualClock } from '../../../shared/time/clock';
 import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { distFile, makeTempDir } from '../../helpers/temp-dir';
+import { testEnv } from '../../helpers/test-env';
 
 const SCHEDULE = { scanTimes: ['09:35', '10:00', '10:30', '11:00', '11:30', '12:00'], reconcileAfterCloseMinutes: 5, reportAfterCloseMinutes: 10 };
 
-/** A real process that takes every SCAN trigger it can, plus one contested key, and prints what it got. */
+/**
+ * A real process that opens the DB, says `ready`, waits for `go` on stdin (so all of them race at once,
+ * whatever the machine's load), then takes every SCAN trigger it can plus one contested key, and prints
+ * what it got.
+ */
 const WORKER = `
 const { openDatabase } = require(process.env.OPEN_DB);
 const { ScheduleRepository } = require(process.env.SCHEDULE_REPO);
 const { ManualClock } = require(process.env.CLOCK);
 const db = openDatabase(process.env.DB_FILE);
 const repo = new ScheduleRepository(db, new ManualClock(Date.parse('2026-11-23T20:00:00Z')));
-const startAt = Number(process.env.START_AT);
-while (Date.now() < startAt) {}
-const won = repo.markConsumed('2026-11-23:reconcile-after-close', process.env.WORKER);
-const taken = [];
-for (let t; (t = repo.consumeNext('SCAN', process.env.WORKER, '2026-11-23'));) taken.push(t.key);
-db.close();
-process.stdout.write(JSON.stringify({ won, taken }));
+process.stdin.once('data', () => {
+  const won = repo.markConsumed('2026-11-23:reconcile-after-close', process.env.WORKER);
+  const taken = [];
+  for (let t; (t = repo.consumeNext('SCAN', process.env.WORKER, '2026-11-23'));) taken.push(t.key);
+  db.close();
+  process.stdout.write(JSON.stringify({ won, taken }));
+  process.stdin.destroy();
+});
+process.stdout.write('ready\\n');
 `;
 
-function runWorker(dbFile: string, name: string, startAt: number): Promise<{ won: boolean; taken: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', WORKER], {
-      env: {
-        ...process.env, DB_FILE: dbFile, WORKER: name, START_AT: String(startAt),
-        OPEN_DB: distFile('shared/db/open-database.ts'), SCHEDULE_REPO: distFile('shared/schedule/schedule-repository.ts'), CLOCK: distFile('shared/time/clock.ts'),
-      },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${name} exited ${code}: ${err}`))));
+interface Worker {
+  child: ChildProcessWithoutNullStreams;
+  ready: Promise<void>;
+  result: Promise<{ won: boolean; taken: string[] }>;
+}
+
+function startWorker(dbFile: string, name: string): Worker {
+  const child = spawn(process.execPath, ['-e', WORKER], {
+    env: testEnv({
+      DB_FILE: dbFile, WORKER: name,
+      OPEN_DB: distFile('shared/db/open-database.ts'), SCHEDULE_REPO: distFile('shared/schedule/schedule-repository.ts'), CLOCK: distFile('shared/time/clock.ts'),
+    }),
   });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  // 'close', not 'exit': only then has everything the worker wrote been read.
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.startsWith('ready\n')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`worker ${name} exited ${code} before ready: ${err}`)));
+  });
+  ready.catch(() => undefined);
+  const result = exited.then((code) => {
+    if (code !== 0) throw new Error(`worker ${name} exited ${code}: ${err}`);
+    return JSON.parse(out.slice('ready\n'.length)) as { won: boolean; taken: string[] };
+  });
+  return { child, ready, result };
 }
 
 describe('scheduled triggers on a real SQLite file', () => {
@@ -87,8 +111,10 @@ describe('scheduled triggers on a real SQLite file', () => {
 
   it('hands each trigger to exactly one of several competing processes', async () => {
     for (const t of triggersForDay('2026-11-23', SCHEDULE)) repo.fire(t);
-    const startAt = Date.now() + 1_500;
-    const results = await Promise.all(['w1', 'w2', 'w3', 'w4'].map((w) => runWorker(dbFile, w, startAt)));
+    const workers = ['w1', 'w2', 'w3', 'w4'].map((w) => startWorker(dbFile, w));
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.child.stdin.write('go\n');
+    const results = await Promise.all(workers.map((w) => w.result));
     expect(results.filter((r) => r.won)).toHaveLength(1);
     const taken = results.flatMap((r) => r.taken);
     expect(taken.sort()).toEqual(triggersForDay('2026-11-23', SCHEDULE).filter((t) => t.kind === 'SCAN').map((t) => t.key).sort());

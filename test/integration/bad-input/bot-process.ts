@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { distFile } from '../../helpers/temp-dir';
+import { testEnv } from '../../helpers/test-env';
+import { waitUntil } from '../../helpers/wait-until';
 
 export type BotApp = 'exit-manager' | 'day-trader' | 'reconciler' | 'supervisor';
 
@@ -44,7 +46,7 @@ export function systemEnv(dir: string, ports: { ib: number; admin: number }, ext
 
 /** Starts one bot as a real process (compiled dist/, like PM2 runs it), with an IPC channel for `ready`. */
 export function startBot(app: BotApp, env: Record<string, string>): BotProcess {
-  const child = fork(distFile(`apps/${app}/main.ts`), [], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(distFile(`apps/${app}/main.ts`), [], { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let stderr = '';
   child.stdout!.resume();
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -101,4 +103,20 @@ export interface HeartbeatView {
 
 export function heartbeat(dbPath: string, app: BotApp): HeartbeatView | undefined {
   return query<HeartbeatView>(dbPath, 'SELECT app, pid, state, broker_connected, beat_at_ms, detail FROM heartbeats WHERE app = ?', app)[0];
+}
+
+/**
+ * Resolves once the bot's work loop has completed `rounds` more rounds (each round stamps progress_at_ms in
+ * its heartbeat row): "a while later" measured in the bot's own progress, so a slow machine waits longer
+ * instead of failing, and a hung bot fails the wait.
+ */
+export async function loopRounds(dbPath: string, bot: BotProcess, rounds: number, timeoutMs = 30_000): Promise<void> {
+  const progressAt = () => query<{ progress_at_ms: number | null }>(dbPath, 'SELECT progress_at_ms FROM heartbeats WHERE app = ? AND pid = ?', bot.app, bot.pid)[0]?.progress_at_ms;
+  const first = progressAt();
+  const seen = new Set<number>();
+  await waitUntil(() => {
+    const at = progressAt();
+    if (at != null && at !== first) seen.add(at);
+    return seen.size >= rounds;
+  }, timeoutMs, `${rounds} more rounds of the ${bot.app} loop`);
 }

@@ -2,7 +2,7 @@ import { freePort } from '../../helpers/ports';
 import { startSimGateway, type SimGatewayProcess } from '../../helpers/sim-gateway-process';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait-until';
-import { heartbeat, query, startBot, systemEnv, type BotProcess } from './bot-process';
+import { heartbeat, loopRounds, query, startBot, systemEnv, type BotProcess } from './bot-process';
 import { startScannerBlankingProxy } from './scanner-blanking-proxy';
 
 interface SimState { orders: Array<{ clientId: number }> }
@@ -58,8 +58,13 @@ describe('a quiet market', () => {
     await withSystem('bad-closed-market', { SIM_DAY_START: '05:00', SIM_DAY_END: '09:00', SIM_SPEED: '30', SIM_START_DAY: '2026-11-28', SCANNER_REFRESH_S: '60' }, async ({ env, gateway, bots }) => {
       const starting = bots[1]!.log().find((l) => l.event === 'starting')!;
       expect(String(starting.clock)).toMatch(/from 2026-11-30 05:00-09:00/);
-      await waitUntil(() => bots.every((b) => b.log().some((l) => l.event === 'broker_connected')), 15_000, 'both connected');
-      await new Promise((resolve) => setTimeout(resolve, 8_000)); // 4 market minutes, 8 scan intervals
+      await waitUntil(() => bots.every((b) => b.log().some((l) => l.event === 'broker_connected')), 30_000, 'both connected');
+      // Four scan intervals (SCANNER_REFRESH_S=60) of market time pass with the bots connected, and the
+      // day-trader's loop keeps going meanwhile: every chance to scan was there, and none was taken.
+      const marketMs = async () => (await gateway.admin<{ marketTimeMs: number }>('GET /clock')).marketTimeMs;
+      const connectedAtMarketMs = await marketMs();
+      await waitUntil(async () => (await marketMs()) >= connectedAtMarketMs + 4 * 60_000, 60_000, 'four market minutes with the bots connected', 200);
+      await loopRounds(env.DB_PATH!, bots[1]!, 2);
       expect(query(env.DB_PATH!, 'SELECT * FROM pipeline_runs')).toEqual([]);
       expect(query(env.DB_PATH!, 'SELECT * FROM active_positions')).toEqual([]);
       expect((await gateway.admin<SimState>('GET /state')).orders).toEqual([]);

@@ -1,5 +1,5 @@
 import { assembleStatus } from '../../../scripts/status/assemble-status';
-import { EXIT_MANAGER_CLIENT_ID, closed, heartbeat, inputs, NOW_MARKET_MS, NOW_REAL_MS, position, protectedPosition, protectionOrders, reachableBroker, usableDb } from './status-fixtures';
+import { EXIT_MANAGER_CLIENT_ID, brokerPosition, closed, heartbeat, inputs, NOW_MARKET_MS, NOW_REAL_MS, position, protectedPosition, protectionOrders, reachableBroker, usableDb } from './status-fixtures';
 
 const oldFill = new Date(NOW_MARKET_MS - 60_000).toISOString();
 
@@ -11,7 +11,7 @@ describe('assembleStatus', () => {
         closedToday: [closed(), closed({ symbol: 'NVDA', realizedPnl: -5 })],
       }),
       broker: reachableBroker({
-        positions: [{ symbol: 'AAPL', quantity: 100, averageCost: 50.01, account: 'DU1' }, { symbol: 'TSLA', quantity: -20, averageCost: 200, account: 'DU1' }],
+        positions: [brokerPosition('AAPL', 100, 50.01), brokerPosition('TSLA', -20, 200)],
         openOrders: protectionOrders(),
         lastPrices: { AAPL: 51, TSLA: 195 },
       }),
@@ -27,7 +27,7 @@ describe('assembleStatus', () => {
 
   it('lists broker positions the DB does not know, and shouts when they have no stop', () => {
     const report = assembleStatus(inputs({
-      broker: reachableBroker({ positions: [{ symbol: 'GME', quantity: 30, averageCost: 20, account: 'DU1' }], lastPrices: { GME: 21 } }),
+      broker: reachableBroker({ positions: [brokerPosition('GME', 30, 20)], lastPrices: { GME: 21 } }),
     }));
     expect(report.positions).toEqual([expect.objectContaining({ symbol: 'GME', source: 'broker_only', status: 'UNTRACKED', positionId: null, brokerQuantity: 30, unrealizedPnl: 30, protection: 'UNPROTECTED' })]);
     expect(report.alerts[0]).toMatch(/^UNPROTECTED: GME \+30 is held at the broker, unknown to the DB/);
@@ -36,7 +36,7 @@ describe('assembleStatus', () => {
   it('flags quantities that differ between the DB and the broker, and rows the broker does not hold', () => {
     const report = assembleStatus(inputs({
       db: usableDb({ activePositions: [protectedPosition({ quantity: 100 }), position({ id: 'P-20261123-IBM-dddddd', symbol: 'IBM', quantity: 5 })] }),
-      broker: reachableBroker({ positions: [{ symbol: 'AAPL', quantity: 60, averageCost: 50, account: 'DU1' }], openOrders: protectionOrders() }),
+      broker: reachableBroker({ positions: [brokerPosition('AAPL', 60, 50)], openOrders: protectionOrders() }),
     }));
     expect(report.positions.find((p) => p.symbol === 'IBM')).toMatchObject({ brokerQuantity: 0, protection: 'FLAT_AT_BROKER', source: 'db' });
     expect(report.alerts).toEqual([
@@ -59,7 +59,7 @@ describe('assembleStatus', () => {
   it('with the DB unusable reports the problem, no heartbeats and no realized P&L, and the broker positions it still knows', () => {
     const report = assembleStatus(inputs({
       db: { usable: false, path: '/data/trading.db', problem: { kind: 'locked', message: 'database /data/trading.db stayed locked ...' } },
-      broker: reachableBroker({ positions: [{ symbol: 'AAPL', quantity: 100, averageCost: 50, account: 'DU1' }], openOrders: protectionOrders(), lastPrices: { AAPL: 49 } }),
+      broker: reachableBroker({ positions: [brokerPosition('AAPL', 100, 50)], openOrders: protectionOrders(), lastPrices: { AAPL: 49 } }),
     }));
     expect(report.database).toEqual({ path: '/data/trading.db', usable: false, problemKind: 'locked', problem: 'database /data/trading.db stayed locked ...' });
     expect(report.processes.apps.every((a) => a.heartbeat === null)).toBe(true);
@@ -110,7 +110,7 @@ describe('assembleStatus', () => {
 
   it('warns loudly that nothing watches open positions when the exit manager is down', () => {
     const exposed = { activePositions: [protectedPosition()] };
-    const broker = reachableBroker({ positions: [{ symbol: 'AAPL', quantity: 100, averageCost: 50, account: 'DU1' }], openOrders: protectionOrders() });
+    const broker = reachableBroker({ positions: [brokerPosition('AAPL', 100, 50)], openOrders: protectionOrders() });
     const base = inputs({ broker });
     const stoppedInPm2 = assembleStatus(inputs({
       broker,

@@ -1,13 +1,13 @@
 import { assembleStatus } from '../../../scripts/status/assemble-status';
 import { renderStatus } from '../../../scripts/status/render-status';
-import { closed, inputs, position, NOW_MARKET_MS, reachableBroker, usableDb } from './status-fixtures';
+import { brokerPosition, closed, inputs, position, NOW_MARKET_MS, reachableBroker, usableDb } from './status-fixtures';
 
 const ANSI = /\x1b\[/;
 
 function busyMorning() {
   return assembleStatus(inputs({
     db: usableDb({ activePositions: [position({ entryTimestamp: new Date(NOW_MARKET_MS - 30_000).toISOString() })], closedToday: [closed()] }),
-    broker: reachableBroker({ positions: [{ symbol: 'AAPL', quantity: 100, averageCost: 50, account: 'DU1' }], lastPrices: { AAPL: 50.5 } }),
+    broker: reachableBroker({ positions: [brokerPosition('AAPL', 100, 50)], lastPrices: { AAPL: 50.5 } }),
   }));
 }
 

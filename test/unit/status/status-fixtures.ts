@@ -1,4 +1,4 @@
-import type { BrokerOrder } from '../../../shared/broker/types';
+import type { BrokerOrder, BrokerPosition } from '../../../shared/broker/types';
 import { asOrderId } from '../../../shared/broker/types';
 import type { ActivePosition, ClosedPosition, Heartbeat } from '../../../shared/db';
 import type { BrokerSnapshot, DbSnapshot, StatusInputs } from '../../../scripts/status/status-model';
@@ -10,16 +10,23 @@ export const NOW_MARKET_MS = Date.parse('2026-11-23T15:15:00Z');
 export const EXIT_MANAGER_CLIENT_ID = 12;
 
 export function position(overrides: Partial<ActivePosition> = {}): ActivePosition {
+  // Asserted, not annotated: the row type grows (conId, entry bookkeeping) while this fixture keeps working.
   return {
     id: 'P-20261123-AAPL-aaaaaa', symbol: 'AAPL', quantity: 100, entryPrice: 50, entryTimestamp: '2026-11-23T15:00:00.000Z', agentName: 'gap-momentum',
     profitTargetPrice: null, stopLossPrice: null, status: 'OPEN', tradingDay: '2026-11-23', entryOrderRef: 'P-20261123-AAPL-aaaaaa', entryOrderId: 7,
     requestedQuantity: 100, ocaGroup: null, stopOrderId: null, targetOrderId: null, protectedQuantity: 0, exitReason: null,
-    claimedAt: '2026-11-23T14:59:59.000Z', lastUpdated: '2026-11-23T15:00:00.000Z', metadata: {}, ...overrides,
-  };
+    claimedAt: '2026-11-23T14:59:59.000Z', lastUpdated: '2026-11-23T15:00:00.000Z', metadata: {}, conId: null, entryReported: 100, entryBooked: 100,
+    entryWorking: false, ...overrides,
+  } as ActivePosition;
 }
 
 export function protectedPosition(overrides: Partial<ActivePosition> = {}): ActivePosition {
   return position({ status: 'PROTECTED', stopLossPrice: 49.5, profitTargetPrice: 50.9, stopOrderId: 21, targetOrderId: 22, ocaGroup: 'P-20261123-AAPL-aaaaaa:OCA:1', protectedQuantity: 100, ...overrides });
+}
+
+/** A broker position as the adapter reports it: a US stock in USD unless told otherwise. */
+export function brokerPosition(symbol: string, quantity: number, averageCost: number, overrides: Partial<BrokerPosition> = {}): BrokerPosition {
+  return { account: 'DU1', conId: 0, symbol, secType: 'STK', currency: 'USD', description: symbol, quantity, averageCost, ...overrides };
 }
 
 export function order(overrides: Partial<BrokerOrder> = {}): BrokerOrder {
@@ -54,7 +61,7 @@ export function heartbeat(app: string, overrides: Partial<Heartbeat> = {}): Hear
 export function usableDb(overrides: Partial<Extract<DbSnapshot, { usable: true }>> = {}): DbSnapshot {
   return {
     usable: true, path: '/data/trading.db', heartbeats: [heartbeat('exit-manager'), heartbeat('day-trader'), heartbeat('reconciler'), heartbeat('supervisor', { brokerConnected: null })],
-    activePositions: [], closedToday: [], reconciliation: undefined, recentTriggers: [], problemEvents: [], ...overrides,
+    activePositions: [], closedToday: [], reconciliation: undefined, recentTriggers: [], problemEvents: [], halt: undefined, brokerPositions: undefined, ...overrides,
   };
 }
 
@@ -68,7 +75,7 @@ export function reachableBroker(overrides: Partial<Extract<BrokerSnapshot, { rea
 export function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
   return {
     nowRealMs: NOW_REAL_MS, nowMarketMs: NOW_MARKET_MS, clockSpeed: 1, clockDescription: 'system clock (real time)', mode: 'SIM',
-    exitManagerClientId: EXIT_MANAGER_CLIENT_ID, heartbeatStaleMs: 3_000, unprotectedAfterMs: 5_000, nextTrigger: undefined,
+    exitManagerClientId: EXIT_MANAGER_CLIENT_ID, heartbeatStaleMs: 3_000, startupGraceMs: 8_000, unprotectedAfterMs: 5_000, nextTrigger: undefined,
     pm2: {
       daemon: 'running', pm2Home: '/home/me/.pm2',
       processes: ['sim-gateway', 'exit-manager', 'day-trader', 'reconciler', 'supervisor'].map((name, i) => ({

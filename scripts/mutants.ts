@@ -1,0 +1,191 @@
+/**
+ * npm run test:mutants [-- --only claim,ioc] [--keep]
+ *
+ * Mutation check of the safety net: disables each money-critical guard in turn, in a throw-away copy of
+ * the checkout, and runs the tests that should catch it. A guard whose removal no test notices is a guard
+ * nobody protects: the table printed at the end must show "caught" for every one (exit 1 otherwise).
+ * Not part of `npm test` (each mutant builds and runs tests: minutes).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { projectRoot } from '../shared/config/project-root';
+
+interface Mutant {
+  name: string;
+  guard: string;
+  file: string;
+  /** Exact text to replace (must occur exactly once) and its replacement. */
+  find: string;
+  replace: string;
+  /** Test files that should fail with the guard gone. */
+  tests: string[];
+  /** The tests spawn compiled code: build the mutated copy first. */
+  build?: boolean;
+}
+
+const MUTANTS: Mutant[] = [
+  {
+    name: 'claim',
+    guard: 'claimSymbol refuses a symbol closed earlier the same trading day (no re-entry)',
+    file: 'shared/db/repositories/active-positions-repository.ts',
+    find: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined) return { ok: false, reason: 'CLOSED_TODAY' };",
+    replace: '',
+    tests: ['test/db/repositories.test.ts', 'test/db/claim-race.test.ts'],
+  },
+  {
+    name: 'exec-id',
+    guard: 'every execution is booked once (duplicates and replays recognised by execution id)',
+    file: 'shared/db/repositories/position-ledger.ts',
+    find: "if (executionVersion(existing.exec_id) >= executionVersion(execution.execId)) return { status: 'duplicate' };",
+    replace: '',
+    tests: ['test/db/repositories.test.ts', 'test/db/ledger-broker-realism.test.ts', 'test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'past-flat',
+    guard: 'no closing order is sent that could take a position past flat',
+    file: 'apps/exit-manager/sell-exposure.ts',
+    find: 'if (after > Math.abs(held)) return',
+    replace: 'if (after > Number.MAX_SAFE_INTEGER) return',
+    tests: ['test/unit/bots/protection-plan.test.ts', 'test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'snapshot-complete',
+    guard: 'the exit manager acts only after complete snapshots of its orders and positions',
+    file: 'apps/exit-manager/protection-manager.ts',
+    find: 'if (!this.snapshotComplete) return;',
+    replace: '',
+    tests: ['test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'high-water',
+    guard: 'order ids never go at or below one used before, even when the gateway\'s go backwards',
+    file: 'shared/db/repositories/order-id-high-water.ts',
+    find: 'const id = Math.max(brokerNextValidId, last + 1);',
+    replace: 'const id = brokerNextValidId; void last;',
+    tests: ['test/db/repositories.test.ts', 'test/contract/ib-adapter.contract.test.ts'],
+    build: true,
+  },
+  {
+    name: 'entry-ioc',
+    guard: 'no entry order keeps working after its first answer (a late fill would re-enter after the close)',
+    file: 'apps/day-trader/entry-executor.ts',
+    find: "side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'IOC' }",
+    replace: "side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'DAY' }",
+    tests: ['test/unit/bots/entry-executor.test.ts'],
+  },
+  {
+    name: 'reported-fills',
+    guard: 'our position counts fills the broker reported before their executions arrived',
+    file: 'apps/exit-manager/held-quantity.ts',
+    find: 'sold += Math.max(bookedByRef.get(ref) ?? 0, reportedExitFills.get(ref) ?? 0);',
+    replace: 'sold += bookedByRef.get(ref) ?? 0;',
+    tests: ['test/unit/bots/protection-plan.test.ts', 'test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'no-modify-up',
+    guard: 'protection grows by a new pair, never by enlarging an order the broker may have reduced',
+    file: 'apps/exit-manager/protection-plan.ts',
+    find: "if (covered < target) actions.push({ kind: 'place_pair'",
+    replace: "if (covered < target) for (const order of mine) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + target, reason: 'grow' }); if (false) actions.push({ kind: 'place_pair'",
+    tests: ['test/unit/bots/protection-plan.test.ts', 'test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'halt',
+    guard: 'the bots obey an active trading halt',
+    file: 'apps/exit-manager/protection-manager.ts',
+    find: 'return halt !== undefined;',
+    replace: 'return false;',
+    tests: ['test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'foreign-ignore',
+    guard: 'stock the bots did not buy is left alone by default',
+    file: 'apps/exit-manager/protection-manager.ts',
+    find: "if (policy === 'ignore') return false;",
+    replace: '',
+    tests: ['test/unit/bots/exit-manager.test.ts'],
+  },
+  {
+    name: 'claim-kept-when-filled',
+    guard: 'a partly filled entry keeps its claim when the broker cancels the rest',
+    file: 'shared/db/repositories/active-positions-repository.ts',
+    find: "AND quantity = 0 AND entry_booked = 0 AND entry_reported = 0 AND entry_working = 0",
+    replace: 'AND 1 = 1',
+    tests: ['test/unit/bots/entry-executor.test.ts', 'test/db/ledger-broker-realism.test.ts'],
+  },
+  {
+    name: 'end-markers',
+    guard: 'a late end marker of a timed-out request never completes the next one',
+    file: 'shared/broker/ib/end-marker-sequence.ts',
+    find: 'const collector = this.collectors.get(this.received);\n    if (!collector) return;',
+    replace: 'const collector = this.collectors.get(this.received) ?? [...this.collectors.values()][0];\n    if (!collector) return;',
+    tests: ['test/unit/broker/end-marker-sequence.test.ts'],
+  },
+];
+
+function run(command: string, args: string[], cwd: string): { code: number; output: string } {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+}
+
+function copyCheckout(root: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibdt-mutant-'));
+  for (const entry of fs.readdirSync(root)) {
+    if (['node_modules', 'dist', 'data', 'logs', '.git'].includes(entry)) continue;
+    fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+async function main(): Promise<number> {
+  const args = yargs(hideBin(process.argv))
+    .option('only', { type: 'string', describe: 'comma-separated mutant names' })
+    .option('keep', { type: 'boolean', default: false, describe: 'keep the mutated copies' })
+    .strict()
+    .parseSync();
+  const root = projectRoot();
+  const wanted = args.only ? new Set(args.only.split(',')) : undefined;
+  const rows: Array<{ name: string; guard: string; verdict: string; caughtBy: string }> = [];
+  for (const mutant of MUTANTS.filter((m) => !wanted || wanted.has(m.name))) {
+    const dir = copyCheckout(root);
+    try {
+      const file = path.join(dir, mutant.file);
+      const text = fs.readFileSync(file, 'utf8');
+      if (text.split(mutant.find).length !== 2) {
+        rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'STALE (guard text not found once: update scripts/mutants.ts)', caughtBy: '' });
+        continue;
+      }
+      fs.writeFileSync(file, text.replace(mutant.find, mutant.replace));
+      if (mutant.build) {
+        const build = run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir);
+        if (build.code !== 0) {
+          rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'caught (does not compile)', caughtBy: 'tsc' });
+          continue;
+        }
+      }
+      const failing: string[] = [];
+      for (const test of mutant.tests) {
+        if (!fs.existsSync(path.join(dir, test))) continue;
+        const result = run(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--rootDir', dir, test], dir);
+        if (result.code !== 0) failing.push(`${test} (${(/Tests:\s+(\d+) failed/.exec(result.output)?.[1] ?? '?')} failed)`);
+      }
+      rows.push({ name: mutant.name, guard: mutant.guard, verdict: failing.length > 0 ? 'caught' : 'NOT CAUGHT', caughtBy: failing.join('; ') });
+      process.stdout.write(`${mutant.name}: ${failing.length > 0 ? 'caught' : 'NOT CAUGHT'}\n`);
+    } finally {
+      if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write('\n| guard disabled | what it protects | result | failing tests |\n|---|---|---|---|\n');
+  for (const row of rows) process.stdout.write(`| ${row.name} | ${row.guard} | ${row.verdict} | ${row.caughtBy} |\n`);
+  return rows.every((r) => r.verdict.startsWith('caught')) ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error) => {
+  process.stderr.write(`test:mutants failed: ${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -13,6 +13,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { projectRoot } from '../shared/config/project-root';
+import { cleanEnv } from './harness/clean-env';
 
 interface Mutant {
   name: string;
@@ -23,8 +24,6 @@ interface Mutant {
   replace: string;
   /** Test files that should fail with the guard gone. */
   tests: string[];
-  /** The tests spawn compiled code: build the mutated copy first. */
-  build?: boolean;
 }
 
 const MUTANTS: Mutant[] = [
@@ -66,8 +65,7 @@ const MUTANTS: Mutant[] = [
     file: 'shared/db/repositories/order-id-high-water.ts',
     find: 'const id = Math.max(brokerNextValidId, last + 1);',
     replace: 'const id = brokerNextValidId; void last;',
-    tests: ['test/db/repositories.test.ts', 'test/contract/ib-adapter.contract.test.ts'],
-    build: true,
+    tests: ['test/db/repositories.test.ts', 'test/integration/ib-adapter-order-ids.test.ts'],
   },
   {
     name: 'entry-ioc',
@@ -128,10 +126,11 @@ const MUTANTS: Mutant[] = [
 ];
 
 function run(command: string, args: string[], cwd: string): { code: number; output: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, FORCE_COLOR: '0' } });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: cleanEnv({ FORCE_COLOR: '0' }) });
   return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
 
+/** A throw-away copy of the checkout (sources only; node_modules linked), built once. */
 function copyCheckout(root: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ibdt-mutant-'));
   for (const entry of fs.readdirSync(root)) {
@@ -142,43 +141,65 @@ function copyCheckout(root: string): string {
   return dir;
 }
 
+function build(dir: string): boolean {
+  return run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir).code === 0;
+}
+
+function jest(dir: string, test: string): { passed: boolean; summary: string } {
+  const result = run(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), test], dir);
+  return { passed: result.code === 0, summary: /Tests:\s+([^\n]+)/.exec(result.output)?.[1] ?? `exit ${result.code}` };
+}
+
 async function main(): Promise<number> {
   const args = yargs(hideBin(process.argv))
     .option('only', { type: 'string', describe: 'comma-separated mutant names' })
-    .option('keep', { type: 'boolean', default: false, describe: 'keep the mutated copies' })
+    .option('keep', { type: 'boolean', default: false, describe: 'keep the mutated copy' })
     .strict()
     .parseSync();
   const root = projectRoot();
   const wanted = args.only ? new Set(args.only.split(',')) : undefined;
+  const mutants = MUTANTS.filter((m) => !wanted || wanted.has(m.name));
   const rows: Array<{ name: string; guard: string; verdict: string; caughtBy: string }> = [];
-  for (const mutant of MUTANTS.filter((m) => !wanted || wanted.has(m.name))) {
-    const dir = copyCheckout(root);
-    try {
+  const dir = copyCheckout(root);
+  try {
+    if (!build(dir)) throw new Error('the unmutated copy does not build');
+    // Each test must pass WITHOUT the mutant, or its failure with it proves nothing.
+    const baseline = new Map<string, boolean>();
+    for (const test of new Set(mutants.flatMap((m) => m.tests))) {
+      if (!fs.existsSync(path.join(dir, test))) continue;
+      const result = jest(dir, test);
+      baseline.set(test, result.passed);
+      process.stdout.write(`baseline ${test}: ${result.passed ? 'passes' : `FAILS (${result.summary})`}\n`);
+    }
+    for (const mutant of mutants) {
       const file = path.join(dir, mutant.file);
-      const text = fs.readFileSync(file, 'utf8');
-      if (text.split(mutant.find).length !== 2) {
-        rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'STALE (guard text not found once: update scripts/mutants.ts)', caughtBy: '' });
+      const original = fs.readFileSync(file, 'utf8');
+      if (original.split(mutant.find).length !== 2) {
+        rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'STALE (guard text not found exactly once: update scripts/mutants.ts)', caughtBy: '' });
         continue;
       }
-      fs.writeFileSync(file, text.replace(mutant.find, mutant.replace));
-      if (mutant.build) {
-        const build = run(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir);
-        if (build.code !== 0) {
+      try {
+        fs.writeFileSync(file, original.replace(mutant.find, mutant.replace));
+        if (!build(dir)) {
           rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'caught (does not compile)', caughtBy: 'tsc' });
           continue;
         }
+        const failing: string[] = [];
+        const usable = mutant.tests.filter((t) => baseline.get(t) === true);
+        for (const test of usable) {
+          const result = jest(dir, test);
+          if (!result.passed) failing.push(`${test} (${result.summary})`);
+        }
+        const verdict = usable.length === 0 ? 'UNTESTED (no passing baseline test)' : failing.length > 0 ? 'caught' : 'NOT CAUGHT';
+        rows.push({ name: mutant.name, guard: mutant.guard, verdict, caughtBy: failing.join('; ') });
+        process.stdout.write(`${mutant.name}: ${verdict}\n`);
+      } finally {
+        fs.writeFileSync(file, original);
       }
-      const failing: string[] = [];
-      for (const test of mutant.tests) {
-        if (!fs.existsSync(path.join(dir, test))) continue;
-        const result = run(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--rootDir', dir, test], dir);
-        if (result.code !== 0) failing.push(`${test} (${(/Tests:\s+(\d+) failed/.exec(result.output)?.[1] ?? '?')} failed)`);
-      }
-      rows.push({ name: mutant.name, guard: mutant.guard, verdict: failing.length > 0 ? 'caught' : 'NOT CAUGHT', caughtBy: failing.join('; ') });
-      process.stdout.write(`${mutant.name}: ${failing.length > 0 ? 'caught' : 'NOT CAUGHT'}\n`);
-    } finally {
-      if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
     }
+  } finally {
+    if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
+    else process.stdout.write(`kept ${dir}\n`);
   }
   process.stdout.write('\n| guard disabled | what it protects | result | failing tests |\n|---|---|---|---|\n');
   for (const row of rows) process.stdout.write(`| ${row.name} | ${row.guard} | ${row.verdict} | ${row.caughtBy} |\n`);

@@ -1,8 +1,12 @@
 /**
  * bench:bots — the exit path's numbers on the whole system under PM2 against sim-gateway:
  *   fill → broker-side protection placed (p50/p99 ms), tick crossing the trailing level → exit order at the
- *   gateway (p50/p99 ms), exit manager SIGKILL → protecting again (p50/p99 over 20 kills), and the RSS of
- *   each process after a simulated day. Latencies use the gateway's own wall-clock stamps.
+ *   gateway (p50/p99 ms), exit manager SIGKILL → protecting again (p50/p99 over 20 kills), the RSS of
+ *   each process after a simulated day, and the longest interval during which sell orders could trade more
+ *   than the account may sell (from the simulator, which knows the truth: must be 0). Latencies use the
+ *   gateway's own wall-clock stamps. Runs on the ideal profile (our own latency) and, as `bots-realistic`,
+ *   on the realistic one (lagging reports, executions behind statuses, corrections, foreign holdings) with
+ *   live market data (the trailing-stop figure needs quotes that are not 15 minutes old).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,11 +36,11 @@ async function poll<T>(probe: () => Promise<T | undefined> | T | undefined, time
   return undefined;
 }
 
-export async function runBotsBench(): Promise<Record<string, unknown>> {
+export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Promise<Record<string, unknown>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bots-'));
   const system = await SystemHarness.start({
     dir, speed: 120, dayStart: '09:35', dayEnd: '16:15', seed: 42,
-    env: { TRAILING_STOP_PCT: '0.5', STOP_LOSS_PCT: '5', TAKE_PROFIT_PCT: '10', MAX_OPEN_POSITIONS: '60', LOG_LEVEL: 'info' },
+    env: { TRAILING_STOP_PCT: '0.5', STOP_LOSS_PCT: '5', TAKE_PROFIT_PCT: '10', MAX_OPEN_POSITIONS: '60', LOG_LEVEL: 'info', SIM_PROFILE: profile, SIM_MARKET_DATA: 'live' },
   });
   const clock = new CompressedClock(readClockAnchor(system.env.SIM_CLOCK_FILE!)!);
   const db = openDatabase(system.env.DB_PATH!);
@@ -46,9 +50,11 @@ export async function runBotsBench(): Promise<Record<string, unknown>> {
     host: '127.0.0.1', port: Number(system.env.IB_PORT), clientId: 30, connectTimeoutMs: 5_000, requestTimeoutMs: 8_000, livenessIntervalMs: 1_000,
     livenessTimeoutMs: 5_000, reconnectMaxDelayMs: 1_000, log: silentLogger(), orderIds: { reserve: (_c, n) => (nextId = Math.max(nextId + 1, n)) },
   });
-  // Book our entry fills like the day-trader does, so the exit manager sees ordinary DB rows.
+  // Book our entries like the day-trader does (the broker's status first, the execution when it comes), so
+  // the exit manager sees ordinary DB rows.
   broker.onOrderEvent((e) => {
     if (e.kind === 'filled') repos.ledger.recordEntryFill(e.ref, { ...e.execution, executedAtMs: e.execution.timeMs });
+    if (e.kind === 'status' && repos.positions.getById(e.ref)) repos.ledger.recordEntryStatus(e.ref, e.filled, !['Filled', 'Cancelled', 'ApiCancelled', 'Inactive'].includes(e.status));
   });
   try {
     await broker.connect();
@@ -106,12 +112,17 @@ export async function runBotsBench(): Promise<Record<string, unknown>> {
     // Let the simulated day finish, then read each process's memory.
     await poll(() => (tradingDayOf(clock.now()) !== '2026-11-23' || repos.positions.countActive() === 0 && clock.now() > Date.parse('2026-11-23T20:55:00Z') ? true : undefined), 300_000, 500);
     const rss = Object.fromEntries(system.processes().map((p) => [p.name, Math.round((p.memoryBytes / 1024 / 1024) * 10) / 10]));
+    const { exposure } = await system.admin<{ exposure: { longestMs: number; longestExcludingManualMs: number; intervals: unknown[]; open: unknown[]; checks: number } }>('GET /exposure');
     return {
+      profile,
+      longestSellsBeyondPositionMs: exposure.longestExcludingManualMs,
+      sellsBeyondPositionIntervals: exposure.intervals.length + exposure.open.length,
+      exposureChecks: exposure.checks,
       fillToProtectionMs: summarize(fillToProtection),
       tickToExitOrderMs: summarize(tickToExit),
       killToProtectingMs: summarize(killToProtecting),
       rssMbAfterSimulatedDay: rss,
-      targets: { fillToProtectionP99Ms: 50, tickToExitOrderP99Ms: 5, killToProtectingP99Ms: 1000, rssMbEach: 100 },
+      targets: { fillToProtectionP99Ms: 50, tickToExitOrderP99Ms: 5, killToProtectingP99Ms: 1000, rssMbEach: 100, longestSellsBeyondPositionMs: 0 },
       note: 'whole system under PM2 at x120; latencies from sim-gateway wall-clock stamps (fill, order receipt, price jump)',
     };
   } finally {
@@ -123,7 +134,8 @@ export async function runBotsBench(): Promise<Record<string, unknown>> {
 }
 
 if (require.main === module) {
-  void runBotsBench().then((result) => console.log(JSON.stringify({ bots: result }, null, 2)), (error) => {
+  const profile = process.env.BENCH_SIM_PROFILE === 'realistic' ? 'realistic' : 'ideal';
+  void runBotsBench(profile).then((result) => console.log(JSON.stringify({ [profile === 'ideal' ? 'bots' : 'bots-realistic']: result }, null, 2)), (error) => {
     console.error(error);
     process.exit(1);
   });

@@ -1,6 +1,7 @@
 /**
  * npm run bench: every benchmark, one JSON document. Each part also runs alone (bench:db, bench:gateway,
- * bench:bots, bench:analytics). BENCH_ONLY=db,gateway limits the parts.
+ * bench:bots, bench:analytics). BENCH_ONLY=db,gateway limits the parts (bots-realistic: the bots on the
+ * realistic simulator profile).
  */
 import { runAnalyticsBench } from './analytics-bench';
 import { runBotsBench } from './bots-bench';
@@ -10,7 +11,8 @@ import { runGatewayBench } from './gateway-bench';
 const PARTS: Record<string, () => Promise<Record<string, unknown>>> = {
   db: runDbBench,
   gateway: runGatewayBench,
-  bots: runBotsBench,
+  bots: () => runBotsBench('ideal'),
+  'bots-realistic': () => runBotsBench('realistic'),
   analytics: runAnalyticsBench,
 };
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { cleanEnv } from '../../harness/clean-env';
 import { freePort } from '../../harness/ports';
 
 export interface BenchGateway {
@@ -45,9 +46,10 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
   const port = await freePort();
   const adminPort = await freePort();
   const main = path.resolve(__dirname, '../../../apps/sim-gateway/main.js');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env: NodeJS.ProcessEnv = cleanEnv({
     MODE: 'SIM',
+    // Our own latency is measured on the ideal profile (no simulated lags); BENCH_SIM_PROFILE=realistic to compare.
+    SIM_PROFILE: process.env.BENCH_SIM_PROFILE ?? 'ideal',
     SIM_CLOCK_FILE: path.join(options.dir, 'sim-clock.json'),
     SIM_SPEED: String(options.speed),
     SIM_START_DAY: options.startDay,
@@ -58,8 +60,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<B
     LOG_CONSOLE: 'false',
     DB_PATH: path.join(options.dir, 'trading.db'),
     SIM_TICK_REAL_TIMESTAMPS: '1',
-  };
-  delete env.CONFIG_FILE;
+  });
   // BENCH_GATEWAY_CPU_PROF_DIR=<dir> writes a V8 CPU profile of the gateway there when it exits (for profiling, not for the figures).
   const profile = process.env.BENCH_GATEWAY_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_CPU_PROF_DIR}`] : [];
   const child = spawn(process.execPath, [

@@ -76,4 +76,11 @@ describe('entry guards', () => {
     expect(entryBlockers({ ...base, realizedPnlToday: -1_500, unrealizedPnl: -500 }, config)[0]).toMatch(/^daily_loss_limit/);
     expect(entryBlockers({ ...base, realizedPnlToday: -1_500, unrealizedPnl: -499 }, config)).toEqual([]);
   });
+
+  it('blocks when IB gave no P&L (the loss limit cannot be checked), under a trading halt, and without market data', () => {
+    expect(entryBlockers({ ...base, unrealizedPnl: undefined }, config)).toEqual(['unrealized_pnl_unknown (IB gave no P&L: the daily loss limit cannot be checked)']);
+    expect(entryBlockers({ ...base, halt: { reason: 'emergency liquidation', setBy: 'liquidate' } }, config)).toEqual(['trading_halted (emergency liquidation, by liquidate)']);
+    expect(entryBlockers({ ...base, marketData: 'unavailable' }, config)).toEqual(['no_market_data']);
+    expect(entryBlockers({ ...base, marketData: 'delayed' }, config)).toEqual([]);
+  });
 });

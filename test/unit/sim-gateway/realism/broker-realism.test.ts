@@ -168,7 +168,7 @@ describe('sim-gateway broker realism', () => {
     const high = Math.round(sim.gateway.feed.snapshot(symbol).ask * 1.5 * 100) / 100;
     const low = Math.round(sim.gateway.feed.snapshot(symbol).bid * 0.5 * 100) / 100;
     // A stop and a target of 100 in one OCA group: 100 can sell, no excess.
-    const oca = { ocaGroup: 'g1', ocaType: 2, tif: 'GTC' };
+    const oca = { ocaGroup: 'g1', ocaType: 2, tif: 'GTC' } as Partial<Order>;
     client.ib.placeOrder(client.nextOrderId + 1, stock(symbol), order('SELL', 100, { orderType: OrderType.STP, auxPrice: low, ...oca }));
     client.ib.placeOrder(client.nextOrderId + 2, stock(symbol), order('SELL', 100, { orderType: OrderType.LMT, lmtPrice: high, ...oca }));
     await client.sync();

@@ -1,8 +1,9 @@
+import { newYorkTime } from '../../../../shared/time/trading-calendar';
 import { EventName } from '@stoqey/ib';
 import { DELAY_MS } from '../../../../apps/sim-gateway/feed/delayed-tape';
 import type { SymbolInfo } from '../../../../apps/sim-gateway/market';
 import { marketDataAccess } from '../../../../apps/sim-gateway/realism/market-data-permissions';
-import { InProcessGateway, stock, type TestClient } from './in-process-gateway';
+import { DAY, InProcessGateway, stock, type TestClient } from './in-process-gateway';
 
 const LIVE_TYPES = [1, 2, 4, 0, 3, 5, 6, 7, 8, 9, 14];
 const DELAYED_TYPES = [66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76];
@@ -53,8 +54,8 @@ describe('market data permissions through the IBApi client', () => {
 
   afterEach(async () => sim.stop());
 
-  async function start(realism: Parameters<InProcessGateway['setRealism']>[0]): Promise<void> {
-    sim = await new InProcessGateway({ realism }).start();
+  async function start(realism: Parameters<InProcessGateway['setRealism']>[0], atMs?: number): Promise<void> {
+    sim = await new InProcessGateway({ realism, atMs }).start();
     client = await sim.connect(41);
   }
 
@@ -117,14 +118,18 @@ describe('market data permissions through the IBApi client', () => {
   });
 
   it('before 15 minutes of history exist, a delayed view is the oldest state recorded', async () => {
-    await start({ marketData: 'delayed' });
+    // The tape records from the gateway's start; started two minutes into the pre-market it holds only those.
+    await start({ marketData: 'delayed' }, newYorkTime(DAY, '04:02'));
     client.ib.reqMarketDataType(3);
     const first = reqId();
     client.ib.reqMktData(first, stock(symbol()), '', true, false);
     await client.next(EventName.tickSnapshotEnd, (id: number) => id === first);
     const atFirst = Object.fromEntries(client.ticks(first));
-    expect(atFirst[68]).toBe(sim.gateway.feed.snapshot(symbol()).last);
-    expect(atFirst[74]).toBe(sim.gateway.feed.snapshot(symbol()).volume);
+    // A delayed-only account's gateway records the tape from its start: the oldest state is its first trade.
+    const oldest = sim.history.get(symbol())![0]!;
+    expect(atFirst[68]).toBe(oldest.last);
+    expect(atFirst[74]).toBe(oldest.volume);
+    expect(sim.clock.now() - oldest.timeMs).toBeLessThan(DELAY_MS);
 
     sim.advance(5 * 60_000);
     const second = reqId();

@@ -10,7 +10,8 @@ import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
 import { heldQuantity } from './held-quantity';
 import { OwnOrderCache } from './own-order-cache';
-import { brokerCap, coverTarget, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
+import { brokerCap, coverTarget, needsMarketLevels, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
+import { quoteSnapshot } from '../../shared/broker/quote-snapshot';
 import { pastFlatProblem } from './sell-exposure';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
 
@@ -74,6 +75,8 @@ export class ProtectionManager {
   private resyncing: Promise<void> | undefined;
   private haltNoticed: number | undefined;
   private stopped = false;
+  /** Symbols whose adopted row is being priced from a quote. */
+  private readonly pricing = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly d: ProtectionDeps) {
@@ -216,6 +219,7 @@ export class ProtectionManager {
     const settled = this.isSettled(symbol);
     if (!row && broker && broker.quantity !== 0 && settled && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
     const held = row ? this.heldFor(row) : 0;
+    if (row && held !== 0 && needsMarketLevels(row) && (row.stopLossPrice === null || row.profitTargetPrice === null)) this.priceFromMarket(row, held);
     const actions = planProtection({
       symbol, row, held, brokerCap: this.brokerCapFor(symbol, held, settled), settled,
       orders: this.cache.forSymbol(symbol), stopLossPct: this.d.config.strategy.stopLossPct, takeProfitPct: this.d.config.strategy.takeProfitPct,
@@ -237,6 +241,27 @@ export class ProtectionManager {
       const decision = timeBasedExit(row, this.d.clock.now(), this.d.config.exits);
       if (decision) await this.placeExit(symbol, decision.reason);
     }
+  }
+
+  /**
+   * Stop and target of an adopted holding from the market's price now (its average cost may be far from
+   * it): one quote (delayed is fine), then the row carries the levels and the pair follows.
+   */
+  private priceFromMarket(row: ActivePosition, held: number): void {
+    if (this.pricing.has(row.symbol)) return;
+    this.pricing.add(row.symbol);
+    void quoteSnapshot(this.d.broker, row.symbol, 5_000).then((quote) => {
+      const price = quote.last ?? (quote.bid! + quote.ask!) / 2;
+      const direction = held > 0 ? 1 : -1;
+      const { stopLossPct, takeProfitPct } = this.d.config.strategy;
+      this.d.repos.positions.updateActivePosition(row.id, {
+        stopLossPrice: cents(price * (1 - (direction * stopLossPct) / 100)), profitTargetPrice: cents(price * (1 + (direction * takeProfitPct) / 100)),
+      });
+      this.d.log.info('adopted_position_priced', { symbol: row.symbol, positionId: row.id, price, delayed: quote.delayed === true });
+      void this.schedule(row.symbol);
+    }).catch((error) => {
+      this.d.log.warn('adopted_position_unpriced', { symbol: row.symbol, positionId: row.id, error: errorMessage(error), what: 'no quote: not protected yet, retried at the next check' });
+    }).finally(() => this.pricing.delete(row.symbol));
   }
 
   /**
@@ -584,6 +609,10 @@ export class ProtectionManager {
       this.d.log.error('trailing_exit_failed', { symbol, error: errorMessage(error) });
     });
   }
+}
+
+function cents(price: number): number {
+  return Math.round(price * 100) / 100;
 }
 
 function round2(value: number): number {

@@ -99,6 +99,10 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
   const exiting = mine.some((order) => order.leg === 'EXIT');
   if (exiting) return actions; // being closed: the exit joined the groups and reduces them at the broker
 
+  // A holding adopted from outside (bought by hand, maybe long ago) has no entry of ours: a stop and target
+  // around its old average cost could sit on the wrong side of the market and sell it at once. Its levels
+  // come from the market (set on the row from a quote by the exit manager); until then, no pair.
+  if (needsMarketLevels(row) && (row.stopLossPrice === null || row.profitTargetPrice === null)) return actions;
   const entry = row.entryPrice ?? input.brokerAverageCost ?? 0;
   if (!(entry > 0)) return actions;
   const direction = held > 0 ? 1 : -1;
@@ -134,6 +138,11 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
     }
   }
   return actions;
+}
+
+/** Adopted rows that are not our own recovered fills: their stop and target must be priced off the market. */
+export function needsMarketLevels(row: ActivePosition): boolean {
+  return row.id.startsWith('A-') && row.metadata.recovered === undefined;
 }
 
 /** Shares to cover: what we hold, capped by what the broker can hold (0 when it holds the other way). */

@@ -284,6 +284,9 @@ export class FakeBroker implements BrokerPort {
     const set = this.quoteListeners.get(symbol) ?? new Set();
     set.add(listener);
     this.quoteListeners.set(symbol, set);
+    // Like the adapter, a late subscriber gets the quote already known.
+    const market = this.market.get(symbol);
+    if (market) setImmediate(() => set.has(listener) && listener({ symbol, bid: market.bid, ask: market.ask, last: market.last, receivedAtMs: Date.now() }));
     return () => set.delete(listener);
   }
   async historicalBars(symbol: string): Promise<Bar[]> {

@@ -216,7 +216,7 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.on(EventName.execDetails, onExec);
       ib.on(EventName.commissionReport, onCommission);
       ib.on(EventName.execDetailsEnd, onEnd);
-      const time = filter.sinceMs ? new Date(filter.sinceMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 17) : '';
+      const time = filter.sinceMs ? ibUtcTime(filter.sinceMs) : '';
       ib.reqExecutions(reqId, { clientId: filter.clientId as unknown as string, symbol: filter.symbol, time });
     });
   }
@@ -241,7 +241,7 @@ export class IbBrokerAdapter implements BrokerPort {
         bars.push({ timeMs: parseBarTime(time), open, high, low, close, volume });
       };
       ib.on(EventName.historicalData, onBar);
-      const end = options.endMs ? `${new Date(options.endMs).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 17)}` : '';
+      const end = options.endMs ? ibUtcTime(options.endMs) : '';
       ib.reqHistoricalData(reqId, contract, end, options.duration, options.barSize as never, 'TRADES' as never, options.useRth ? 1 : 0, 2, false);
     }, () => this.connection.api?.cancelHistoricalData(reqId));
   }
@@ -550,6 +550,11 @@ export class IbBrokerAdapter implements BrokerPort {
     meta.modifyPending = false;
     this.events.emit('order', { kind: 'order_error', orderId, ref: meta.ref, code, reason: error.message, refused });
   }
+}
+
+/** IB's UTC time format for request filters and end times: "yyyymmdd-hh:mm:ss". */
+export function ibUtcTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/-/g, '').replace('T', '-').slice(0, 17);
 }
 
 /** One report per execution: a correction (same base, higher version) replaces the earlier one. */

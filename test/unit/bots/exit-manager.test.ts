@@ -312,11 +312,11 @@ describe('exit manager against the fake broker', () => {
     expect(broker.sent).toEqual([]);
   });
 
-  it('adopts a stock position it did not buy when configured to, once the broker\'s reports settled', async () => {
+  it('adopts a stock position it did not buy when configured to, once the broker\'s reports settled, priced off the market', async () => {
     const m = manager(configWith({ brokerSettleMs: 30 }, 'adopt'));
     await m.resync('start');
     broker.setPrice('HAND', 20);
-    broker.setPosition('HAND', 30, 20);
+    broker.setPosition('HAND', 30, 10); // bought long ago at 10: a stop 0.9 % under 10 would be meaningless
     await m.checkAll();
     expect(repos.positions.getActivePosition('HAND')).toBeUndefined(); // not settled yet
     await waitUntil(async () => {
@@ -324,8 +324,8 @@ describe('exit manager against the fake broker', () => {
       return broker.sent.length === 2;
     }, 5_000, 'adoption and protection');
     const row = repos.positions.getActivePosition('HAND');
-    expect(row).toMatchObject({ agentName: 'adopted', quantity: 30, status: 'OPEN' });
-    expect(sentRefs()).toEqual([`${row!.id}:SL:1`, `${row!.id}:TP:1`]);
+    expect(row).toMatchObject({ agentName: 'adopted', quantity: 30, stopLossPrice: 19.82, profitTargetPrice: 20.36 });
+    expect(broker.sent.map((s) => [s.request.orderRef, s.request.stopPrice ?? s.request.limitPrice])).toEqual([[`${row!.id}:SL:1`, 19.82], [`${row!.id}:TP:1`, 20.36]]);
   });
 
   it('protects but never closes a foreign position under the "protect" policy', async () => {

@@ -22,6 +22,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'CLIENT_ID_RECONCILER', path: 'ib.clientIds.reconciler', description: 'fixed client id (13)' },
   { name: 'CLIENT_ID_STATUS', path: 'ib.clientIds.status', description: 'client id of the status console (18)' },
   { name: 'CLIENT_ID_LIQUIDATE', path: 'ib.clientIds.liquidate', description: 'client id of the liquidate script (19)' },
+  { name: 'CLIENT_ID_DOCTOR', path: 'ib.clientIds.doctor', description: 'client id of the doctor preflight (17)' },
   { name: 'IB_CONNECT_TIMEOUT_MS', path: 'ib.connectTimeoutMs', description: 'handshake deadline (5000)' },
   { name: 'IB_REQUEST_TIMEOUT_MS', path: 'ib.requestTimeoutMs', description: 'deadline for snapshots and queries (8000)' },
   { name: 'IB_LIVENESS_INTERVAL_MS', path: 'ib.livenessIntervalMs', description: 'gateway probe interval (1000)' },

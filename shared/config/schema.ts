@@ -40,6 +40,8 @@ export const configSchema = z.object({
           reconciler: clientId().default(13),
           status: clientId().default(18),
           liquidate: clientId().default(19),
+          /** npm run doctor: its own id, so a preflight never takes a bot's place (IB 326). */
+          doctor: clientId().default(17),
         })
         .default({}),
       connectTimeoutMs: int().min(500).max(120_000).default(5_000),

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { isUsdStock, type BrokerPort, type BrokerPosition, type Execution, type OrderEvent, type OrderId, type OrderRequest } from '../../shared/broker/types';
-import { DbChangeProbe, syncActivePositions, type Db, type Repositories } from '../../shared/db';
+import { DbChangeProbe, isBusyError, syncActivePositions, type Db, type Repositories } from '../../shared/db';
 import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { AppError, errorMessage } from '../../shared/errors/errors';
 import { crashPoint } from '../../shared/process/crash-points';
@@ -229,9 +229,12 @@ export class ProtectionManager {
       try {
         await this.execute(action, row, held);
       } catch (error) {
-        this.noteFailure(row?.id ?? symbol, symbol, `${action.kind}: ${errorMessage(error)}`);
-        const level = error instanceof AppError && error.kind === 'transient' ? 'warn' : 'error';
-        this.d.log[level]('protection_action_failed', { symbol, action: action.kind, error: errorMessage(error) });
+        // A gateway or DB that is briefly unavailable is retried soon and never given up on; only refusals
+        // (and bugs) count towards the give-up limit.
+        const transient = (error instanceof AppError && error.kind === 'transient') || isBusyError(error);
+        if (transient) this.retrySoon(symbol);
+        else this.noteFailure(row?.id ?? symbol, symbol, `${action.kind}: ${errorMessage(error)}`);
+        this.d.log[transient ? 'warn' : 'error']('protection_action_failed', { symbol, action: action.kind, error: errorMessage(error), transient });
         return;
       }
     }
@@ -470,6 +473,16 @@ export class ProtectionManager {
     this.rowFingerprints.set(row.symbol, fingerprint);
     this.touch(row.symbol);
     return true;
+  }
+
+  /** A transient failure (DB lock, link down): try the symbol again shortly, without counting it as a refusal. */
+  private retrySoon(symbol: string): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.schedule(symbol);
+    }, 250);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /** Back-off for a position whose orders the broker refuses; after maxRejections, stop and alert. */

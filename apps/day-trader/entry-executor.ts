@@ -59,8 +59,8 @@ export class EntryExecutor {
       } catch (error) {
         // E.g. the DB locked past busy_timeout: the fill stays at the broker and is booked by orderRef later
         // (here on the next resolution, or by the reconciler), never by a second order.
-        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error) });
-        setTimeout(() => void this.resolveInFlight().catch(() => undefined), 1_000);
+        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error), what: 'entries are settled from the broker again before any new one' });
+        this.unresolved();
       }
     });
   }
@@ -75,27 +75,42 @@ export class EntryExecutor {
     if (!claim.ok) return { ok: false, reason: `claim_refused: ${claim.reason}` };
     const positionId = claim.position.id;
     const limitPrice = roundCent(input.limitPrice);
-    repos.orders.recordIntent({
-      orderRef: positionId, positionId, symbol: input.symbol, side: 'BUY', orderType: 'LMT', quantity: input.quantity, purpose: 'ENTRY',
-      clientId: this.d.broker.clientId, app: this.d.app, tradingDay, limitPrice, tif: 'IOC',
-    });
-    // Working before it leaves: from now on the claim holds until the broker says the order is over.
-    repos.ledger.recordEntryStatus(positionId, 0, true);
+    try {
+      repos.orders.recordIntent({
+        orderRef: positionId, positionId, symbol: input.symbol, side: 'BUY', orderType: 'LMT', quantity: input.quantity, purpose: 'ENTRY',
+        clientId: this.d.broker.clientId, app: this.d.app, tradingDay, limitPrice, tif: 'IOC',
+      });
+      // Working before it leaves: from now on the claim holds until the broker says the order is over.
+      repos.ledger.recordEntryStatus(positionId, 0, true);
+    } catch (error) {
+      // Nothing was sent: the claim goes (now, or at the next settlement when the DB is locked).
+      this.releaseAfterFailure(positionId, 'intent_not_written');
+      return { ok: false, reason: `intent_not_written: ${errorMessage(error)}` };
+    }
     let orderId: OrderId;
     try {
       orderId = await this.d.broker.placeOrder({ orderRef: positionId, symbol: input.symbol, side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'IOC' });
     } catch (error) {
       // Not sent (the adapter never queues): the claim is released, nothing is at the broker.
-      repos.orders.updateStatus(positionId, { status: 'REJECTED', lastError: `not sent: ${errorMessage(error)}` });
-      repos.ledger.recordEntryStatus(positionId, 0, false);
-      const row = repos.positions.getById(positionId);
-      if (row) this.release(row, 'order_not_sent');
+      try {
+        repos.orders.updateStatus(positionId, { status: 'REJECTED', lastError: `not sent: ${errorMessage(error)}` });
+        repos.ledger.recordEntryStatus(positionId, 0, false);
+      } catch (writeError) {
+        this.d.log.warn('entry_cleanup_failed', { positionId, error: errorMessage(writeError), what: 'settled from the broker before the next entry' });
+      }
+      this.releaseAfterFailure(positionId, 'order_not_sent');
       return { ok: false, reason: `order_not_sent: ${errorMessage(error)}` };
     }
     crashPoint('day-trader:after-entry-order-sent'); // the crash between order and DB update the restart must explain
-    repos.orders.markSubmitted(positionId, orderId);
-    repos.positions.updateActivePosition(positionId, { entryOrderId: orderId });
     this.track(positionId, orderId, input.symbol, clock.now() + config.strategy.entryFillTimeoutSeconds * 1000);
+    try {
+      repos.orders.markSubmitted(positionId, orderId);
+      repos.positions.updateActivePosition(positionId, { entryOrderId: orderId });
+    } catch (error) {
+      // The order is at the broker; its rows are settled from the broker's orders and executions by ref.
+      this.d.log.warn('entry_rows_not_written', { positionId, orderId, error: errorMessage(error) });
+      this.unresolved();
+    }
     this.d.log.info('order_placed', { symbol: input.symbol, positionId, orderId, side: 'BUY', type: 'LMT', tif: 'IOC', quantity: input.quantity, limitPrice, score: input.score });
     return { ok: true, positionId, orderId, quantity: input.quantity };
   }
@@ -246,6 +261,23 @@ export class EntryExecutor {
       this.d.log.info('position_opened', { symbol: position.symbol, positionId, quantity: position.entryBooked, entryPrice: position.entryPrice });
     }
     return true;
+  }
+
+  /** Something could not be written: no new entry until the in-flight ones are settled from the broker again. */
+  private unresolved(): void {
+    this.resolved = false;
+    this.lastResolveAttemptMs = 0;
+  }
+
+  private releaseAfterFailure(positionId: string, reason: string): void {
+    try {
+      const row = this.d.repos.positions.getById(positionId);
+      if (row && !row.entryWorking) this.release(row, reason);
+      else if (row) this.unresolved();
+    } catch (error) {
+      this.d.log.warn('claim_release_failed', { positionId, reason, error: errorMessage(error), what: 'released when entries are settled again' });
+      this.unresolved();
+    }
   }
 
   private release(row: ActivePosition, reason: string): boolean {

@@ -31,7 +31,14 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
   const { repos, config, clock, log } = d;
   const nowMs = clock.now();
   const tradingDay = tradingDayOf(nowMs);
-  const runId = repos.pipeline.startRun(config.strategy.agentName, tradingDay, trigger);
+  let runId: number;
+  try {
+    runId = repos.pipeline.startRun(config.strategy.agentName, tradingDay, trigger);
+  } catch (error) {
+    // The DB is locked by someone else: this scan is skipped (nothing was decided), the next one runs.
+    log.warn('scan_skipped', { trigger, error: errorMessage(error) });
+    return { candidates: 0, taken: 0 };
+  }
   log.info('scan_started', { runId, trigger });
   let candidates = 0;
   let taken = 0;
@@ -112,8 +119,12 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
     repos.pipeline.finishRun(runId, { status: 'COMPLETED', candidates, taken });
     log.info('pipeline_completed', { runId, candidates, taken });
   } catch (error) {
-    repos.pipeline.finishRun(runId, { status: 'FAILED', candidates, taken, error: errorMessage(error) });
     log.error('pipeline_failed', { runId, error: errorMessage(error) });
+    try {
+      repos.pipeline.finishRun(runId, { status: 'FAILED', candidates, taken, error: errorMessage(error) });
+    } catch (writeError) {
+      log.warn('pipeline_run_not_closed', { runId, error: errorMessage(writeError) });
+    }
   }
   return { candidates, taken };
 }

@@ -75,6 +75,8 @@ export class ProtectionManager {
   private resyncing: Promise<void> | undefined;
   private haltNoticed: number | undefined;
   private stopped = false;
+  /** The highest ref sequence this process handed out per position (its order rows may not be written yet). */
+  private readonly sequencesUsed = new Map<string, number>();
   /** Symbols whose adopted row is being priced from a quote. */
   private readonly pricing = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -185,7 +187,15 @@ export class ProtectionManager {
     const run = (async () => {
       do {
         this.dirty.delete(symbol);
-        await this.checkSymbol(symbol);
+        try {
+          await this.checkSymbol(symbol);
+        } catch (error) {
+          // A DB write that met someone else's lock (adoption, a row update): nothing was decided on half a
+          // write; the symbol is checked again shortly.
+          const transient = isBusyError(error) || (error instanceof AppError && error.kind === 'transient');
+          this.d.log[transient ? 'warn' : 'error']('protection_check_failed', { symbol, error: errorMessage(error), transient });
+          this.retrySoon(symbol);
+        }
       } while (this.dirty.has(symbol));
     })().finally(() => this.running.delete(symbol));
     this.running.set(symbol, run);
@@ -418,12 +428,23 @@ export class ProtectionManager {
   /** DB rows and log lines of the orders just sent, written once the socket writes are out. */
   private flushAfterSend(): void {
     const pending = this.afterSend.splice(0);
+    const failed: Array<() => void> = [];
     for (const write of pending) {
       try {
         write();
       } catch (error) {
-        this.d.log.error('order_audit_write_failed', { error: errorMessage(error), what: 'the order is at the broker; the next resync verifies it' });
+        failed.push(write);
+        this.d.log.warn('order_audit_write_failed', { error: errorMessage(error), what: 'the order is at the broker; its row is written again shortly' });
       }
+    }
+    // The rows also keep order refs unique across restarts (nextSequence reads them): never dropped, retried.
+    if (failed.length > 0) {
+      this.afterSend.unshift(...failed);
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (!this.stopped) this.flushAfterSend();
+      }, 500);
+      this.retryTimers.add(timer);
     }
   }
 
@@ -434,9 +455,12 @@ export class ProtectionManager {
     };
   }
 
+  /** A ref sequence never used for this position: by the DB's order rows, the cache, and this process's own sends. */
   private nextSequence(positionId: string): number {
     const used = this.d.repos.orders.getByPosition(positionId).map((o) => parseExitRef(o.orderRef)?.sequence ?? 0);
-    return Math.max(0, ...used, ...this.cache.all().filter((o) => o.positionId === positionId).map((o) => o.sequence)) + 1;
+    const next = Math.max(0, this.sequencesUsed.get(positionId) ?? 0, ...used, ...this.cache.all().filter((o) => o.positionId === positionId).map((o) => o.sequence)) + 1;
+    this.sequencesUsed.set(positionId, next);
+    return next;
   }
 
   private isHalted(): boolean {
@@ -494,7 +518,11 @@ export class ProtectionManager {
       failure.retryAtMs = Date.now() + GIVE_UP_RETRY_MS;
       if (!failure.gaveUp || failure.count % limit === 0) {
         this.d.log.error('protection_gave_up', { symbol, positionId: key, refusals: failure.count, last: what, what: `the broker refused ${failure.count} times: retrying every ${GIVE_UP_RETRY_MS / 60_000} minutes; check the orders in TWS, or flatten with npm run liquidate` });
-        this.d.repos.events.record(this.d.app, 'protection_gave_up', { positionId: key, refusals: failure.count, last: what }, symbol, 'error');
+        try {
+          this.d.repos.events.record(this.d.app, 'protection_gave_up', { positionId: key, refusals: failure.count, last: what }, symbol, 'error');
+        } catch (error) {
+          this.d.log.warn('event_write_failed', { event: 'protection_gave_up', error: errorMessage(error) });
+        }
       }
       failure.gaveUp = true;
     } else {

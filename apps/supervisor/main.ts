@@ -1,4 +1,4 @@
-import { isBusyError } from '../../shared/db';
+import { LivenessFiles, livenessDirFor } from '../../shared/process/liveness-file';
 import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
 import { Scheduler } from '../../shared/schedule';
@@ -8,7 +8,8 @@ import { Supervisor } from './supervisor';
 
 /**
  * supervisor: runs under PM2 beside the bots; PM2 restarts it. Each second: health of the bots (exit manager
- * first), the trading-day roll and the daily schedule; a status line every SUPERVISOR_STATUS_S market seconds.
+ * first, and every 250 ms on its own), the trading-day roll and the daily schedule; a status line every
+ * SUPERVISOR_STATUS_S market seconds.
  */
 runApp({
   app: 'supervisor',
@@ -17,21 +18,9 @@ runApp({
     const pm2 = new Pm2Client();
     await pm2.connect();
     ctx.onShutdown('pm2', () => pm2.disconnect(), 50);
-    const db = ctx.db;
-    const probeDbWritable = (): boolean => {
-      db.pragma('busy_timeout = 50');
-      try {
-        db.exec('BEGIN IMMEDIATE');
-        db.exec('ROLLBACK');
-        return true;
-      } catch (error) {
-        if (isBusyError(error)) return false; // locked by someone else right now
-        throw error;
-      } finally {
-        db.pragma(`busy_timeout = ${config.db.busyTimeoutMs}`);
-      }
-    };
-    const supervisor = new Supervisor({ pm2, repos, clock, log, config, dbWritableForMs: () => heartbeat.dbWritableForMs(), probeDbWritable });
+    // Liveness files tell a hung bot (no beat anywhere) from one whose heartbeat row is blocked by a DB lock.
+    const liveness = new LivenessFiles(livenessDirFor(config.paths.db));
+    const supervisor = new Supervisor({ pm2, repos, clock, log, config, liveness });
     const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'] });
     supervisor.rollTradingDay();
 

@@ -28,6 +28,7 @@ export { EventsRepository } from './repositories/events-repository';
 export { PipelineRepository, type SignalRecord } from './repositories/pipeline-repository';
 export { ReconciliationLogRepository, type ReconciliationRun, type ReconciliationStatus } from './repositories/reconciliation-log-repository';
 export { BrokerPositionsRepository, type BrokerPositionRow, type PositionHandling } from './repositories/broker-positions-repository';
+export { PortfolioSnapshotsRepository, type PortfolioSnapshot, type StoredPositionSnapshot, type EquityPoint, type SnapshotDay, type HighWaterMark } from './repositories/portfolio-snapshots-repository';
 export { DbChangeProbe } from './repositories/db-change-probe';
 export { TradingHaltsRepository, type TradingHalt } from './repositories/trading-halts-repository';
 export { executionBase, executionVersion } from './execution-ids';

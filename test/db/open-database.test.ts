@@ -87,4 +87,27 @@ describe('opening the shared DB', () => {
     }
     openDatabase(file).close();
   });
+
+  it('waits the open timeout while migrating and the (short) running timeout afterwards, as the bots open it', () => {
+    const file = path.join(temp.dir, 'bot.db');
+    const holder = new Database(file);
+    holder.exec('CREATE TABLE t (x)');
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      // Migrations need the write lock: they wait the open timeout, not the short one.
+      expect(() => openDatabase(file, { busyTimeoutMs: 20, openBusyTimeoutMs: 300 })).toThrow(/stayed locked by another process for more than 300 ms/);
+    } finally {
+      holder.exec('ROLLBACK');
+    }
+    const db = openDatabase(file, { busyTimeoutMs: 20, openBusyTimeoutMs: 300 });
+    try {
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(20);
+      holder.exec('BEGIN IMMEDIATE');
+      expect(() => db.prepare('INSERT INTO t VALUES (1)').run()).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+    } finally {
+      if (holder.inTransaction) holder.exec('ROLLBACK');
+      holder.close();
+      db.close();
+    }
+  });
 });

@@ -155,6 +155,34 @@ describe('day-trader entries against the fake broker', () => {
     expect(broker.sent).toHaveLength(1);
   });
 
+  it('leaves no stuck claim when a write meets someone else\'s lock, and settles from the broker before the next entry', async () => {
+    broker.setPrice('ABC', 50);
+    const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const recordIntent = repos.orders.recordIntent.bind(repos.orders);
+    repos.orders.recordIntent = () => {
+      throw busy();
+    };
+    expect(await entries.enter(entry)).toMatchObject({ ok: false, reason: expect.stringMatching(/^intent_not_written/) });
+    expect(repos.positions.getActivePositions()).toEqual([]);
+    expect(broker.sent).toEqual([]);
+    repos.orders.recordIntent = recordIntent;
+    // The order leaves, then the rows after it fail: no new entry until the broker has been read again.
+    await entries.resolveInFlight();
+    const markSubmitted = repos.orders.markSubmitted.bind(repos.orders);
+    repos.orders.markSubmitted = () => {
+      throw busy();
+    };
+    const result = await entries.enter(entry);
+    await flush();
+    repos.orders.markSubmitted = markSubmitted;
+    expect(result.ok).toBe(true);
+    expect(entries.ready).toBe(false);
+    await entries.ensureResolved();
+    expect(entries.ready).toBe(true);
+    expect(repos.positions.getActivePosition('ABC')).toMatchObject({ status: 'OPEN', quantity: 100, entryWorking: false });
+    expect(broker.sent).toHaveLength(1);
+  });
+
   it('after a crash before the order reached the broker, releases the claim', async () => {
     const claim = repos.positions.claimSymbol({ symbol: 'XYZ', tradingDay: DAY, agentName: config.strategy.agentName, maxOpenPositions: 5, requestedQuantity: 10 });
     expect(claim.ok).toBe(true);

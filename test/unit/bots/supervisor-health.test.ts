@@ -1,4 +1,4 @@
-import { assessBot, restartDelayMs, type ProcessView } from '../../../apps/supervisor/health';
+import { assessBot, latestBeat, restartDelayMs, type ProcessView } from '../../../apps/supervisor/health';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { Heartbeat } from '../../../shared/db/repositories/heartbeats-repository';
 
@@ -28,6 +28,24 @@ describe('supervisor health decisions', () => {
     expect(assessBot(booting, beat, now, config)).toEqual({ healthy: true, note: 'starting' });
     expect(assessBot({ ...booting, uptimeMs: 9_000 }, beat, now, config)).toMatchObject({ healthy: false, action: 'kill' });
     expect(assessBot({ ...view, status: 'launching' }, undefined, now, config)).toEqual({ healthy: true, note: 'launching' });
+  });
+
+  it('goes by the newer of the heartbeat row and the liveness file of the pid PM2 runs', () => {
+    const staleRow = { ...beat, beatAtMs: now - 5_000 };
+    const freshFile = { ...beat, beatAtMs: now - 200, waitingForDbLockSinceMs: now - 5_000 };
+    expect(latestBeat(42, staleRow, freshFile)).toMatchObject({ source: 'file', beatAtMs: now - 200, waitingForDbLockSinceMs: now - 5_000 });
+    expect(latestBeat(42, beat, { ...freshFile, beatAtMs: now - 4_000 })).toMatchObject({ source: 'row', beatAtMs: now - 500 });
+    expect(assessBot(view, latestBeat(42, staleRow, freshFile), now, config)).toEqual({ healthy: true, note: 'ready' });
+    // Beats of the previous instance (pid 41) neither vouch for the current one nor hide its own.
+    expect(assessBot(view, latestBeat(42, staleRow, { ...freshFile, pid: 41 }), now, config)).toMatchObject({ healthy: false, action: 'kill' });
+    expect(assessBot(view, latestBeat(42, beat, { ...freshFile, pid: 41 }), now, config)).toEqual({ healthy: true, note: 'ready' });
+    expect(latestBeat(42, undefined, undefined)).toBeUndefined();
+  });
+
+  it('does not call a work loop stuck while the bot reports its DB writes blocked by a lock', () => {
+    const blocked = { ...beat, progressAtMs: now - 20_000, waitingForDbLockSinceMs: now - 20_000 };
+    expect(assessBot(view, blocked, now, config)).toEqual({ healthy: true, note: 'ready' });
+    expect(assessBot(view, { ...blocked, waitingForDbLockSinceMs: null }, now, config)).toMatchObject({ healthy: false, reason: expect.stringMatching(/work loop stuck/) });
   });
 
   it('restarts the exit manager with no delay and backs off for the others', () => {

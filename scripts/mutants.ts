@@ -125,9 +125,10 @@ const MUTANTS: Mutant[] = [
   },
 ];
 
-function run(command: string, args: string[], cwd: string): { code: number; output: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: cleanEnv({ FORCE_COLOR: '0' }) });
-  return { code: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+function run(command: string, args: string[], cwd: string, timeoutMs = 600_000): { code: number; output: string } {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: cleanEnv({ FORCE_COLOR: '0' }), timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const timedOut = result.error !== undefined && (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+  return { code: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}${timedOut ? `\nTests: killed after ${timeoutMs / 1000} s (the mutant made it run away)` : ''}` };
 }
 
 /** A throw-away copy of the checkout (sources only; node_modules linked), built once. */
@@ -146,7 +147,8 @@ function build(dir: string): boolean {
 }
 
 function jest(dir: string, test: string): { passed: boolean; summary: string } {
-  const result = run(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), test], dir);
+  // A guard's removal can make a test wait for something that never happens: fail such tests sooner.
+  const result = run(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--testTimeout', '15000', test], dir, 240_000);
   return { passed: result.code === 0, summary: /Tests:\s+([^\n]+)/.exec(result.output)?.[1] ?? `exit ${result.code}` };
 }
 

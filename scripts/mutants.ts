@@ -31,8 +31,8 @@ const MUTANTS: Mutant[] = [
     name: 'claim',
     guard: 'claimSymbol refuses a symbol closed earlier the same trading day (no re-entry)',
     file: 'shared/db/repositories/active-positions-repository.ts',
-    find: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined) return { ok: false, reason: 'CLOSED_TODAY' };",
-    replace: '',
+    find: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined) return",
+    replace: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined && request.symbol === '') return",
     tests: ['test/db/repositories.test.ts', 'test/db/claim-race.test.ts'],
   },
   {
@@ -88,7 +88,7 @@ const MUTANTS: Mutant[] = [
     guard: 'protection grows by a new pair, never by enlarging an order the broker may have reduced',
     file: 'apps/exit-manager/protection-plan.ts',
     find: "if (covered < target) actions.push({ kind: 'place_pair'",
-    replace: "if (covered < target) for (const order of mine) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + target, reason: 'grow' }); if (false) actions.push({ kind: 'place_pair'",
+    replace: "if (covered < target && mine.length > 0) for (const order of mine) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + target, reason: 'grow' });\n  else if (covered < target) actions.push({ kind: 'place_pair'",
     tests: ['test/unit/bots/protection-plan.test.ts', 'test/unit/bots/exit-manager.test.ts'],
   },
   {
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
       try {
         fs.writeFileSync(file, original.replace(mutant.find, mutant.replace));
         if (!build(dir)) {
-          rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'caught (does not compile)', caughtBy: 'tsc' });
+          rows.push({ name: mutant.name, guard: mutant.guard, verdict: 'INVALID (the mutant does not compile: fix it in scripts/mutants.ts)', caughtBy: '' });
           continue;
         }
         const failing: string[] = [];
@@ -205,7 +205,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write('\n| guard disabled | what it protects | result | failing tests |\n|---|---|---|---|\n');
   for (const row of rows) process.stdout.write(`| ${row.name} | ${row.guard} | ${row.verdict} | ${row.caughtBy} |\n`);
-  return rows.every((r) => r.verdict.startsWith('caught')) ? 0 : 1;
+  return rows.every((r) => r.verdict === 'caught') ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), (error) => {

@@ -8,8 +8,22 @@
 const path = require('path');
 
 const root = __dirname;
-const mode = (process.env.MODE || 'SIM').toUpperCase();
-const logDir = path.resolve(root, process.env.LOG_DIR || 'logs');
+
+/**
+ * Mode and log folder as the apps will see them: the environment, ENV_FILE and CONFIG_FILE through the
+ * compiled config loader (a MODE=PAPER kept in an env file must not start the simulator). Before a build, or
+ * with a configuration the apps will refuse anyway (npm start reports it), the environment alone.
+ */
+function resolvedConfig() {
+  try {
+    return require(path.join(root, 'dist', 'shared', 'config', 'load-config.js')).loadConfig();
+  } catch {
+    return undefined;
+  }
+}
+const config = resolvedConfig();
+const mode = config ? config.mode : (process.env.MODE || 'SIM').toUpperCase();
+const logDir = config ? config.paths.logs : path.resolve(root, process.env.LOG_DIR || 'logs');
 
 function app(name, overrides = {}) {
   return {
@@ -50,5 +64,10 @@ module.exports = {
     app('day-trader'),
     app('reconciler'),
     app('supervisor'),
+    // Read-only web view, JSON API, SSE and Prometheus /metrics (DASHBOARD_PORT, 8501). Bigger heap than the
+    // bots: the performance page computes every metric over the whole trade history (100,000 trades).
+    app('dashboard', { max_memory_restart: '400M', node_args: ['--max-old-space-size=256', '--max-semi-space-size=4'] }),
+    // Delivers the alerts outbox (e-mail, Slack, webhook); trading never waits for it.
+    app('notifier'),
   ],
 };

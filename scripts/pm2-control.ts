@@ -2,7 +2,7 @@ import path from 'node:path';
 import pm2 from 'pm2';
 import { projectRoot } from '../shared/config/project-root';
 
-export const SYSTEM_APPS = ['sim-gateway', 'exit-manager', 'day-trader', 'reconciler', 'supervisor'] as const;
+export const SYSTEM_APPS = ['sim-gateway', 'exit-manager', 'day-trader', 'reconciler', 'supervisor', 'dashboard', 'notifier'] as const;
 
 export function pm2Call<T>(fn: (cb: (error: Error | null, result: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((error, result) => (error ? reject(error) : resolve(result))));

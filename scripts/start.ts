@@ -40,7 +40,14 @@ async function main(): Promise<number> {
       const minutes = Math.round(((toMinutes(config.sim.dayEnd) - toMinutes(config.sim.dayStart)) * 60) / config.sim.speed / 60 * 10) / 10;
       console.log(`SIM mode: simulated trading day ${startDay} from ${config.sim.dayStart} to ${config.sim.dayEnd} New York time at x${config.sim.speed} (about ${minutes} real minutes per day; the next trading day follows).`);
     }
-    if (config.mode !== 'SIM') console.log(`${config.mode} mode: connecting to ${config.ib.host}:${config.ib.port}.`);
+    if (config.mode !== 'SIM') {
+      // No simulator in PAPER/LIVE (ecosystem.config.js leaves it out): say exactly what the bots will reach.
+      const ids = config.ib.clientIds;
+      console.log(`${config.mode} mode: the simulator is not started. The bots connect to IB Gateway/TWS at ${config.ib.host}:${config.ib.port}`
+        + ` (account ${config.ib.account ?? 'the one the gateway reports'}; client ids ${ids.exitManager} exit-manager, ${ids.dayTrader} day-trader, ${ids.reconciler} reconciler).`);
+      if (process.env.ENV_FILE) console.log(`Configuration: environment over ENV_FILE ${path.resolve(process.env.ENV_FILE)}${process.env.CONFIG_FILE ? ` over CONFIG_FILE ${process.env.CONFIG_FILE}` : ''}.`);
+      console.log('Check the gateway first if unsure: npm run doctor (same variables).');
+    }
     await pm2Call<unknown>((cb) => pm2.start(ecosystemPath(), cb as (error: Error | null) => void));
     console.log('Started under PM2; waiting for every process to report ready...');
     const ready = await waitForReady(config.paths.db, config.mode === 'SIM');
@@ -48,11 +55,32 @@ async function main(): Promise<number> {
       console.error(`Not everything became ready within ${READY_TIMEOUT_MS / 1000} s: ${ready.missing.join(', ')}. See logs/ and \`npx pm2 logs\`.`);
     }
   }
+  const dashboard = await dashboardAnswer(config.dashboard.host, config.dashboard.port, config.dashboard.token);
   pm2.disconnect();
   const status = spawnSync(process.execPath, [path.join(__dirname, 'status.js')], { stdio: 'inherit', env: process.env });
   void status;
-  console.log('\nWatch it: npm run status -- --watch    Logs: npx pm2 logs    Stop: npm stop    Flatten everything: npm run liquidate');
+  console.log(`\nDashboard: ${dashboard}`);
+  console.log('Watch it: npm run status -- --watch    Logs: npx pm2 logs    Stop: npm stop    Flatten everything: npm run liquidate');
   return 0;
+}
+
+/** The dashboard's URL once it answers (it has no heartbeat: it never writes to the DB), or why it does not. */
+async function dashboardAnswer(host: string, port: number, token: string | undefined): Promise<string> {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/`;
+  const deadline = Date.now() + 15_000;
+  let problem = 'not answering';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}healthz`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return `${url}${token ? ' (token required: open it once with ?token=<DASHBOARD_TOKEN>)' : ''}`;
+      problem = `HTTP ${response.status}`;
+    } catch (error) {
+      problem = errorMessage(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return `${url} is ${problem}: see logs/dashboard.log (DASHBOARD_PORT in use? set another)`;
 }
 
 function toMinutes(hhmm: string): number {
@@ -61,7 +89,7 @@ function toMinutes(hhmm: string): number {
 }
 
 async function waitForReady(dbPath: string, sim: boolean): Promise<{ ok: boolean; missing: string[] }> {
-  const wanted = ['exit-manager', 'day-trader', 'reconciler', 'supervisor'];
+  const wanted = ['exit-manager', 'day-trader', 'reconciler', 'supervisor', 'notifier'];
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let missing = wanted;
   while (Date.now() < deadline) {

@@ -10,8 +10,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const present = (await listSystem()).map((p) => p.name!);
-  // Supervisor first, so it does not restart what we are stopping; the exit manager last.
-  const order = ['supervisor', 'day-trader', 'reconciler', 'exit-manager', 'sim-gateway'].filter((n) => present.includes(n));
+  // Supervisor first, so it does not restart what we are stopping; the exit manager last (the dashboard only reads).
+  // The notifier after the bots, so the alerts of their last moments still go out.
+  const order = ['supervisor', 'dashboard', 'day-trader', 'reconciler', 'exit-manager', 'notifier', 'sim-gateway'].filter((n) => present.includes(n));
   for (const name of order) {
     await pm2Call<unknown>((cb) => pm2.delete(name, cb as (error: Error | null) => void));
     console.log(`stopped ${name}`);

@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { NotMeasured, type CandidateMetricsSource } from './candidate-metrics';
+import { noteDailyLoss } from '../../shared/alerts/daily-loss';
 import { entryBlockers } from './entry-guards';
 import type { EntryExecutor } from './entry-executor';
 import { scoreCandidate, type CandidateMetrics } from './scoring';
@@ -74,6 +75,11 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
     });
     const realizedToday = repos.closed.getClosedToday(tradingDay).reduce((n, r) => n + r.realizedPnl, 0);
     const halt = repos.halts.active();
+    // The loss limit near or reached is a fact worth an alert (once a day each), whatever this scan finds.
+    noteDailyLoss(repos.alerts, {
+      tradingDay, realizedToday, unrealizedPnl: pnl?.unrealizedPnl, netLiquidation: account.netLiquidation, limitPct: config.risk.dailyLossLimitPct,
+      nearPct: config.alerts.thresholds.dailyLossNearPct,
+    }, log);
     let grossExposure = account.grossPositionValue;
     for (const { m, decision } of scored) {
       const signal = {

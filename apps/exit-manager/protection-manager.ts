@@ -14,6 +14,8 @@ import { brokerCap, coverTarget, needsMarketLevels, planProtection, type OwnOrde
 import { quoteSnapshot } from '../../shared/broker/quote-snapshot';
 import { pastFlatProblem } from './sell-exposure';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
+import { protectionGaveUpAlert, protectionMissingAlert } from '../../shared/alerts/fact-alerts';
+import { maxTradable } from './sell-exposure';
 
 export interface ProtectionDeps {
   app: string;
@@ -75,6 +77,8 @@ export class ProtectionManager {
   private resyncing: Promise<void> | undefined;
   private haltNoticed: number | undefined;
   private stopped = false;
+  /** Positions holding shares without a working stop: since when, and whether that was alerted. */
+  private readonly bareSince = new Map<string, { sinceMs: number; alerted: boolean }>();
   /** The highest ref sequence this process handed out per position (its order rows may not be written yet). */
   private readonly sequencesUsed = new Map<string, number>();
   /** Symbols whose adopted row is being priced from a quote. */
@@ -175,6 +179,8 @@ export class ProtectionManager {
     const symbols = new Set<string>([...this.brokerPositions.keys(), ...this.cache.symbols(), ...rows.map((r) => r.symbol)]);
     await Promise.all([...symbols].map((s) => this.schedule(s)));
     this.updateQuoteSubscriptions();
+    // Every position, whatever stopped its check (link down, halt, refusals): are its shares under a stop?
+    for (const row of this.d.repos.positions.getActivePositions()) this.watchStopCoverage(row, this.heldFor(row));
   }
 
   /** Coalesced, per-symbol serialized check: a check asked for while one runs runs once more afterwards. */
@@ -499,6 +505,37 @@ export class ProtectionManager {
     return true;
   }
 
+  /**
+   * Shares held without a working stop: said loudly after `unprotectedAlertSeconds` (real time), once per
+   * episode, in the same transaction as its audit event. A halt's deliberate state counts too: the
+   * liquidation owns the account then, but a person must know the shares are bare.
+   */
+  private watchStopCoverage(row: ActivePosition, held: number): void {
+    const stops = this.cache.forSymbol(row.symbol).filter((o) => o.positionId === row.id && (o.leg === 'SL' || o.leg === 'EXIT'));
+    const covered = Math.min(Math.abs(held), maxTradable(stops, held > 0 ? 'SELL' : 'BUY'));
+    const missing = held !== 0 && covered < Math.abs(held);
+    const episode = this.bareSince.get(row.id);
+    if (!missing) {
+      this.bareSince.delete(row.id);
+      return;
+    }
+    if (!episode) {
+      this.bareSince.set(row.id, { sinceMs: Date.now(), alerted: false });
+      return;
+    }
+    const seconds = Math.round((Date.now() - episode.sinceMs) / 1000);
+    if (episode.alerted || seconds < this.d.config.exits.unprotectedAlertSeconds) return;
+    const why = !this.d.broker.isConnected() ? 'broker link down' : this.isHalted() ? 'trading halted' : needsMarketLevels(row) && row.stopLossPrice === null ? 'no price for its stop yet' : (this.failures.get(row.id)?.count ?? 0) > 0 ? 'protective orders refused' : 'stop not in place';
+    const facts = { positionId: row.id, symbol: row.symbol, held: Math.abs(held), covered, sinceMs: episode.sinceMs, seconds, why, tradingDay: tradingDayOf(this.d.clock.now()) };
+    this.d.log.error('protection_missing', { ...facts, what: 'shares without a working stop' });
+    try {
+      this.d.repos.alerts.recordEventWithAlert({ event: 'protection_missing', data: facts, symbol: row.symbol, level: 'error' }, protectionMissingAlert(facts));
+      episode.alerted = true;
+    } catch (error) {
+      this.d.log.warn('event_write_failed', { event: 'protection_missing', error: errorMessage(error) });
+    }
+  }
+
   /** A transient failure (DB lock, link down): try the symbol again shortly, without counting it as a refusal. */
   private retrySoon(symbol: string): void {
     const timer = setTimeout(() => {
@@ -519,7 +556,9 @@ export class ProtectionManager {
       if (!failure.gaveUp || failure.count % limit === 0) {
         this.d.log.error('protection_gave_up', { symbol, positionId: key, refusals: failure.count, last: what, what: `the broker refused ${failure.count} times: retrying every ${GIVE_UP_RETRY_MS / 60_000} minutes; check the orders in TWS, or flatten with npm run liquidate` });
         try {
-          this.d.repos.events.record(this.d.app, 'protection_gave_up', { positionId: key, refusals: failure.count, last: what }, symbol, 'error');
+          // The event row and its alert in one transaction (the alerts outbox).
+          this.d.repos.alerts.recordEventWithAlert({ event: 'protection_gave_up', data: { positionId: key, refusals: failure.count, last: what }, symbol, level: 'error' },
+            protectionGaveUpAlert({ positionId: key, symbol, refusals: failure.count, last: what, tradingDay: tradingDayOf(this.d.clock.now()) }));
         } catch (error) {
           this.d.log.warn('event_write_failed', { event: 'protection_gave_up', error: errorMessage(error) });
         }

@@ -1,15 +1,18 @@
 import { createBroker } from '../../shared/broker/create-broker';
 import { DailySummaryRepository } from '../../shared/history';
+import { PortfolioSnapshotTaker } from '../../shared/portfolio/snapshot-taker';
 import { ScheduleRepository } from '../../shared/schedule';
 import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
 import { realDelayMs } from '../../shared/time/clock';
-import { tradingDayOf } from '../../shared/time/trading-calendar';
+import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
 import { Reconciler } from './reconciler';
 
 /**
  * reconciler: DB against broker on start, every RECONCILE_INTERVAL_S of market time and after the close
- * (scheduled by the supervisor), then the day's summary with the account's equity.
+ * (scheduled by the supervisor), then the day's summary with the account's equity. It also takes the
+ * portfolio snapshots (NAV, cash, positions: IB's figures beside ours) every SNAPSHOT_INTERVAL_S of market
+ * time in the regular session and once after the close, marked to the quotes it already follows.
  */
 runApp({
   app: 'reconciler',
@@ -19,6 +22,14 @@ runApp({
     const reconciler = new Reconciler({ app: ctx.app, broker, db, repos, clock, log, config });
     const schedule = new ScheduleRepository(db, clock);
     const summaries = new DailySummaryRepository(db, clock);
+    const snapshots = new PortfolioSnapshotTaker({
+      broker, db, clock, log, positions: repos.positions, closed: repos.closed, quotes: reconciler, account: config.ib.account,
+      answerTimeoutMs: Math.min(config.ib.requestTimeoutMs, 3_000), intradayRetentionDays: config.snapshots.intradayRetentionDays,
+    });
+    const snapshot = async (kind: 'interval' | 'close') => {
+      if (!broker.isConnected()) return;
+      await snapshots.take(kind);
+    };
     ctx.onShutdown('broker', () => broker.disconnect(), 50);
     try {
       await broker.connect();
@@ -36,6 +47,8 @@ runApp({
         const existing = summaries.get(day);
         if (account && existing?.startEquity == null) summaries.recomputeDay(day, { startEquity: account.netLiquidation });
         if (account && trigger.startsWith('schedule:')) summaries.recomputeDay(day, { endEquity: account.netLiquidation });
+        // After the close: the day's closing snapshot (the daily equity history keeps it when intraday rows age out).
+        if (trigger.startsWith('schedule:')) await snapshot('close');
       }
     };
     if (broker.isConnected()) await reconcile('startup');
@@ -43,6 +56,10 @@ runApp({
     // At least 5 real seconds apart: on a fast compressed clock a reconciliation every market minute would
     // be several per second, pure write load on the shared DB.
     const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 5_000), () => reconcile('interval'), log);
+    // Every SNAPSHOT_INTERVAL_S of market time while the market is open, never more than once a real second.
+    const snapshotLoop = runPeriodically('portfolio_snapshot', () => realDelayMs(clock, config.intervals.snapshotSeconds * 1000, 1_000), async () => {
+      if (marketPhase(clock.now()) === 'REGULAR') await snapshot('interval');
+    }, log);
     const loop = runPeriodically('reconciler_loop', 1_000, async () => {
       const trigger = schedule.consumeNext('RECONCILE_AFTER_CLOSE', 'reconciler', tradingDayOf(clock.now()));
       if (trigger) {
@@ -57,6 +74,7 @@ runApp({
     }, log);
     ctx.onShutdown('loops', () => {
       periodic.stop();
+      snapshotLoop.stop();
       loop.stop();
     }, 0);
   },

@@ -236,7 +236,13 @@ export class Reconciler {
     }));
   }
 
-  private followQuotes(symbols: string[]): void {
+  /** The last trade price of a symbol the reconciler follows (the broker's US stock positions), if one came. */
+  lastPrice(symbol: string): number | undefined {
+    return this.lastPrices.get(symbol);
+  }
+
+  /** Keeps quote subscriptions for exactly these symbols (the portfolio snapshots share them). */
+  followQuotes(symbols: string[]): void {
     for (const symbol of symbols) {
       if (this.quoteSubscriptions.has(symbol)) continue;
       this.quoteSubscriptions.set(symbol, this.d.broker.subscribeQuotes(symbol, (q) => q.last && this.lastPrices.set(symbol, q.last)));

@@ -3,6 +3,8 @@ import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
 import { Scheduler } from '../../shared/schedule';
 import { realDelayMs } from '../../shared/time/clock';
+import { runBackupProcess } from './backup-job';
+import { LogHousekeeper } from './log-housekeeping';
 import { Pm2Client } from './pm2-client';
 import { Supervisor } from './supervisor';
 
@@ -21,7 +23,7 @@ runApp({
     // Liveness files tell a hung bot (no beat anywhere) from one whose heartbeat row is blocked by a DB lock.
     const liveness = new LivenessFiles(livenessDirFor(config.paths.db));
     const supervisor = new Supervisor({ pm2, repos, clock, log, config, liveness });
-    const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'] });
+    const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'], runBackup: (trigger) => runBackupProcess(trigger) });
     supervisor.rollTradingDay();
 
     const health = runPeriodically('health_check', config.supervisor.healthCheckIntervalMs, async () => {
@@ -33,7 +35,17 @@ runApp({
     const status = runPeriodically('status_line', () => realDelayMs(clock, config.intervals.supervisorStatusSeconds * 1000, 5_000), async () => {
       log.info('status', supervisor.statusLine(await pm2.list()));
     }, log, { runImmediately: true });
+    // PM2's own out/err logs rotate here, and LOG_DIR is kept within its budget (log-housekeeping.ts).
+    const housekeeper = new LogHousekeeper({
+      logDir: config.paths.logs, pm2Home: process.env.PM2_HOME, pm2FileMaxBytes: config.log.pm2FileMaxMb * 1_048_576, pm2FilesKept: config.log.pm2FilesKept,
+      budgetBytes: config.log.dirBudgetMb * 1_048_576, reopenPm2Logs: () => pm2.reloadLogs(), log,
+    });
+    const housekeeping = runPeriodically('log_housekeeping', config.supervisor.hostCheckIntervalSeconds * 1000, async () => {
+      const result = await housekeeper.run();
+      heartbeat.setDetail({ logs: { bytes: result.totalBytes, budgetBytes: result.budgetBytes, overBudget: result.overBudget } });
+    }, log, { runImmediately: true });
     ctx.onShutdown('loops', () => {
+      housekeeping.stop();
       health.stop();
       exitManagerWatch.stop();
       status.stop();

@@ -51,6 +51,11 @@ export class Pm2Client implements Pm2Api {
     await call<unknown>((cb) => pm2.restart(name, cb as (error: Error | null) => void));
   }
 
+  /** PM2 reopens every app's out/err log file (after the supervisor renamed them: log-housekeeping.ts). */
+  async reloadLogs(): Promise<void> {
+    await call<unknown>((cb) => pm2.reloadLogs(cb as (error: Error | null) => void));
+  }
+
   disconnect(): void {
     if (this.connected) pm2.disconnect();
     this.connected = false;

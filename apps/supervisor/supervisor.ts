@@ -1,3 +1,5 @@
+import { brokerDownAlert, processRestartedAlert } from '../../shared/alerts/fact-alerts';
+import type { AlertDraft } from '../../shared/alerts/alert-types';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { isBusyError, type Heartbeat, type Repositories } from '../../shared/db';
 import { errorMessage } from '../../shared/errors/errors';
@@ -172,7 +174,8 @@ export class Supervisor {
     } else {
       outcome = await this.restartThroughPm2(app);
     }
-    this.recordEvent('bot_restarted', { target: app, reason, action, pid: view.pid, outcome }, 'error');
+    this.recordEvent('bot_restarted', { target: app, reason, action, pid: view.pid, outcome }, 'error',
+      processRestartedAlert({ app, previousPid: view.pid ?? null, reason: `${reason} (${action}: ${outcome})`, by: 'supervisor', tradingDay: tradingDayOf(this.d.clock.now()), atMs: this.realNowMs() }));
   }
 
   /** SIGKILL: a hung process does not handle SIGINT, and PM2's autorestart brings it back at once. */
@@ -215,7 +218,8 @@ export class Supervisor {
       if (nowMs - (this.lastBrokerAlert.get(hb.app) ?? 0) < BROKER_ALERT_EVERY_MS) continue;
       this.lastBrokerAlert.set(hb.app, nowMs);
       this.d.log.error('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000), what: 'check the gateway (IB Gateway/TWS logged in, API enabled, port); positions stay protected by broker-side orders' });
-      this.recordEvent('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000) }, 'error');
+      this.recordEvent('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000) }, 'error',
+        brokerDownAlert({ app: hb.app, downSinceMs: hb.brokerDownSinceMs, downSeconds: Math.round(downMs / 1000), tradingDay: tradingDayOf(this.d.clock.now()) }));
     }
   }
 
@@ -236,9 +240,11 @@ export class Supervisor {
   }
 
   /** The audit trail in `events`; a locked DB costs the row (the log line has it), never the supervision. */
-  private recordEvent(event: string, fields: Record<string, unknown>, level: 'info' | 'warn' | 'error'): void {
+  private recordEvent(event: string, fields: Record<string, unknown>, level: 'info' | 'warn' | 'error', alert?: AlertDraft): void {
     try {
-      this.d.repos.events.record('supervisor', event, fields, null, level);
+      // With an alert: the event row and the alert in one transaction (the outbox), once per fact.
+      if (alert) this.d.repos.alerts.recordEventWithAlert({ event, data: fields, level }, alert);
+      else this.d.repos.events.record('supervisor', event, fields, null, level);
     } catch (error) {
       if (!isBusyError(error)) throw error;
       this.d.log.warn('event_not_recorded', { event, error: errorMessage(error), what: 'the DB is locked by another process; the log line above is the record' });

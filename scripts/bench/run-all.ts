@@ -1,10 +1,12 @@
 /**
  * npm run bench: every benchmark, one JSON document. Each part also runs alone (bench:db, bench:gateway,
- * bench:bots, bench:analytics). BENCH_ONLY=db,gateway limits the parts (bots-realistic: the bots on the
- * realistic simulator profile).
+ * bench:bots, bench:analytics, bench:alerts). BENCH_ONLY=db,gateway limits the parts (bots-realistic: the bots on
+ * the realistic simulator profile; alerts: the notifier's latency and bursts).
  */
+import { runAlertsBench } from './alerts-bench';
 import { runAnalyticsBench } from './analytics-bench';
 import { runBotsBench } from './bots-bench';
+import { runDashboardBench } from './dashboard-bench';
 import { runDbBench } from './db-bench';
 import { runGatewayBench } from './gateway-bench';
 
@@ -14,6 +16,10 @@ const PARTS: Record<string, () => Promise<Record<string, unknown>>> = {
   bots: () => runBotsBench('ideal'),
   'bots-realistic': () => runBotsBench('realistic'),
   analytics: runAnalyticsBench,
+  alerts: runAlertsBench,
+  // Page load, live latency in Chromium, /metrics scrape, and the dashboard's memory after an hour of a live day
+  // (BENCH_DASHBOARD_LIVE_MINUTES, 60).
+  dashboard: runDashboardBench,
 };
 
 async function main(): Promise<void> {

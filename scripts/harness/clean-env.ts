@@ -1,10 +1,10 @@
 import { ENV_VARIABLES } from '../../shared/config/env-variables';
 
 /**
- * Variables that configure our processes without being config keys: the config file, the PM2 daemon, crash
+ * Variables that configure our processes without being config keys: the config and environment files, the PM2 daemon, crash
  * injection, the simulator's tick timestamps, and the start script's readiness deadline.
  */
-const PROCESS_VARIABLES = ['CONFIG_FILE', 'PM2_HOME', 'CRASH_POINTS_FILE', 'SIM_TICK_REAL_TIMESTAMPS', 'START_READY_TIMEOUT_MS'] as const;
+const PROCESS_VARIABLES = ['CONFIG_FILE', 'ENV_FILE', 'PM2_HOME', 'CRASH_POINTS_FILE', 'SIM_TICK_REAL_TIMESTAMPS', 'START_READY_TIMEOUT_MS'] as const;
 
 /** Every variable name that reconfigures a process of ours (the config table plus PROCESS_VARIABLES). */
 export const CONFIGURATION_VARIABLES: ReadonlySet<string> = new Set([...ENV_VARIABLES.map((v) => v.name), ...PROCESS_VARIABLES]);

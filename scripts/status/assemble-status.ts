@@ -1,6 +1,7 @@
 import type { BrokerPosition } from '../../shared/broker/types';
 import type { Heartbeat } from '../../shared/db';
 import { formatNewYork, marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
+import { alertsOutboxStatus, outboxAlerts } from './alerts-outbox-status';
 import { foreignPositionLines, foreignSharesOf, isForeignBrokerPosition, usdStockPositions } from './foreign-positions';
 import { formatDuration, formatShares } from './format';
 import { heartbeatStatus } from './heartbeat-status';
@@ -69,8 +70,9 @@ export function assembleStatus(inputs: StatusInputs): StatusReport {
     },
     events: db.usable ? db.problemEvents.map((e) => ({ at: e.at, app: e.app, level: e.level, event: e.event, symbol: e.symbol, data: e.data })) : [],
     alerts: [],
+    alertsOutbox: alertsOutboxStatus(inputs),
   };
-  report.alerts = alertsFor(inputs, report);
+  report.alerts = [...alertsFor(inputs, report), ...outboxAlerts(report.alertsOutbox)];
   return report;
 }
 

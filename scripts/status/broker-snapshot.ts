@@ -29,12 +29,7 @@ export class StatusBrokerLink {
   }
 
   async snapshot(dbSymbols: readonly string[]): Promise<BrokerSnapshot> {
-    const unreachable = (error: unknown): BrokerSnapshot => ({
-      reachable: false, endpoint: this.endpoint, clientId: this.clientId,
-      problem: error instanceof AccountMismatchError
-        ? `gateway at ${this.endpoint} answered, for the wrong account: ${errorMessage(error)}`
-        : `gateway at ${this.endpoint} is not answering: ${errorMessage(error)}`,
-    });
+    const unreachable = (error: unknown): BrokerSnapshot => brokerUnreachable(this.endpoint, this.clientId, error);
     if (!this.broker?.isConnected()) {
       await this.close();
       const { config } = this.options;
@@ -83,6 +78,16 @@ export class StatusBrokerLink {
       netLiquidation: summary?.netLiquidation ?? null, buyingPower: summary?.buyingPower ?? null, positions, openOrders, lastPrices, problems,
     };
   }
+}
+
+/** The broker section of a report when the gateway did not answer (or answered for the wrong account). */
+export function brokerUnreachable(endpoint: string, clientId: number, error: unknown): BrokerSnapshot {
+  return {
+    reachable: false, endpoint, clientId,
+    problem: error instanceof AccountMismatchError
+      ? `gateway at ${endpoint} answered, for the wrong account: ${errorMessage(error)}`
+      : `gateway at ${endpoint} is not answering: ${errorMessage(error)}`,
+  };
 }
 
 /** The last trade price (or, failing that within the timeout, the bid/ask midpoint); undefined when no quote came. */

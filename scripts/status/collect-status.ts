@@ -1,3 +1,4 @@
+import { describeChannels } from '../../shared/alerts/channels/create-channels';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { nextTrigger } from '../../shared/schedule/due-triggers';
 import type { Clock } from '../../shared/time/clock';
@@ -35,6 +36,7 @@ export async function collectStatus(options: CollectStatusOptions): Promise<Stat
     startupGraceMs: config.supervisor.startupGraceMs,
     foreignPolicy: config.positions.foreignPolicy,
     unprotectedAfterMs: options.unprotectedAfterMs,
+    alertChannels: describeChannels(config.alerts),
     nextTrigger: nextTrigger(nowMarketMs, config.schedule),
     pm2,
     broker,

@@ -1,6 +1,6 @@
 import { formatNewYork } from '../../shared/time/trading-calendar';
 import { formatBytes, formatDuration, formatMoney, formatPct, formatPrice, formatShares, formatSignedMoney } from './format';
-import type { AppStatus, HaltStatus, PositionLine, ProtectionState, StatusReport } from './status-model';
+import type { AlertsOutboxStatus, AppStatus, HaltStatus, PositionLine, ProtectionState, StatusReport } from './status-model';
 import { paint, textTable, type Tone } from './text-table';
 
 export interface RenderOptions {
@@ -31,6 +31,7 @@ export function renderStatus(report: StatusReport, options: RenderOptions): stri
   }
   blocks.push(pnlLine(report, color));
   blocks.push(scheduleBlock(report, color));
+  if (report.alertsOutbox) blocks.push(alertsOutboxBlock(report.alertsOutbox, color));
   if (report.database.usable) blocks.push(eventsBlock(report, color));
   return blocks.join('\n\n');
 }
@@ -215,6 +216,26 @@ function eventsBlock(report: StatusReport, color: boolean): string {
     newYorkClock(e.at), e.app, paint(e.level, e.level === 'error' ? 'red' : 'yellow', color), e.event, e.symbol ?? '', truncate(JSON.stringify(e.data), 60),
   ]);
   return `${title}\n${textTable(['time (ET)', 'app', 'level', 'event', 'symbol', 'data'], rows, color)}`;
+}
+
+function alertsOutboxBlock(outbox: AlertsOutboxStatus, color: boolean): string {
+  const notifier = outbox.notifier === 'running' ? paint('notifier running', 'green', color) : paint(`notifier ${outbox.notifier.replace('_', ' ')}`, 'red', color);
+  const waiting = outbox.unrouted > 0 ? `  ${outbox.unrouted} not picked up yet (oldest ${formatDuration(outbox.oldestUnroutedAgeMs)})` : '';
+  const title = `${paint('ALERTS OUTBOX', 'bold', color)}  ${notifier}${waiting}`;
+  if (outbox.channels.length === 0) return `${title}\n  no channel configured (ALERT_WEBHOOK_URL, ALERT_SLACK_WEBHOOK_URL, ALERT_SMTP_URL): alerts are recorded, not sent`;
+  const rows = outbox.channels.map((c) => [
+    c.channel,
+    c.state === 'ok' ? paint('ok', 'green', color) : c.state === 'idle' ? 'no send yet' : c.state === 'rate_limited'
+      ? paint(`RATE LIMITED${c.retryInMs !== null ? `, retry in ${formatDuration(c.retryInMs)}` : ''}`, 'yellow', color)
+      : paint(`FAILING ${formatDuration(c.failingForMs)} (${c.consecutiveFailures})`, 'red', color),
+    c.pending > 0 ? `${c.pending} (oldest ${formatDuration(c.oldestPendingAgeMs)})` : '0',
+    c.delivered,
+    c.failed > 0 ? paint(String(c.failed), 'red', color) : '0',
+    c.heldBack,
+    c.lastDeliveryAgeMs !== null ? `${formatDuration(c.lastDeliveryAgeMs)} ago` : '—',
+    truncate(c.lastError ?? (c.configured ? c.description ?? '' : 'no longer configured'), 60),
+  ]);
+  return `${title}\n${textTable(['channel', 'state', 'pending', 'delivered', 'failed', 'held back', 'last delivery', 'last error / where'], rows, color)}`;
 }
 
 /** Stored times are ISO (market time); operators read New York wall time. */

@@ -5,6 +5,7 @@
  */
 import type { BrokerOrder, BrokerPosition } from '../../shared/broker/types';
 import type { ActivePosition, ClosedPosition, Heartbeat, HeartbeatState, PositionStatus, ReconciliationRun, TradingHalt } from '../../shared/db';
+import type { OutboxCounts } from '../../shared/db/repositories/alert-outbox-counts';
 import type { AuditEvent } from '../../shared/db/repositories/events-repository';
 import type { FiredTrigger, Trigger } from '../../shared/schedule';
 import type { MarketPhase } from '../../shared/time/trading-calendar';
@@ -70,6 +71,8 @@ export type DbSnapshot =
       halt: TradingHalt | undefined;
       /** The reconciler's last broker snapshot (`broker_positions`); undefined when the table does not exist yet. */
       brokerPositions: BrokerPositionRecord[] | undefined;
+      /** The alerts outbox per channel; undefined when the DB predates it (schema 4). */
+      alertsOutbox?: OutboxCounts;
     }
   | { usable: false; path: string; problem: DbProblem };
 
@@ -105,6 +108,8 @@ export interface StatusInputs {
   foreignPolicy?: 'ignore' | 'protect' | 'adopt';
   /** An OPEN position without protection for longer than this (real ms) is shouted about. */
   unprotectedAfterMs: number;
+  /** The alert channels the configuration sets up (no secrets); absent: not known. */
+  alertChannels?: ReadonlyArray<{ channel: string; description: string }>;
   nextTrigger: Trigger | undefined;
   pm2: Pm2Snapshot;
   broker: BrokerSnapshot;
@@ -263,4 +268,40 @@ export interface StatusReport {
   events: Array<{ at: string; app: string; level: string; event: string; symbol: string | null; data: Record<string, unknown> }>;
   /** Everything an operator must look at now, most urgent first. */
   alerts: string[];
+  /**
+   * The alerts outbox and the notifier that delivers it (email, Slack, webhook): per channel what waits, what
+   * went, what failed or was held back, and the channel's health. null when the DB cannot be read or predates it.
+   */
+  alertsOutbox: AlertsOutboxStatus | null;
+}
+
+export interface AlertChannelStatus {
+  channel: string;
+  /** Where it sends (no secrets); null for a channel with deliveries that is no longer configured. */
+  description: string | null;
+  configured: boolean;
+  /** Waiting for their first send, a retry, or the end of quiet hours or a group window. */
+  pending: number;
+  delivered: number;
+  failed: number;
+  /** Repeats of an unresolved condition held back (throttled). */
+  heldBack: number;
+  dropped: number;
+  oldestPendingAgeMs: number | null;
+  /** ok; failing: the last send failed; rate_limited: the receiver asked to wait; idle: nothing sent yet. */
+  state: 'ok' | 'failing' | 'rate_limited' | 'idle';
+  consecutiveFailures: number;
+  failingForMs: number | null;
+  lastError: string | null;
+  lastDeliveryAgeMs: number | null;
+  retryInMs: number | null;
+}
+
+export interface AlertsOutboxStatus {
+  /** From the notifier's heartbeat: running, stale (hung or dead), not_running (never seen, or stopped). */
+  notifier: 'running' | 'stale' | 'not_running';
+  /** Alerts the notifier has not picked up yet. */
+  unrouted: number;
+  oldestUnroutedAgeMs: number | null;
+  channels: AlertChannelStatus[];
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors/errors';
+import { alertsConfigProblems, SECRET_CONFIG_PATHS } from './alerts-schema';
 import { ENV_VARIABLES, envNameForPath } from './env-variables';
-import { resolveFromRoot } from './project-root';
+import { projectRoot, resolveFromRoot } from './project-root';
 import { modeSafetyProblems } from './safety';
 import { configSchema, defaultPortFor, type ResolvedConfig } from './schema';
 
@@ -26,10 +27,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const configFile = options.configFile ?? env.CONFIG_FILE;
   if (configFile) {
     const fromFile = readConfigFile(configFile, problems);
-    if (fromFile) Object.assign(raw, fromFile);
+    if (fromFile) {
+      problems.push(...secretsInRepositoryFile(resolveFromRoot(configFile), fromFile));
+      Object.assign(raw, fromFile);
+    }
   }
+  // ENV_FILE: the same variables as NAME=value lines in a file kept outside the repository (what a server
+  // starts with at boot: mode, account, paths). The environment wins over it, it wins over CONFIG_FILE.
+  const fromEnvFile = env.ENV_FILE ? readEnvFile(env.ENV_FILE, problems) : {};
   for (const variable of ENV_VARIABLES) {
-    const value = env[variable.name];
+    const value = env[variable.name] ?? fromEnvFile[variable.name];
     if (value === undefined || value === '') continue;
     setPath(raw, variable.path, variable.list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
   }
@@ -50,6 +57,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
       simState: resolveFromRoot(config.paths.simState),
       simClock: resolveFromRoot(config.paths.simClock),
       reports: resolveFromRoot(config.paths.reports),
+      backups: resolveFromRoot(config.paths.backups),
     },
   };
   problems.push(...modeSafetyProblems(resolved), ...crossFieldProblems(resolved));
@@ -81,7 +89,72 @@ function crossFieldProblems(config: ResolvedConfig): string[] {
   if (config.ib.livenessTimeoutMs <= config.ib.livenessIntervalMs) {
     problems.push('IB_LIVENESS_TIMEOUT_MS must be longer than IB_LIVENESS_INTERVAL_MS');
   }
+  problems.push(...alertsConfigProblems(config.alerts));
   return problems;
+}
+
+/**
+ * Secrets (webhook URLs, the SMTP password) come from the environment or from a config file OUTSIDE the
+ * repository: a file inside it is one `git add` away from being published.
+ */
+function secretsInRepositoryFile(fullPath: string, fromFile: Record<string, unknown>): string[] {
+  const relative = path.relative(projectRoot(), fullPath);
+  const insideRepository = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  if (!insideRepository) return [];
+  return SECRET_CONFIG_PATHS.filter((secretPath) => getPath(fromFile, secretPath) !== undefined).map((secretPath) =>
+    `${secretPath} is a secret and CONFIG_FILE ${fullPath} is inside the repository: set ${envNameForPath(secretPath)} in the environment, or move the file outside ${projectRoot()}`);
+}
+
+/** Whether the value at a config path is, is inside, or contains a secret that must never be printed. */
+function isSecretPath(dotted: string): boolean {
+  return SECRET_CONFIG_PATHS.some((secretPath) => dotted === '' || dotted === secretPath || dotted.startsWith(`${secretPath}.`) || secretPath.startsWith(`${dotted}.`));
+}
+
+/** Names an ENV_FILE may hold besides the configuration table (read by the start and boot scripts, not here). */
+const ENV_FILE_EXTRA_NAMES = new Set(['PM2_HOME', 'NODE_ENV']);
+
+/**
+ * `NAME=value` lines (systemd EnvironmentFile / dotenv style): `#` comments, blank lines, an optional
+ * `export `, values optionally in single or double quotes. Unknown names are problems (a typo would
+ * otherwise be ignored silently), and a secret in a file inside the repository is refused like CONFIG_FILE's.
+ */
+export function readEnvFile(file: string, problems: string[]): Record<string, string> {
+  const fullPath = resolveFromRoot(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(fullPath, 'utf8');
+  } catch (error) {
+    problems.push(`ENV_FILE ${fullPath} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): fix the path or unset ENV_FILE`);
+    return {};
+  }
+  const known = new Map(ENV_VARIABLES.map((v) => [v.name, v]));
+  const values: Record<string, string> = {};
+  const relative = path.relative(projectRoot(), fullPath);
+  const insideRepository = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) {
+      problems.push(`ENV_FILE ${fullPath} line ${index + 1}: expected NAME=value`);
+      return;
+    }
+    const name = match[1]!;
+    let value = match[2]!;
+    if ((value.startsWith('"') && value.endsWith('"') && value.length >= 2) || (value.startsWith("'") && value.endsWith("'") && value.length >= 2)) value = value.slice(1, -1);
+    if (ENV_FILE_EXTRA_NAMES.has(name)) return;
+    const variable = known.get(name);
+    if (!variable) {
+      problems.push(`ENV_FILE ${fullPath} line ${index + 1}: ${name} is not a configuration variable (see the README's configuration table)`);
+      return;
+    }
+    if (variable.secret && insideRepository) {
+      problems.push(`${name} is a secret and ENV_FILE ${fullPath} is inside the repository: move the file outside ${projectRoot()}`);
+      return;
+    }
+    values[name] = value;
+  });
+  return values;
 }
 
 function readConfigFile(file: string, problems: string[]): Record<string, unknown> | undefined {
@@ -114,7 +187,7 @@ function describeIssue(pathParts: string[], message: string, raw: Record<string,
   const envName = envNameForPath(dotted) ?? envNameForPath(pathParts.slice(0, -1).join('.'));
   const given = getPath(raw, dotted);
   const where = envName ? `${envName} (${dotted})` : dotted || '(root)';
-  const value = given === undefined ? '' : ` = ${JSON.stringify(given)}`;
+  const value = given === undefined ? '' : isSecretPath(dotted) ? ' = (secret, not shown)' : ` = ${JSON.stringify(given)}`;
   return `${where}${value}: ${message}`;
 }
 

@@ -1,6 +1,7 @@
 // zod's v3 API (shipped in the zod 4 package): same validation, a quarter of the load time and memory, which
 // every process pays at start (a restarted exit manager's start is unprotected time).
 import { z } from 'zod/v3';
+import { alertsConfigSchema } from './alerts-schema';
 
 /** A boolean that env vars can carry: true/false, 1/0, yes/no, on/off. `z.coerce.boolean` would read "false" as true. */
 const boolish = z.preprocess((value) => {
@@ -42,6 +43,10 @@ export const configSchema = z.object({
           liquidate: clientId().default(19),
           /** npm run doctor: its own id, so a preflight never takes a bot's place (IB 326). */
           doctor: clientId().default(17),
+          /** The dashboard's read-only broker link (prices, working orders), beside the status console's 18. */
+          dashboard: clientId().default(16),
+          /** The supervisor's short link that compares this machine's clock with the gateway's. */
+          supervisor: clientId().default(15),
         })
         .default({}),
       connectTimeoutMs: int().min(500).max(120_000).default(5_000),
@@ -60,6 +65,8 @@ export const configSchema = z.object({
       simState: z.string().min(1).default('data/sim'),
       simClock: z.string().min(1).default('data/sim-clock.json'),
       reports: z.string().min(1).default('data/reports'),
+      /** Daily verified copies of the DB (npm run db-backup, and the supervisor after the close). */
+      backups: z.string().min(1).default('data/backups'),
     })
     .default({}),
 
@@ -81,6 +88,14 @@ export const configSchema = z.object({
     .object({
       level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
       console: boolish.default(true),
+      /** Our JSON-lines log of an app rotates at this size (MB) and keeps `filesKept` rotated files. */
+      fileMaxMb: num().min(0.01).max(10_000).default(50),
+      filesKept: int().min(1).max(100).default(5),
+      /** PM2's own out/err files (pm2-<app>.out.log / .err.log): the supervisor rotates them at this size. */
+      pm2FileMaxMb: num().min(0.01).max(10_000).default(10),
+      pm2FilesKept: int().min(1).max(100).default(5),
+      /** The whole LOG_DIR: past it the supervisor deletes the oldest rotated files, and warns if that is not enough. */
+      dirBudgetMb: num().min(1).max(1_000_000).default(1_024),
     })
     .default({}),
 
@@ -179,6 +194,8 @@ export const configSchema = z.object({
       brokerSettleMs: int().min(100).max(60_000).default(3_000),
       /** Refusals of one position's protective orders before the exit manager stops retrying and alerts. */
       maxRejections: int().min(1).max(100).default(6),
+      /** Real seconds a position may hold shares without a working stop before a critical alert. */
+      unprotectedAlertSeconds: int().min(1).max(3_600).default(10),
     })
     .default({}),
 
@@ -189,6 +206,31 @@ export const configSchema = z.object({
       scannerRefreshSeconds: int().min(1).default(900),
       reconcileSeconds: int().min(1).default(60),
       supervisorStatusSeconds: int().min(1).default(300),
+      /** Portfolio snapshots during the regular session (the reconciler), market seconds; at most one per real second. */
+      snapshotSeconds: int().min(1).default(60),
+    })
+    .default({}),
+
+  snapshots: z
+    .object({
+      /** Trading days of intraday portfolio snapshots kept; older days keep only their last (closing) snapshot. */
+      intradayRetentionDays: int().min(1).max(10_000).default(90),
+    })
+    .default({}),
+
+  dashboard: z
+    .object({
+      /** Loopback by default; any other address needs `token` (the dashboard refuses to start without one). */
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port().default(8501),
+      /** Bearer token for every request (constant-time compare); required when host is not loopback. */
+      token: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+      /** How often the DB's change counter (PRAGMA data_version) is read while a browser listens, real ms. */
+      pollMs: int().min(20).max(10_000).default(100),
+      /** Query the gateway for prices, working orders and the account (own client id), like npm run status. */
+      brokerLink: boolish.default(true),
+      /** How often that broker view refreshes the account, positions and working orders, real ms. */
+      brokerRefreshMs: int().min(500).max(600_000).default(2_000),
     })
     .default({}),
 
@@ -213,6 +255,14 @@ export const configSchema = z.object({
       restartBackoffBaseMs: int().min(0).max(600_000).default(1_000),
       restartBackoffMaxMs: int().min(0).max(3_600_000).default(30_000),
       brokerDownAlertSeconds: int().min(1).default(30),
+      /** Host checks (disk space of the DB's and the logs' filesystems, the log budget), real seconds. */
+      hostCheckIntervalSeconds: int().min(1).max(86_400).default(60),
+      /** Free space below this share (%) or below diskWarnFreeMb on either filesystem is a warning. */
+      diskWarnFreePct: num().min(0).max(100).default(10),
+      diskWarnFreeMb: num().min(0).default(1_024),
+      /** The machine's clock against the gateway's (reqCurrentTime over a short link), real seconds; 0 = off. */
+      clockCheckIntervalSeconds: int().min(0).max(86_400).default(600),
+      clockDriftWarnMs: int().min(100).max(600_000).default(2_000),
     })
     .default({}),
 
@@ -221,8 +271,32 @@ export const configSchema = z.object({
       scanTimes: z.array(hhmm()).default(['09:35', '12:00']),
       reconcileAfterCloseMinutes: int().min(0).max(240).default(5),
       reportAfterCloseMinutes: int().min(0).max(240).default(10),
+      /** The daily DB backup (the supervisor runs npm run db-backup's code in a child process). */
+      backupAfterCloseMinutes: int().min(0).max(480).default(12),
     })
     .default({}),
+
+  backup: z
+    .object({
+      /** Daily copies kept in BACKUP_DIR (the newest days). */
+      keep: int().min(1).max(3_650).default(10),
+    })
+    .default({}),
+
+  gateway: z
+    .object({
+      /**
+       * IB Gateway / TWS restarts itself once a day (IBC AutoRestartTime): the time it starts, New York time,
+       * or 'none' when it does not. A disconnect inside the window is expected, not a failure; a gateway still
+       * down when the window is over is one (the supervisor's gateway_not_back, market hours or not).
+       */
+      restartTime: z.union([hhmm(), z.literal('none')]).default('23:45'),
+      restartWindowMinutes: int().min(1).max(240).default(10),
+    })
+    .default({}),
+
+  /** Alert channels, routing, grouping, quiet hours and thresholds (the notifier; shared/config/alerts-schema.ts). */
+  alerts: alertsConfigSchema,
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

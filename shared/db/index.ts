@@ -12,6 +12,8 @@ import { ReconciliationLogRepository } from './repositories/reconciliation-log-r
 import { TradesRepository } from './repositories/trades-repository';
 import { TradingHaltsRepository } from './repositories/trading-halts-repository';
 import { BrokerPositionsRepository } from './repositories/broker-positions-repository';
+import { AlertsOutboxRepository } from './repositories/alerts-outbox-repository';
+import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../alerts/alert-types';
 
 export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
 export { mapDbError, isBusyError } from './db-errors';
@@ -28,9 +30,12 @@ export { EventsRepository } from './repositories/events-repository';
 export { PipelineRepository, type SignalRecord } from './repositories/pipeline-repository';
 export { ReconciliationLogRepository, type ReconciliationRun, type ReconciliationStatus } from './repositories/reconciliation-log-repository';
 export { BrokerPositionsRepository, type BrokerPositionRow, type PositionHandling } from './repositories/broker-positions-repository';
-export { PortfolioSnapshotsRepository, type PortfolioSnapshot, type StoredPositionSnapshot, type EquityPoint, type SnapshotDay, type HighWaterMark } from './repositories/portfolio-snapshots-repository';
+export { PortfolioSnapshotsRepository, hasPortfolioSnapshots, type PortfolioSnapshot, type StoredPositionSnapshot, type EquityPoint, type SnapshotDay, type HighWaterMark } from './repositories/portfolio-snapshots-repository';
 export { DbChangeProbe } from './repositories/db-change-probe';
 export { TradingHaltsRepository, type TradingHalt } from './repositories/trading-halts-repository';
+export { AlertsOutboxRepository, type ListedAlert, type AuditFact } from './repositories/alerts-outbox-repository';
+export { AlertDeliveriesRepository, type ClaimedMessage, type NextMessage, type SendOutcome, type ChannelHealth, type OutboxCounts, type RouteDecision } from './repositories/alert-deliveries-repository';
+export { AlertOutboxCounts, type ChannelCounts } from './repositories/alert-outbox-counts';
 export { executionBase, executionVersion } from './execution-ids';
 export { syncActivePositions, type SyncResult, type BrokerPositionSnapshotRow, type PositionDifference } from './repositories/sync-active-positions';
 
@@ -48,21 +53,34 @@ export interface Repositories {
   reconciliation: ReconciliationLogRepository;
   halts: TradingHaltsRepository;
   brokerPositions: BrokerPositionsRepository;
+  /** The alerts outbox (created on first use: a read-only DB of an older schema has no table for it). */
+  readonly alerts: AlertsOutboxRepository;
 }
 
-export function createRepositories(db: Database.Database, clock: Clock, app: string): Repositories {
+export interface RepositoryOptions {
+  /** Money thresholds of the alerts a close makes (config `alerts.thresholds`); default: the schema's defaults. */
+  alertThresholds?: AlertThresholds;
+}
+
+export function createRepositories(db: Database.Database, clock: Clock, app: string, options: RepositoryOptions = {}): Repositories {
+  const alertThresholds = options.alertThresholds ?? DEFAULT_ALERT_THRESHOLDS;
+  let alerts: AlertsOutboxRepository | undefined;
   return {
     positions: new ActivePositionsRepository(db, clock),
     closed: new ClosedPositionsRepository(db, clock),
-    ledger: new PositionLedger(db, clock, app),
+    ledger: new PositionLedger(db, clock, app, alertThresholds),
     trades: new TradesRepository(db),
     orders: new OrdersRepository(db, clock),
     orderIds: new OrderIdHighWater(db, clock),
     heartbeats: new HeartbeatsRepository(db),
     events: new EventsRepository(db, clock),
     pipeline: new PipelineRepository(db, clock),
-    reconciliation: new ReconciliationLogRepository(db, clock),
-    halts: new TradingHaltsRepository(db, clock),
+    reconciliation: new ReconciliationLogRepository(db, clock, app),
+    halts: new TradingHaltsRepository(db, clock, app),
     brokerPositions: new BrokerPositionsRepository(db, clock),
+    get alerts() {
+      alerts ??= new AlertsOutboxRepository(db, clock, app, alertThresholds);
+      return alerts;
+    },
   };
 }

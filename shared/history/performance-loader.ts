@@ -4,6 +4,7 @@ import { buildDailyEquity, sliceDailyEquity, type DailyEquity, type DailyRecord 
 import { computePerformance, type PerformanceMetrics } from '../analytics/metrics';
 import type { ClosedTradeInput } from '../analytics/trade-stats';
 import { isTradingDate, tradingDayOfTime } from '../analytics/trading-days';
+import { hasPortfolioSnapshots, PortfolioSnapshotsRepository } from '../db/repositories/portfolio-snapshots-repository';
 import type { Clock } from '../time/clock';
 import type { TradingDay } from '../time/trading-calendar';
 import { DailySummaryRepository } from './daily-summary-repository';
@@ -35,16 +36,21 @@ export interface PerformanceResult {
 export class PerformanceLoader {
   readonly trades: TradeHistoryRepository;
   readonly dailySummaries: DailySummaryRepository;
+  /** Undefined on a DB from before the snapshots (schema < 3, opened read-only). */
+  readonly snapshots: PortfolioSnapshotsRepository | undefined;
 
   constructor(db: Database.Database, clock: Clock) {
     this.trades = new TradeHistoryRepository(db, clock);
     this.dailySummaries = new DailySummaryRepository(db, clock);
+    this.snapshots = hasPortfolioSnapshots(db) ? new PortfolioSnapshotsRepository(db, clock) : undefined;
   }
 
   /**
    * The account's daily equity from the first day with data through `to`: realized P&L per trading day of
    * exit from round_trips, start/end equity from daily_summary where the reconciler recorded it (see
-   * buildDailyEquity for how gaps are filled).
+   * buildDailyEquity for how gaps are filled). Where the reconciler's daily summary has no equity for a day,
+   * the portfolio snapshots give it: the day's opening NAV and its last snapshot (the closing one after the
+   * close, the latest while the day runs).
    */
   dailyEquity(options: { initialCapital?: number; to?: TradingDay; fillTo?: TradingDay } = {}): DailyEquity[] {
     const records = new Map<string, DailyRecord>();
@@ -60,6 +66,13 @@ export class PerformanceLoader {
       const r = records.get(s.tradingDay) ?? { tradingDay: s.tradingDay, realizedPnl: 0, trades: 0 };
       r.startEquity = s.startEquity;
       r.endEquity = s.endEquity;
+      records.set(s.tradingDay, r);
+    }
+    for (const s of this.snapshots?.days(undefined, options.to) ?? []) {
+      if (!isTradingDate(s.tradingDay)) continue;
+      const r = records.get(s.tradingDay) ?? { tradingDay: s.tradingDay, realizedPnl: 0, trades: 0 };
+      r.startEquity ??= s.openNav;
+      r.endEquity ??= s.closeNav;
       records.set(s.tradingDay, r);
     }
     return buildDailyEquity([...records.values()], {

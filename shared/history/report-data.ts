@@ -58,7 +58,7 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
     trades,
     bySymbol: breakdownBy(inputs, (t) => t.symbol),
     byAgent: breakdownBy(inputs, (t) => t.agentName ?? ''),
-    curve: period.kind === 'daily' ? intradayCurve(openingEquity, trades) : dailyCurve(daily),
+    curve: period.kind === 'daily' ? snapshotCurve(loader, period.from) ?? intradayCurve(openingEquity, trades) : dailyCurve(daily),
     equitySource: equitySourceOf(daily),
     initialCapital,
     openTrades: loader.trades.openCount(),
@@ -66,7 +66,18 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
   };
 }
 
-/** Opening equity, then + realized P&L at each exit (a daily report's curve). */
+/**
+ * A daily report's curve from the portfolio snapshots of the day (marked to market every snapshot, so open
+ * positions move it too): the opening NAV, then every snapshot. Undefined without snapshots that day.
+ */
+function snapshotCurve(loader: PerformanceLoader, tradingDay: string): CurvePoint[] | undefined {
+  const points = loader.snapshots?.intraday(tradingDay) ?? [];
+  if (points.length === 0) return undefined;
+  const opening = loader.snapshots!.days(tradingDay, tradingDay)[0]?.openNav ?? points[0]!.nav;
+  return [{ label: 'open', equity: opening }, ...points.map((p) => ({ label: formatEt(Date.parse(p.takenAt), 'time'), equity: p.nav }))];
+}
+
+/** Opening equity, then + realized P&L at each exit (a daily report's curve, when there are no snapshots). */
 function intradayCurve(openingEquity: number, trades: readonly ReportTrade[]): CurvePoint[] {
   const points: CurvePoint[] = [{ label: 'open', equity: openingEquity }];
   let equity = openingEquity;

@@ -25,7 +25,14 @@ export interface LoggerOptions {
   console?: boolean;
   /** Market time source: lines carry it as `marketTime` so a compressed day reads naturally. */
   marketNow?: () => number;
+  /** Sees every event, whatever the level (the process's own metrics count them: shared/metrics). */
+  onEvent?: EventTap;
+  /** The file rotates at this size (LOG_FILE_MAX_MB; default 50 MB) keeping `maxFiles` rotated files (LOG_FILES_KEPT; 5). */
+  maxFileBytes?: number;
+  maxFiles?: number;
 }
+
+export type EventTap = (level: string, event: string, fields?: LogFields) => void;
 
 const CONSOLE_SKIP = new Set(['level', 'message', 'timestamp', 'app', 'pid', 'event', 'marketTime']);
 
@@ -53,7 +60,7 @@ export function createLogger(options: LoggerOptions): Logger {
   let fileTransport: ResilientFileTransport | undefined;
   if (options.logDir) {
     fs.mkdirSync(options.logDir, { recursive: true });
-    fileTransport = new ResilientFileTransport({ filename: path.join(options.logDir, `${options.app}.log`), maxBytes: 50 * 1024 * 1024, maxFiles: 5, onWriteError: complain, lineFields: { app: options.app, pid: process.pid } });
+    fileTransport = new ResilientFileTransport({ filename: path.join(options.logDir, `${options.app}.log`), maxBytes: options.maxFileBytes ?? 50 * 1024 * 1024, maxFiles: options.maxFiles ?? 5, onWriteError: complain, lineFields: { app: options.app, pid: process.pid } });
     fileTransport.format = winston.format.json();
     transports.push(fileTransport);
   }
@@ -77,11 +84,12 @@ export function createLogger(options: LoggerOptions): Logger {
 
   root.on('error', (error: Error) => complain(error));
 
-  return wrap(root, root, fileTransport);
+  return wrap(root, root, fileTransport, options.onEvent);
 }
 
-function wrap(target: winston.Logger, root: winston.Logger, file: ResilientFileTransport | undefined): Logger {
+function wrap(target: winston.Logger, root: winston.Logger, file: ResilientFileTransport | undefined, tap: EventTap | undefined): Logger {
   const write = (level: string) => (event: string, fields?: LogFields) => {
+    tap?.(level, event, fields);
     // Check the level first: building and formatting a line that is then dropped costs ~0.1 ms.
     if (!root.isLevelEnabled(level)) return;
     target.log({ level, message: '', event, ...serializeErrors(fields) });
@@ -91,7 +99,7 @@ function wrap(target: winston.Logger, root: winston.Logger, file: ResilientFileT
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    child: (fields) => wrap(target.child(fields), root, file),
+    child: (fields) => wrap(target.child(fields), root, file, tap),
     flush: async () => {
       await flushLogger(root);
       await file?.flushToDisk();

@@ -3,12 +3,14 @@ import type { ResolvedConfig } from '../config/schema';
 import { createRepositories, isBusyError, openDatabase, type Db, type Repositories } from '../db';
 import { AppError, ConfigError, EXIT_SOFTWARE, errorMessage } from '../errors/errors';
 import { createLogger, type Logger } from '../log/logger';
+import { ProcessMetrics } from '../metrics/process-metrics';
 import { clockForConfig } from '../time/clock-for-config';
 import type { Clock } from '../time/clock';
+import { noteUncleanRestart, recordCrash } from '../alerts/process-restart';
 import { HeartbeatPublisher } from './heartbeat-publisher';
 import { LivenessFiles, livenessDirFor } from './liveness-file';
 
-export type AppName = 'day-trader' | 'exit-manager' | 'reconciler' | 'supervisor' | 'sim-gateway';
+export type AppName = 'day-trader' | 'exit-manager' | 'reconciler' | 'supervisor' | 'sim-gateway' | 'dashboard' | 'notifier';
 
 export interface AppContext {
   app: AppName;
@@ -64,11 +66,17 @@ export function runApp(options: RunAppOptions): void {
     process.stderr.write(`${options.app}: ${errorMessage(error)}\n`);
     process.exit(error instanceof AppError ? error.exitCode : EXIT_SOFTWARE);
   }
-  const log = createLogger({ app: options.app, logDir: config.paths.logs, level: config.log.level, console: config.log.console, marketNow: () => clock.now() });
-  void start(options, config, clock, log);
+  // The process's own figures, counted from its log events and published with every heartbeat (shared/metrics).
+  const metrics = new ProcessMetrics(options.app);
+  const log = createLogger({
+    app: options.app, logDir: config.paths.logs, level: config.log.level, console: config.log.console, marketNow: () => clock.now(),
+    onEvent: (level, event, fields) => metrics.observeLogEvent(level, event, fields),
+    maxFileBytes: Math.round(config.log.fileMaxMb * 1_048_576), maxFiles: config.log.filesKept,
+  });
+  void start(options, config, clock, log, metrics);
 }
 
-async function start(options: RunAppOptions, config: ResolvedConfig, clock: Clock, log: Logger): Promise<void> {
+async function start(options: RunAppOptions, config: ResolvedConfig, clock: Clock, log: Logger, metrics: ProcessMetrics): Promise<void> {
   const hooks: ShutdownHook[] = [];
   const abort = new AbortController();
   let shuttingDown = false;
@@ -135,7 +143,7 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
     // Crash journal: the stack in the log and, when the DB is usable, an audit event the status console shows.
     log.error('crashed', { kind, error: errorMessage(error), stack: (error as Error)?.stack });
     try {
-      db && createRepositories(db, clock, options.app).events.record(options.app, 'crashed', { kind, error: errorMessage(error) }, null, 'error');
+      db && recordCrash(createRepositories(db, clock, options.app), options.app, clock, kind, errorMessage(error));
     } catch {
       /* the DB may be what failed; the log line above already holds the journal */
     }
@@ -151,10 +159,14 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
       // lock fails with SQLITE_BUSY after a few tens of ms and is retried by its caller.
       db = openDatabase(config.paths.db, { busyTimeoutMs: config.db.botBusyTimeoutMs, openBusyTimeoutMs: config.db.busyTimeoutMs });
     }
-    const repos = db ? createRepositories(db, clock, options.app) : (undefined as unknown as Repositories);
+    const repos = db ? createRepositories(db, clock, options.app, { alertThresholds: config.alerts.thresholds }) : (undefined as unknown as Repositories);
     if (db) {
+      // Before the first beat overwrites it: a predecessor that never said "stopped" died (an alert, once).
+      noteUncleanRestart(repos, options.app, clock, log);
       const beatEveryMs = options.app === 'exit-manager' ? config.process.exitManagerHeartbeatIntervalMs : config.process.heartbeatIntervalMs;
       heartbeat = new HeartbeatPublisher(options.app, repos.heartbeats, log, beatEveryMs, new LivenessFiles(livenessDirFor(config.paths.db)));
+      // A live object: each beat serializes its current values (toJSON), so publishing costs no extra write.
+      heartbeat.setDetail({ metrics });
       heartbeat.start();
     }
     const ctx: AppContext = {

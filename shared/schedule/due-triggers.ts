@@ -8,6 +8,7 @@ import { isoWeekKey } from '../analytics/trading-days';
  *   regular session of that day (before 09:30, or at/after a 13:00 early close) is skipped.
  * - RECONCILE_AFTER_CLOSE at the real close + `reconcileAfterCloseMinutes` (16:05, or 13:05 on early closes).
  * - DAILY_REPORT at the close + `reportAfterCloseMinutes` (16:10 / 13:10).
+ * - BACKUP at the close + `backupAfterCloseMinutes` (16:12 / 13:12 by default): the daily DB copy.
  * - WEEKLY_REPORT with the daily report on the last trading day of the ISO week (Friday, or Thursday when
  *   Friday is a holiday), MONTHLY_REPORT on the last trading day of the month.
  *
@@ -18,7 +19,7 @@ import { isoWeekKey } from '../analytics/trading-days';
  * supervisor restarted at 15:00 still fires the 09:35 and 12:00 scans once; triggers of earlier trading days
  * never fire late (after midnight New York the day's missed triggers are gone). Each key fires once.
  */
-export const TRIGGER_KINDS = ['SCAN', 'RECONCILE_AFTER_CLOSE', 'DAILY_REPORT', 'WEEKLY_REPORT', 'MONTHLY_REPORT'] as const;
+export const TRIGGER_KINDS = ['SCAN', 'RECONCILE_AFTER_CLOSE', 'DAILY_REPORT', 'WEEKLY_REPORT', 'MONTHLY_REPORT', 'BACKUP'] as const;
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 export const REPORT_TRIGGER_KINDS: readonly TriggerKind[] = ['DAILY_REPORT', 'WEEKLY_REPORT', 'MONTHLY_REPORT'];
@@ -37,6 +38,8 @@ export interface ScheduleConfig {
   scanTimes: readonly string[];
   reconcileAfterCloseMinutes: number;
   reportAfterCloseMinutes: number;
+  /** The daily DB backup at the close + this (absent: no backup trigger). */
+  backupAfterCloseMinutes?: number;
 }
 
 export function isLastTradingDayOfWeek(day: TradingDay): boolean {
@@ -63,6 +66,9 @@ export function triggersForDay(day: TradingDay, config: ScheduleConfig): Trigger
   triggers.push({ key: `${day}:daily-report`, kind: 'DAILY_REPORT', tradingDay: day, dueAtMs: reportAtMs });
   if (isLastTradingDayOfWeek(day)) triggers.push({ key: `${day}:weekly-report`, kind: 'WEEKLY_REPORT', tradingDay: day, dueAtMs: reportAtMs });
   if (isLastTradingDayOfMonth(day)) triggers.push({ key: `${day}:monthly-report`, kind: 'MONTHLY_REPORT', tradingDay: day, dueAtMs: reportAtMs });
+  if (config.backupAfterCloseMinutes !== undefined) {
+    triggers.push({ key: `${day}:backup`, kind: 'BACKUP', tradingDay: day, dueAtMs: hours.closeMs + config.backupAfterCloseMinutes * 60_000 });
+  }
   return triggers.sort((a, b) => a.dueAtMs - b.dueAtMs || KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)!);
 }
 

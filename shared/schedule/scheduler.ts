@@ -1,5 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { ReportFormat, ReportPeriodKind } from '../analytics/report/report-model';
+import { daySummaryFigures } from '../alerts/daily-summary';
+import { dailySummaryAlert } from '../alerts/fact-alerts';
+import { backupFailedAlert } from '../alerts/ops-alerts';
+import { AlertsOutboxRepository } from '../db/repositories/alerts-outbox-repository';
 import { EventsRepository } from '../db/repositories/events-repository';
 import { isoTime } from '../db/types';
 import { errorMessage } from '../errors/errors';
@@ -22,6 +26,11 @@ export interface SchedulerOptions {
   reportFormats?: readonly ReportFormat[];
   initialCapital?: number;
   riskFreeRate?: number;
+  /**
+   * Runs the day's BACKUP trigger (the supervisor: the db-backup code in a child process) and resolves to what
+   * it made; a rejection is the failure. Without it BACKUP triggers stay FIRED and expire.
+   */
+  runBackup?: (trigger: FiredTrigger) => Promise<Record<string, unknown>>;
 }
 
 const PERIOD_OF: Partial<Record<TriggerKind, ReportPeriodKind>> = { DAILY_REPORT: 'daily', WEEKLY_REPORT: 'weekly', MONTHLY_REPORT: 'monthly' };
@@ -42,6 +51,8 @@ export class Scheduler {
   private readonly app: string;
   private lastTradingDay: TradingDay | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private alertsRepo: AlertsOutboxRepository | undefined;
+  private backupRunning = false;
 
   constructor(private readonly options: SchedulerOptions) {
     this.repository = new ScheduleRepository(options.db, options.clock);
@@ -70,6 +81,10 @@ export class Scheduler {
     for (const kind of REPORT_TRIGGER_KINDS) {
       for (const pending of this.repository.pending(kind, tradingDay)) this.runReport(pending);
     }
+    if (this.options.runBackup && !this.backupRunning) {
+      const backup = this.repository.pending('BACKUP', tradingDay)[0];
+      if (backup) this.startBackup(backup, this.options.runBackup);
+    }
     return fired;
   }
 
@@ -93,6 +108,42 @@ export class Scheduler {
     this.timer = undefined;
   }
 
+  /** Whether a backup started by this scheduler is still running (tests, shutdown). */
+  get backupInProgress(): boolean {
+    return this.backupRunning;
+  }
+
+  /** Consumes the trigger, runs the job without blocking the tick, records DONE or FAILED (+ an alert). */
+  private startBackup(trigger: FiredTrigger, run: (trigger: FiredTrigger) => Promise<Record<string, unknown>>): void {
+    if (!this.repository.markConsumed(trigger.key, this.app)) return;
+    this.backupRunning = true;
+    this.options.log.info('backup_started', { key: trigger.key, tradingDay: trigger.tradingDay });
+    void run(trigger).then((result) => {
+      this.repository.complete(trigger.key, 'DONE', result);
+      this.events.record(this.app, 'backup_written', { key: trigger.key, ...result });
+      this.options.log.info('backup_written', { key: trigger.key, ...result });
+    }, (error: unknown) => {
+      const fields = { key: trigger.key, tradingDay: trigger.tradingDay, error: errorMessage(error) };
+      this.options.log.error('backup_failed', fields);
+      try {
+        this.repository.complete(trigger.key, 'FAILED', { error: errorMessage(error) });
+        this.alerts().recordEventWithAlert({ event: 'backup_failed', data: fields, level: 'error' }, backupFailedAlert(trigger.tradingDay, errorMessage(error)));
+      } catch (recordError) {
+        this.options.log.error('backup_failure_not_recorded', { key: trigger.key, error: errorMessage(recordError) });
+      }
+    }).catch((error: unknown) => {
+      // Recording the outcome itself failed (a DB lock): the log line is the record.
+      this.options.log.error('backup_outcome_not_recorded', { key: trigger.key, error: errorMessage(error) });
+    }).finally(() => {
+      this.backupRunning = false;
+    });
+  }
+
+  private alerts(): AlertsOutboxRepository {
+    this.alertsRepo ??= new AlertsOutboxRepository(this.options.db, this.options.clock, this.app);
+    return this.alertsRepo;
+  }
+
   private runReport(trigger: FiredTrigger): void {
     const period = PERIOD_OF[trigger.kind];
     if (!period || !this.repository.markConsumed(trigger.key, this.app)) return;
@@ -106,9 +157,14 @@ export class Scheduler {
         riskFreeRate: this.options.riskFreeRate,
       });
       const fields = { kind: trigger.kind, key: trigger.key, period: report.data.period.key, files: report.files, trades: report.data.trades.length };
-      this.repository.complete(trigger.key, 'DONE', { files: report.files });
+      // The trigger's completion, its audit row and (for the daily report) the daily summary alert: one transaction.
+      const finish = this.options.db.transaction(() => {
+        this.repository.complete(trigger.key, 'DONE', { files: report.files });
+        this.events.record(this.app, 'report_written', fields);
+        if (trigger.kind === 'DAILY_REPORT') this.alerts().enqueue(dailySummaryAlert(daySummaryFigures(report.data, trigger.tradingDay, report.files)));
+      });
+      finish.immediate();
       this.options.log.info('report_written', fields);
-      this.events.record(this.app, 'report_written', fields);
     } catch (error) {
       this.repository.complete(trigger.key, 'FAILED', { error: errorMessage(error) });
       this.options.log.error('report_failed', { kind: trigger.kind, key: trigger.key, error });

@@ -25,7 +25,9 @@ describe('configuration', () => {
     expect(config.ib).toMatchObject({ host: '127.0.0.1', port: 4300, clientIds: { dayTrader: 11, exitManager: 12, reconciler: 13 } });
     expect(config.strategy).toMatchObject({ capitalAllocationPct: 25, takeProfitPct: 1.8, stopLossPct: 0.9, entryRsiMax: 60, minAtrPct: 0.3, gapAndGoMinPct: 5 });
     expect(config.risk).toMatchObject({ maxPositionPct: 10, maxGrossExposurePct: 80 });
-    expect(config.intervals).toEqual({ positionResyncSeconds: 100, scannerRefreshSeconds: 900, reconcileSeconds: 60, supervisorStatusSeconds: 300 });
+    expect(config.intervals).toEqual({ positionResyncSeconds: 100, scannerRefreshSeconds: 900, reconcileSeconds: 60, supervisorStatusSeconds: 300, snapshotSeconds: 60 });
+    expect(config.dashboard).toMatchObject({ host: '127.0.0.1', port: 8501, pollMs: 100, brokerLink: true });
+    expect(config.dashboard.token).toBeUndefined();
     expect(path.isAbsolute(config.paths.db)).toBe(true);
   });
 

@@ -216,3 +216,8 @@ export class PortfolioSnapshotsRepository {
     return this.countStmt.get() as number;
   }
 }
+
+/** Whether the snapshot tables exist: a DB opened read-only before migration 3 ran has none (never migrated by a reader). */
+export function hasPortfolioSnapshots(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'portfolio_snapshots'").get() !== undefined;
+}

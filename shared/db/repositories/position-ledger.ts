@@ -3,7 +3,9 @@ import type { Clock } from '../../time/clock';
 import { tradingDayOf } from '../../time/trading-calendar';
 import { executionBase, executionVersion } from '../execution-ids';
 import { isoTime, type ActivePosition, type ClosedPosition, type ExecutionRecord } from '../types';
+import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../../alerts/alert-types';
 import { ActivePositionsRepository } from './active-positions-repository';
+import { AlertsOutboxRepository } from './alerts-outbox-repository';
 import { ClosedPositionsRepository } from './closed-positions-repository';
 import { EventsRepository } from './events-repository';
 import { RoundTripsWriter } from './round-trips-writer';
@@ -48,8 +50,9 @@ export class PositionLedger {
   private readonly exitTx: (positionId: string, execution: ExecutionRecord, reason: string) => ExitResult;
   private readonly entryStatusTx: (positionId: string, filled: number, working: boolean) => EntryStatusResult;
   private readonly commissionTx: (execId: string, commission: number) => boolean;
+  private alertsRepo: AlertsOutboxRepository | undefined;
 
-  constructor(db: Database.Database, private readonly clock: Clock, private readonly app: string) {
+  constructor(private readonly db: Database.Database, private readonly clock: Clock, private readonly app: string, private readonly alertThresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS) {
     this.positions = new ActivePositionsRepository(db, clock);
     this.closed = new ClosedPositionsRepository(db, clock);
     this.trades = new TradesRepository(db);
@@ -63,6 +66,12 @@ export class PositionLedger {
     this.exitTx = wrapImmediate(db, (positionId, execution, reason) => this.bookExit(positionId, execution, reason));
     this.entryStatusTx = wrapImmediate(db, (positionId, filled, working) => this.bookEntryStatus(positionId, filled, working));
     this.commissionTx = wrapImmediate(db, (execId, commission) => this.bookCommission(execId, commission));
+  }
+
+  /** The alerts outbox: the alerts of a booking are written in the booking's own transaction. */
+  private get alerts(): AlertsOutboxRepository {
+    this.alertsRepo ??= new AlertsOutboxRepository(this.db, this.clock, this.app, this.alertThresholds);
+    return this.alertsRepo;
   }
 
   recordEntryFill(positionId: string, execution: ExecutionRecord): EntryFillResult {
@@ -137,6 +146,7 @@ export class PositionLedger {
       positionId, symbol: position.symbol, agentName: position.agentName, direction: signedQuantity >= 0 ? 'LONG' : 'SHORT', quantity: entries.quantity,
       entryPrice, entryTime: entryTimestamp, commission: entries.commission, tradingDay: position.tradingDay, source: 'bot',
     });
+    this.alerts.entryProgress(updated);
     const closed = this.closeIfDone(updated, execution.executedAtMs);
     return { status: 'recorded', position: closed ? updated : this.positions.getById(positionId)!, closed };
   }
@@ -148,6 +158,7 @@ export class PositionLedger {
     if (reported === position.entryReported && working === position.entryWorking) return { changed: false, position };
     this.positions.updateActivePosition(positionId, { entryReported: reported, entryWorking: working });
     const updated = this.positions.getById(positionId)!;
+    this.alerts.entryProgress(updated);
     const closed = this.closeIfDone(updated, this.clock.now());
     return { changed: true, closed, position: closed ? undefined : updated };
   }
@@ -189,6 +200,7 @@ export class PositionLedger {
       // More was sold than we held: the account is now the other way round. Book what happened and say so loudly;
       // the reconciler finds the broker position.
       this.events.record(this.app, 'exit_overfill', { positionId: position.id, remaining }, position.symbol, 'error');
+      this.alerts.exitOverfill(position, remaining);
     }
     const entries = this.trades.totalsFor(position.id, 'ENTRY');
     const closedQuantity = exits.quantity - Math.abs(remaining);
@@ -223,6 +235,7 @@ export class PositionLedger {
     });
     this.roundTrips.close({ positionId: position.id, quantity: closedRow.quantity, exitPrice, exitTime, exitReason: closedRow.exitReason, commission, realizedPnl, pnlPct: profitLossPct });
     this.events.record(this.app, 'position_closed', { positionId: position.id, reason: closedRow.exitReason, exitPrice, realizedPnl }, position.symbol);
+    this.alerts.positionClosed(closedRow);
     return { id: 0, ...closedRow };
   }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Clock } from '../../time/clock';
 import type { TradingDay } from '../../time/trading-calendar';
 import { isoTime } from '../types';
+import { AlertsOutboxRepository } from './alerts-outbox-repository';
 
 export type ReconciliationStatus = 'OK' | 'REPAIRED' | 'FLAGGED' | 'FAILED';
 
@@ -20,22 +21,38 @@ export interface ReconciliationRun {
   error: string | null;
 }
 
-/** `reconciliation_log`: one row per reconciler run, what it found and what it did. */
+/**
+ * `reconciliation_log`: one row per reconciler run, what it found and what it did. A run with mismatches
+ * (DISCREPANCY, MISSING_IN_DB, MISSING_AT_BROKER: repaired or flagged) writes its alerts in the same
+ * transaction as its row.
+ */
 export class ReconciliationLogRepository {
   private readonly insertStmt: Database.Statement;
   private readonly latestStmt: Database.Statement<[]>;
+  private readonly recordTx: (run: Omit<ReconciliationRun, 'id' | 'runAt'>) => number;
+  private alerts: AlertsOutboxRepository | undefined;
 
-  constructor(db: Database.Database, private readonly clock: Clock) {
+  constructor(private readonly db: Database.Database, private readonly clock: Clock, private readonly app = 'reconciler') {
     this.insertStmt = db.prepare(`INSERT INTO reconciliation_log (run_at, trading_day, trigger, status, symbols, discrepancies,
       repaired, flagged, unrealized_pnl, details, error) VALUES (@runAt, @tradingDay, @trigger, @status, @symbols, @discrepancies,
       @repaired, @flagged, @unrealizedPnl, @details, @error)`);
     this.latestStmt = db.prepare('SELECT * FROM reconciliation_log ORDER BY id DESC LIMIT 1');
+    const tx = db.transaction((run: Omit<ReconciliationRun, 'id' | 'runAt'>): number => {
+      const id = Number(
+        this.insertStmt.run({ ...run, runAt: isoTime(this.clock.now()), details: JSON.stringify(run.details), error: run.error ?? null }).lastInsertRowid,
+      );
+      if (run.status === 'FLAGGED' || run.status === 'REPAIRED') {
+        this.alerts ??= new AlertsOutboxRepository(this.db, this.clock, this.app);
+        this.alerts.reconciliationRun({ id, tradingDay: run.tradingDay, trigger: run.trigger, status: run.status }, run.details);
+      }
+      return id;
+    });
+    this.recordTx = (run) => tx.immediate(run);
   }
 
+  /** The run's row and, for a run with mismatches, its alerts: one immediate transaction. */
   record(run: Omit<ReconciliationRun, 'id' | 'runAt'>): number {
-    return Number(
-      this.insertStmt.run({ ...run, runAt: isoTime(this.clock.now()), details: JSON.stringify(run.details), error: run.error ?? null }).lastInsertRowid,
-    );
+    return this.recordTx(run);
   }
 
   latest(): ReconciliationRun | undefined {

@@ -276,6 +276,24 @@ describe('exit manager against the fake broker', () => {
     expect(broker.sent).toHaveLength(2);
   });
 
+  it('raises one critical alert per episode when shares stay without a working stop beyond the limit', async () => {
+    const m = manager(configWith({ unprotectedAlertSeconds: 0 }));
+    await m.resync('start');
+    repos.halts.set('emergency liquidation', 'liquidate'); // nothing may be placed: the shares stay bare
+    const positionId = openPosition('ABC', 100, 50);
+    for (let i = 0; i < 4; i++) await m.checkAll();
+    const alerts = repos.events.byName('protection_missing');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.data).toMatchObject({ positionId, held: 100, covered: 0, why: 'trading halted' });
+    expect(repos.alerts.has(`protection_missing:${positionId}:${alerts[0]!.data.sinceMs}`)).toBe(true);
+    repos.halts.lift('test');
+    await m.checkAll(); // protected now: the episode ends
+    await flush();
+    await m.checkAll();
+    expect(broker.sent).toHaveLength(2);
+    expect(repos.events.byName('protection_missing')).toHaveLength(1);
+  });
+
   it('obeys a trading halt: no protection changes and no exits until it is lifted', async () => {
     const m = manager();
     await m.resync('start');

@@ -1,3 +1,4 @@
+import { LATEST_SCHEMA_VERSION } from '../../../shared/db/migrations';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,7 +103,7 @@ describe('database', () => {
     const dbPath = path.join(dir, 'trading.db');
     const db = openDatabase(dbPath);
     db.close();
-    expect(databaseCheck(readDatabaseState(dbPath, 500))).toMatchObject({ status: 'ok', finding: `${dbPath} opens, schema 2 (current), 0 active position row(s)` });
+    expect(databaseCheck(readDatabaseState(dbPath, 500))).toMatchObject({ status: 'ok', finding: `${dbPath} opens, schema ${LATEST_SCHEMA_VERSION} (current), 0 active position row(s)` });
     const again = openDatabase(dbPath);
     new TradingHaltsRepository(again, new ManualClock(Date.UTC(2026, 10, 23, 15))).set('emergency liquidation', 'liquidate');
     again.close();

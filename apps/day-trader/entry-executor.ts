@@ -7,7 +7,8 @@ import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
-import { roundCent } from './sizing';
+import { protectionLevels, roundCent } from '../../shared/strategy/sizing';
+import type { ExitPlan } from '../../shared/strategy/types';
 
 export interface EntryDeps {
   app: string;
@@ -16,6 +17,8 @@ export interface EntryDeps {
   clock: Clock;
   log: Logger;
   config: ResolvedConfig;
+  /** Every agent name this day-trader enters for (its strategies); default: the configured AGENT_NAME. */
+  agentNames?: readonly string[];
 }
 
 interface PendingEntry {
@@ -65,12 +68,16 @@ export class EntryExecutor {
     });
   }
 
-  async enter(input: { symbol: string; quantity: number; limitPrice: number; stopLossPrice: number; profitTargetPrice: number; score: number; reason: string }): Promise<EntryResult> {
+  async enter(input: {
+    symbol: string; quantity: number; limitPrice: number; stopLossPrice: number; profitTargetPrice: number; score: number; reason: string;
+    /** The strategy's agent name (default AGENT_NAME) and the claim's metadata (default score and reason; a strategy's exits go here). */
+    agentName?: string; exitPlan?: ExitPlan; metadata?: Record<string, unknown>;
+  }): Promise<EntryResult> {
     const { repos, config, clock } = this.d;
     const tradingDay = tradingDayOf(clock.now());
     const claim = repos.positions.claimSymbol({
-      symbol: input.symbol, tradingDay, agentName: config.strategy.agentName, maxOpenPositions: config.risk.maxOpenPositions, requestedQuantity: input.quantity,
-      stopLossPrice: input.stopLossPrice, profitTargetPrice: input.profitTargetPrice, metadata: { score: input.score, reason: input.reason },
+      symbol: input.symbol, tradingDay, agentName: input.agentName ?? config.strategy.agentName, maxOpenPositions: config.risk.maxOpenPositions, requestedQuantity: input.quantity,
+      stopLossPrice: input.stopLossPrice, profitTargetPrice: input.profitTargetPrice, metadata: input.metadata ?? { score: input.score, reason: input.reason },
     });
     if (!claim.ok) return { ok: false, reason: `claim_refused: ${claim.reason}` };
     const positionId = claim.position.id;
@@ -121,7 +128,8 @@ export class EntryExecutor {
    */
   async resolveInFlight(): Promise<void> {
     const { repos, broker, log } = this.d;
-    const rows = repos.positions.getActivePositions().filter((r) => r.agentName === this.d.config.strategy.agentName && (r.status === 'PENDING_ENTRY' || r.entryWorking || !isTerminal(repos.orders.getByRef(r.entryOrderRef)?.status)));
+    const agents = new Set(this.d.agentNames ?? [this.d.config.strategy.agentName]);
+    const rows = repos.positions.getActivePositions().filter((r) => agents.has(r.agentName) && (r.status === 'PENDING_ENTRY' || r.entryWorking || !isTerminal(repos.orders.getByRef(r.entryOrderRef)?.status)));
     const [executions, openOrders] = await Promise.all([broker.executions({ clientId: broker.clientId }), broker.openOrders('own')]);
     let booked = 0;
     let released = 0;
@@ -232,10 +240,11 @@ export class EntryExecutor {
   private reportStatus(row: ActivePosition, filled: number, working: boolean, avgFillPrice?: number): void {
     const { repos, config } = this.d;
     if (avgFillPrice && avgFillPrice > 0 && filled > 0 && (row.status === 'PENDING_ENTRY' || row.status === 'OPEN') && row.protectedQuantity === 0) {
-      repos.positions.updateActivePosition(row.id, {
-        stopLossPrice: roundCent(avgFillPrice * (1 - config.strategy.stopLossPct / 100)),
-        profitTargetPrice: roundCent(avgFillPrice * (1 + config.strategy.takeProfitPct / 100)),
-      });
+      // The strategy's own exits when its claim carries them, else the configured ones.
+      const plan = row.metadata.exitPlan as Partial<ExitPlan> | undefined;
+      repos.positions.updateActivePosition(row.id, protectionLevels(avgFillPrice, {
+        stopLossPct: plan?.stopLossPct ?? config.strategy.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? config.strategy.takeProfitPct,
+      }));
     }
     const result = repos.ledger.recordEntryStatus(row.id, filled, working);
     if (result.closed) this.d.log.info('position_closed', { symbol: row.symbol, positionId: row.id, reason: result.closed.exitReason, realizedPnl: result.closed.realizedPnl });

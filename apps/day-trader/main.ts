@@ -7,6 +7,7 @@ import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
 import { CandidateMetricsSource } from './candidate-metrics';
 import { EntryExecutor } from './entry-executor';
 import { runScanPipeline } from './scan-pipeline';
+import { loadStrategies } from '../../shared/strategy/registry';
 
 /**
  * day-trader: scans, scores, sizes and places entries. Never enters unless the exit manager is alive and
@@ -17,8 +18,11 @@ runApp({
   app: 'day-trader',
   main: async (ctx) => {
     const { config, log, repos, clock, heartbeat } = ctx;
+    // The strategies to run, by name, each with its parameters validated (a bad one exits 78 naming it).
+    const strategies = loadStrategies(config);
+    log.info('strategies_loaded', { strategies: strategies.map((s) => ({ agent: s.name, strategy: s.type })) });
     const broker = createBroker({ config, clientId: config.ib.clientIds.dayTrader, log, orderIds: repos.orderIds, heartbeat });
-    const entries = new EntryExecutor({ app: ctx.app, broker, repos, clock, log, config });
+    const entries = new EntryExecutor({ app: ctx.app, broker, repos, clock, log, config, agentNames: strategies.map((s) => s.name) });
     const metrics = new CandidateMetricsSource(broker, 3_000, () => clock.now());
     const schedule = new ScheduleRepository(ctx.db, clock);
     entries.start();
@@ -37,7 +41,7 @@ runApp({
     let scanning: Promise<unknown> | undefined;
     const scan = (trigger: string) => {
       if (scanning || !broker.isConnected() || !entries.ready || marketPhase(clock.now()) !== 'REGULAR') return;
-      scanning = runScanPipeline({ broker, repos, clock, log, config, metrics, entries }, trigger).finally(() => (scanning = undefined));
+      scanning = runScanPipeline({ broker, repos, clock, log, config, metrics, entries, strategies }, trigger).finally(() => (scanning = undefined));
     };
     const scans = runPeriodically('scan', () => realDelayMs(clock, config.intervals.scannerRefreshSeconds * 1000, 1_000), () => scan('interval'), log);
     // Every second: deadlines, scheduled scans from the supervisor's scheduler, and proof of life.

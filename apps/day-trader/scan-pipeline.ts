@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
-import type { BrokerPort, ScanCode } from '../../shared/broker/types';
+import type { BrokerPort } from '../../shared/broker/types';
 import type { Repositories } from '../../shared/db';
 import { errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
@@ -7,12 +7,10 @@ import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { NotMeasured, type CandidateMetricsSource } from './candidate-metrics';
 import { noteDailyLoss } from '../../shared/alerts/daily-loss';
-import { entryBlockers } from './entry-guards';
+import { entryBlockers } from '../../shared/strategy/entry-guards';
+import { claimMetadata, planEntry, rankCandidates } from '../../shared/strategy/entry-decision';
+import type { Evaluation, Strategy } from '../../shared/strategy/types';
 import type { EntryExecutor } from './entry-executor';
-import { scoreCandidate, type CandidateMetrics } from './scoring';
-import { sizePosition } from './sizing';
-
-const SCANNERS: readonly ScanCode[] = ['TOP_PERC_GAIN', 'MOST_ACTIVE', 'HOT_BY_VOLUME'];
 
 export interface PipelineDeps {
   broker: BrokerPort;
@@ -22,29 +20,49 @@ export interface PipelineDeps {
   config: ResolvedConfig;
   metrics: CandidateMetricsSource;
   entries: EntryExecutor;
+  /** The configured strategies, in order (shared/strategy registry); each scans as its own agent_name. */
+  strategies: readonly Strategy[];
 }
 
 /**
- * One scan: candidates from the broker's scanners, each measured and scored, every one stored in `signals`
- * with why it was or was not taken, the best entered within the risk limits; the run is a `pipeline_runs` row.
+ * One scan: each configured strategy in turn runs its pipeline (they share the account, the risk limits and
+ * the one-position-per-symbol rule, so a later strategy sees what an earlier one entered).
  */
 export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise<{ candidates: number; taken: number }> {
+  let candidates = 0;
+  let taken = 0;
+  for (const strategy of d.strategies) {
+    const result = await runStrategyScan(d, strategy, trigger);
+    candidates += result.candidates;
+    taken += result.taken;
+  }
+  return { candidates, taken };
+}
+
+/**
+ * One strategy's scan: candidates from the broker's scanners, each measured and scored by the strategy
+ * (shared/strategy), every one stored in `signals` with why it was or was not taken, the best entered within
+ * the risk limits; the run is a `pipeline_runs` row under the strategy's agent name.
+ */
+export async function runStrategyScan(d: PipelineDeps, strategy: Strategy, trigger: string): Promise<{ candidates: number; taken: number }> {
   const { repos, config, clock, log } = d;
   const nowMs = clock.now();
   const tradingDay = tradingDayOf(nowMs);
+  const multi = d.strategies.length > 1;
   let runId: number;
   try {
-    runId = repos.pipeline.startRun(config.strategy.agentName, tradingDay, trigger);
+    runId = repos.pipeline.startRun(strategy.name, tradingDay, trigger);
   } catch (error) {
     // The DB is locked by someone else: this scan is skipped (nothing was decided), the next one runs.
-    log.warn('scan_skipped', { trigger, error: errorMessage(error) });
+    log.warn('scan_skipped', { trigger, error: errorMessage(error), ...(multi ? { strategy: strategy.name } : {}) });
     return { candidates: 0, taken: 0 };
   }
-  log.info('scan_started', { runId, trigger });
+  log.info('scan_started', { runId, trigger, ...(multi ? { strategy: strategy.name } : {}) });
   let candidates = 0;
   let taken = 0;
   try {
-    const lists = await Promise.all(SCANNERS.map((code) => d.broker.scan(code, { rows: config.strategy.candidatesPerScan, abovePrice: 2 })));
+    const needs = strategy.needs;
+    const lists = await Promise.all(needs.scanners.map((code) => d.broker.scan(code, { rows: needs.rowsPerScanner, abovePrice: needs.abovePrice })));
     const symbols = [...new Set(lists.flat())];
     candidates = symbols.length;
     const marketData = d.broker.marketDataState();
@@ -52,20 +70,25 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
       // Said loudly instead of scoring nothing in silence: the log, the heartbeat (via the adapter) and every signal.
       log.error('no_market_data', { runId, what: 'the account gets neither live nor delayed data for these stocks (IB 354/10168): enable market data subscriptions, or delayed data, in IBKR Account Management' });
     }
-    const measured: CandidateMetrics[] = [];
+    const evaluated: Array<{ symbol: string; evaluation?: Evaluation; notMeasured?: string }> = [];
     const notMeasured = new Map<string, string>();
     for (const symbol of symbols) {
       try {
-        measured.push(await d.metrics.measure(symbol, nowMs));
+        evaluated.push({ symbol, evaluation: strategy.evaluate(await d.metrics.fetch(symbol, nowMs, needs)) });
       } catch (error) {
-        measured.push({ symbol });
-        if (error instanceof NotMeasured) notMeasured.set(symbol, error.reason);
-        else log.warn('candidate_measure_failed', { symbol, error: errorMessage(error) });
+        if (error instanceof NotMeasured) {
+          notMeasured.set(symbol, error.reason);
+          evaluated.push({ symbol, notMeasured: error.reason });
+        } else {
+          log.warn('candidate_measure_failed', { symbol, error: errorMessage(error) });
+          // Measured nothing: scored on no data (insufficient_data), as before the strategy module existed.
+          evaluated.push({ symbol, evaluation: strategy.evaluate({ symbol, nowMs, tradingDay, session: undefined, intraday: EMPTY_WINDOW, dailyBars: [], daily: undefined, quote: undefined }) });
+        }
       }
     }
     if (notMeasured.size > 0) log.info('candidates_not_measured', { runId, count: notMeasured.size, reasons: [...new Set(notMeasured.values())] });
-    const scored = measured.map((m) => ({ m, decision: notMeasured.has(m.symbol) ? { accepted: false as const, score: 0, reason: notMeasured.get(m.symbol)! } : scoreCandidate(m, config.strategy) })).sort((a, b) => b.decision.score - a.decision.score);
-    for (const { m, decision } of scored) log.info('candidate_scored', { runId, symbol: m.symbol, score: decision.score, accepted: decision.accepted, reason: decision.reason, delayedQuote: m.delayedQuote });
+    const scored = rankCandidates(strategy, evaluated);
+    for (const { metrics: m, decision } of scored) log.info('candidate_scored', { runId, symbol: m.symbol, score: decision.score, accepted: decision.accepted, reason: decision.reason, delayedQuote: m.delayedQuote });
 
     const account = await d.broker.accountSummary();
     // reqAccountSummary has no P&L tags at IB: the unrealized P&L comes from reqPnL; unknown blocks entries.
@@ -81,49 +104,45 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
       nearPct: config.alerts.thresholds.dailyLossNearPct,
     }, log);
     let grossExposure = account.grossPositionValue;
-    for (const { m, decision } of scored) {
+    for (const candidate of scored) {
+      const { metrics: m, decision } = candidate;
       const signal = {
         pipelineRunId: runId, symbol: m.symbol, tradingDay, score: decision.score, price: m.price, rsi: m.rsi, atrPct: m.atrPct, gapPct: m.gapPct,
         relativeVolume: m.relativeVolume, spreadPct: m.spreadPct,
       };
-      if (!decision.accepted) {
-        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: decision.reason });
+      const plan = planEntry(candidate, strategy, config.risk, {
+        blockers: () => {
+          const blockers = entryBlockers({
+            nowMs: clock.now(), realNowMs: Date.now(), exitManager: repos.heartbeats.get('exit-manager'), brokerConnected: d.broker.isConnected(),
+            realizedPnlToday: realizedToday, unrealizedPnl: pnl?.unrealizedPnl, netLiquidation: account.netLiquidation, halt, marketData,
+          }, config);
+          if (!d.entries.ready) blockers.push('entries_not_resolved_yet');
+          return blockers;
+        },
+        isActive: (symbol) => repos.positions.isPositionActive(symbol),
+        closedToday: (symbol) => repos.closed.wasClosedToday(symbol, tradingDay),
+        netLiquidation: account.netLiquidation,
+        grossExposure,
+      });
+      if (plan.kind === 'reject') {
+        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: plan.reason });
         continue;
       }
-      const blockers = entryBlockers({
-        nowMs: clock.now(), realNowMs: Date.now(), exitManager: repos.heartbeats.get('exit-manager'), brokerConnected: d.broker.isConnected(),
-        realizedPnlToday: realizedToday, unrealizedPnl: pnl?.unrealizedPnl, netLiquidation: account.netLiquidation, halt, marketData,
-      }, config);
-      if (!d.entries.ready) blockers.push('entries_not_resolved_yet');
-      if (blockers.length > 0) {
-        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: `blocked: ${blockers.join(', ')}` });
-        continue;
-      }
-      if (repos.positions.isPositionActive(m.symbol)) {
-        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: 'already_active' });
-        continue;
-      }
-      if (repos.closed.wasClosedToday(m.symbol, tradingDay)) {
-        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: 'closed_today' });
-        continue;
-      }
-      const size = sizePosition({ entryPrice: m.price!, netLiquidation: account.netLiquidation, grossPositionValue: grossExposure }, config.strategy, config.risk);
-      if (!size.ok) {
-        repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: size.reason });
-        continue;
-      }
-      const limitPrice = m.price! * (1 + config.strategy.entryLimitSlippagePct / 100);
-      const result = await d.entries.enter({ symbol: m.symbol, quantity: size.quantity, limitPrice, stopLossPrice: size.stopLossPrice, profitTargetPrice: size.profitTargetPrice, score: decision.score, reason: decision.reason });
+      const result = await d.entries.enter({
+        symbol: m.symbol, quantity: plan.quantity, limitPrice: plan.limitPrice, stopLossPrice: plan.stopLossPrice, profitTargetPrice: plan.profitTargetPrice,
+        score: decision.score, reason: decision.reason,
+        ...(isDefault(strategy, config) ? {} : { agentName: strategy.name, exitPlan: plan.exitPlan, metadata: claimMetadata(decision.score, decision.reason, strategy, plan.exitPlan) }),
+      });
       if (!result.ok) {
         repos.pipeline.recordSignal({ ...signal, decision: 'REJECTED', reason: result.reason });
         continue;
       }
-      repos.pipeline.recordSignal({ ...signal, decision: 'TAKEN', reason: `${decision.reason}; ${size.quantity} sh (${size.limitingRule})`, positionId: result.positionId });
-      grossExposure += size.quantity * m.price!;
+      repos.pipeline.recordSignal({ ...signal, decision: 'TAKEN', reason: `${decision.reason}; ${plan.quantity} sh (${plan.limitingRule})`, positionId: result.positionId });
+      grossExposure += plan.quantity * m.price!;
       taken += 1;
     }
     repos.pipeline.finishRun(runId, { status: 'COMPLETED', candidates, taken });
-    log.info('pipeline_completed', { runId, candidates, taken });
+    log.info('pipeline_completed', { runId, candidates, taken, ...(multi ? { strategy: strategy.name } : {}) });
   } catch (error) {
     log.error('pipeline_failed', { runId, error: errorMessage(error) });
     try {
@@ -134,3 +153,15 @@ export async function runScanPipeline(d: PipelineDeps, trigger: string): Promise
   }
   return { candidates, taken };
 }
+
+/**
+ * The configuration's own gap-momentum agent with exactly the `strategy.*` exits: its claims look as they
+ * always did (score and reason only; stop and target follow `strategy.*` at the fill). Any other strategy's
+ * claim carries its agent name and its exits.
+ */
+function isDefault(strategy: Strategy, config: ResolvedConfig): boolean {
+  return strategy.type === 'gap-momentum' && strategy.name === config.strategy.agentName && strategy.exitPlan.stopLossPct === config.strategy.stopLossPct
+    && strategy.exitPlan.takeProfitPct === config.strategy.takeProfitPct && !(strategy.exitPlan.timeExitMinutes! > 0);
+}
+
+const EMPTY_WINDOW = { bars: [], rsi: () => undefined, atr: () => undefined };

@@ -4,6 +4,9 @@ import { runPeriodically } from '../../shared/process/periodic';
 import { Scheduler } from '../../shared/schedule';
 import { realDelayMs } from '../../shared/time/clock';
 import { runBackupProcess } from './backup-job';
+import type { AlertDraft } from '../../shared/alerts/alert-types';
+import { sampleGatewayClock } from './gateway-clock';
+import { ClockWatch, DiskWatch } from './host-checks';
 import { LogHousekeeper } from './log-housekeeping';
 import { Pm2Client } from './pm2-client';
 import { Supervisor } from './supervisor';
@@ -40,12 +43,22 @@ runApp({
       logDir: config.paths.logs, pm2Home: process.env.PM2_HOME, pm2FileMaxBytes: config.log.pm2FileMaxMb * 1_048_576, pm2FilesKept: config.log.pm2FilesKept,
       budgetBytes: config.log.dirBudgetMb * 1_048_576, reopenPm2Logs: () => pm2.reloadLogs(), log,
     });
-    const housekeeping = runPeriodically('log_housekeeping', config.supervisor.hostCheckIntervalSeconds * 1000, async () => {
+    // Disk space where the DB, backups and logs live; the clock against the gateway's (host-checks.ts).
+    const hostDeps = { config, clock, log, record: (event: string, fields: Record<string, unknown>, level: 'info' | 'warn' | 'error', alert?: AlertDraft) => supervisor.record(event, fields, level, alert) };
+    const disk = new DiskWatch(hostDeps);
+    const housekeeping = runPeriodically('host_checks', config.supervisor.hostCheckIntervalSeconds * 1000, async () => {
       const result = await housekeeper.run();
-      heartbeat.setDetail({ logs: { bytes: result.totalBytes, budgetBytes: result.budgetBytes, overBudget: result.overBudget } });
+      heartbeat.setDetail({ logs: { bytes: result.totalBytes, budgetBytes: result.budgetBytes, overBudget: result.overBudget }, disk: disk.check() });
     }, log, { runImmediately: true });
+    const clockWatch = new ClockWatch(hostDeps, () => sampleGatewayClock(config, clock, log));
+    const clockChecks = config.supervisor.clockCheckIntervalSeconds > 0
+      ? runPeriodically('clock_check', config.supervisor.clockCheckIntervalSeconds * 1000, async () => {
+        heartbeat.setDetail({ clock: await clockWatch.check() });
+      }, log, { runImmediately: true })
+      : undefined;
     ctx.onShutdown('loops', () => {
       housekeeping.stop();
+      clockChecks?.stop();
       health.stop();
       exitManagerWatch.stop();
       status.stop();

@@ -7,6 +7,8 @@ import type { Logger } from '../../shared/log/logger';
 import type { LivenessBeat } from '../../shared/process/liveness-file';
 import type { Clock } from '../../shared/time/clock';
 import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
+import { gatewayNotBackAlert } from '../../shared/alerts/ops-alerts';
+import { GatewayRestartWindow } from './gateway-window';
 import { assessBot, latestBeat, restartDelayMs, staleLimitMs, type BeatView, type ProcessView } from './health';
 import { isAlreadyStarting, type Pm2Api } from './pm2-client';
 
@@ -57,10 +59,14 @@ export class Supervisor {
   private lastViews = new Map<string, ProcessView>();
   private readonly realNowMs: () => number;
   private readonly kill: (pid: number, signal: NodeJS.Signals) => void;
+  private readonly gatewayWindow: GatewayRestartWindow;
 
   constructor(private readonly d: SupervisorDeps) {
     this.realNowMs = d.realNowMs ?? Date.now;
     this.kill = d.kill ?? ((pid, signal) => process.kill(pid, signal));
+    this.gatewayWindow = new GatewayRestartWindow({
+      restartTime: d.config.gateway.restartTime, restartWindowMinutes: d.config.gateway.restartWindowMinutes, graceMs: d.config.supervisor.brokerDownAlertSeconds * 1000,
+    });
   }
 
   async check(): Promise<void> {
@@ -210,9 +216,15 @@ export class Supervisor {
 
   /** "Broker disconnected for more than N seconds during market hours" is a health failure, said loudly. */
   private alertBrokerOutages(beats: Iterable<BeatView>, nowMs: number): void {
-    if (marketPhase(this.d.clock.now()) !== 'REGULAR') return;
+    const regular = marketPhase(this.d.clock.now()) === 'REGULAR';
     for (const hb of beats) {
-      if (hb.brokerConnected !== false || !hb.brokerDownSinceMs) continue;
+      if (hb.brokerConnected !== false || !hb.brokerDownSinceMs) {
+        if (hb.brokerConnected === true && this.gatewayWindow.connected(hb.app)) this.d.log.info('gateway_back_after_restart', { target: hb.app });
+        continue;
+      }
+      // The gateway's daily restart: expected inside its window, a failure when it does not come back.
+      if (!this.judgeRestartWindow(hb, nowMs)) continue;
+      if (!regular) continue;
       const downMs = nowMs - hb.brokerDownSinceMs;
       if (downMs < this.d.config.supervisor.brokerDownAlertSeconds * 1000) continue;
       if (nowMs - (this.lastBrokerAlert.get(hb.app) ?? 0) < BROKER_ALERT_EVERY_MS) continue;
@@ -221,6 +233,23 @@ export class Supervisor {
       this.recordEvent('broker_down_alert', { target: hb.app, downSeconds: Math.round(downMs / 1000) }, 'error',
         brokerDownAlert({ app: hb.app, downSinceMs: hb.brokerDownSinceMs, downSeconds: Math.round(downMs / 1000), tradingDay: tradingDayOf(this.d.clock.now()) }));
     }
+  }
+
+  /** False when the restart window explains the outage (expected, or reported as not back): no broker_down_alert then. */
+  private judgeRestartWindow(hb: BeatView, nowMs: number): boolean {
+    const verdict = this.gatewayWindow.judge(hb.app, hb.brokerDownSinceMs!, this.d.clock.now(), nowMs);
+    const { restartTime, restartWindowMinutes } = this.d.config.gateway;
+    if (verdict.kind === 'unrelated') return true;
+    if (verdict.kind === 'expected') {
+      if (verdict.firstSeen) this.d.log.info('gateway_restart_window_disconnect', { target: hb.app, restartTime, restartWindowMinutes, what: 'the gateway\'s daily restart: expected, not a failure; positions stay protected at the broker' });
+      return false;
+    }
+    if (verdict.kind === 'returning' || !verdict.firstTime) return false;
+    const downSeconds = Math.round((nowMs - hb.brokerDownSinceMs!) / 1000);
+    this.d.log.error('gateway_not_back', { target: hb.app, downSeconds, restartTime, restartWindowMinutes, what: 'the gateway did not come back after its daily restart: log it back in (IBC, or by hand; the weekly login may need two-factor approval)' });
+    this.recordEvent('gateway_not_back', { target: hb.app, downSeconds, restartTime }, 'error',
+      gatewayNotBackAlert({ app: hb.app, downSinceMs: hb.brokerDownSinceMs!, windowEndMs: verdict.windowEndedRealMs, downSeconds, restartTime }, tradingDayOf(this.d.clock.now())));
+    return false;
   }
 
   /** Archives earlier days' closed rows; today's are never touched, so restarts forget nothing. */
@@ -237,6 +266,11 @@ export class Supervisor {
     }
     this.lastRolledDay = day;
     this.d.log.info('trading_day_rolled', { tradingDay: day, archived });
+  }
+
+  /** recordEvent for the host checks (disk, clock) beside the supervisor. */
+  record(event: string, fields: Record<string, unknown>, level: 'info' | 'warn' | 'error', alert?: AlertDraft): void {
+    this.recordEvent(event, fields, level, alert);
   }
 
   /** The audit trail in `events`; a locked DB costs the row (the log line has it), never the supervision. */

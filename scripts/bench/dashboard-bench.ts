@@ -283,6 +283,17 @@ function rssOf(pid: number): number | undefined {
   }
 }
 
+/** The dashboard's own pid (from /healthz: no PM2 output to parse) and its resident memory from /proc. */
+async function dashboardRss(url: string): Promise<number | undefined> {
+  try {
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { pid?: number };
+    return health.pid ? rssOf(health.pid) : undefined;
+  } catch (error) {
+    process.stderr.write(`bench: dashboard not answering (${(error as Error).message})\n`);
+    return undefined;
+  }
+}
+
 async function liveMemory(dir: string): Promise<Record<string, unknown>> {
   const system = await SystemHarness.start({
     dir: path.join(dir, 'system'), speed: 60, dayStart: '09:20', dayEnd: '16:15', seed: 42,
@@ -303,18 +314,21 @@ async function liveMemory(dir: string): Promise<Record<string, unknown>> {
         nextScrape += 5_000;
       }
       if (Date.now() >= nextSample) {
-        const pid = system.pidOf('dashboard');
-        const rss = pid ? rssOf(pid) : undefined;
+        const rss = await dashboardRss(url);
         if (rss) samples.push({ minute: round((Date.now() - started) / 60_000, 1), rssMb: round(rss / 1024 / 1024, 1) });
         nextSample += 60_000;
       }
       await sleep(500);
     }
-    const pid = system.pidOf('dashboard');
-    const endRss = pid ? rssOf(pid) : undefined;
+    const endRss = await dashboardRss(url);
     const states = await page.evaluate(() => (globalThis as unknown as { __dashboard: { states: number } }).__dashboard.states);
     const days = system.query<{ n: number }>('SELECT COUNT(DISTINCT trading_day) AS n FROM portfolio_snapshots')[0]?.n ?? 0;
-    const restarts = system.processes().find((p) => p.name === 'dashboard')?.restarts ?? null;
+    let restarts: number | null = null;
+    try {
+      restarts = system.processes().find((p) => p.name === 'dashboard')?.restarts ?? null;
+    } catch (error) {
+      process.stderr.write(`bench: pm2 jlist unreadable (${(error as Error).message}); restarts not reported\n`);
+    }
     return {
       minutes: LIVE_MINUTES, endRssMb: endRss ? round(endRss / 1024 / 1024, 1) : null, maxRssMb: Math.max(...samples.map((s) => s.rssMb)),
       firstRssMb: samples[0]?.rssMb ?? null, samples, simulatedTradingDays: days, browserStatesReceived: states, dashboardRestarts: restarts,

@@ -1,3 +1,4 @@
+import { executionVersion } from '../../shared/db/execution-ids';
 import { isApiClient, type SimStateView } from './broker-state';
 import type { DbSnapshot } from './day-checks';
 import type { FaultRecord } from './fault-context';
@@ -11,7 +12,8 @@ export interface SummaryInput {
   records: FaultRecord[];
   violations: Violation[];
   dayReports: DayReport[];
-  monitor: SystemMonitor;
+  /** Undefined when the run was stopped before the system was up. */
+  monitor: SystemMonitor | undefined;
   pm2Restarts: Record<string, number>;
   finalState: SimStateView | undefined;
   finalDb: DbSnapshot | undefined;
@@ -19,17 +21,20 @@ export interface SummaryInput {
   maxUnprotectedMs: number;
   pollMs: number;
   dir: string;
+  /** The signal that stopped the run early, if one did. */
+  interrupted?: string;
+  reproduce?: string;
 }
 
 export const TARGETS = { unprotectedMs: 2_000, hangDetectedAndRestartedMs: 5_000, killToWorkingP99Ms: 1_000 } as const;
 
-const GATEWAY_KINDS = new Set(['gateway-restart', 'gateway-outage', 'ids-backwards', 'replay-executions', 'gateway-silence', 'drop-connections', 'positions-timeout']);
+const GATEWAY_KINDS = new Set(['gateway-restart', 'gateway-outage', 'ids-backwards', 'replay-executions', 'gateway-silence', 'drop-connections', 'positions-timeout', 'open-orders-timeout', 'ib-link-loss']);
 
 /** Turns the fault log, the tracker's intervals and the final books into the summary (and the last violations). */
 export function assembleSummary(input: SummaryInput): ChaosSummary {
   const { records, monitor } = input;
-  const violations = [...input.violations, ...monitor.violations];
-  const intervals = monitor.tracker.finish(Date.now());
+  const violations = [...input.violations, ...(monitor?.violations ?? [])];
+  const intervals = monitor ? monitor.tracker.finish(Date.now()) : [];
   for (const interval of intervals.filter((i) => i.effectiveMs > input.maxUnprotectedMs || i.openAtEnd)) {
     violations.push({
       invariant: 'protectedWithinBound', atRealMs: interval.startRealMs,
@@ -59,9 +64,14 @@ export function assembleSummary(input: SummaryInput): ChaosSummary {
   const finalViolations = dedupe(violations);
   const state = input.finalState;
   const db = input.finalDb;
+  const exposure = monitor?.exposureSeen() ?? [];
+  const overProtection = monitor?.overProtection ?? [];
+  const corrected = state ? state.executions.filter((e) => isApiClient(e) && executionVersion(e.execId) > 1) : [];
   return {
-    ok: finalViolations.length === 0,
+    ok: finalViolations.length === 0 && !input.interrupted,
     seed: Number(input.options.seed),
+    ...(input.reproduce ? { reproduce: input.reproduce } : {}),
+    ...(input.interrupted ? { interrupted: input.interrupted } : {}),
     options: input.options,
     startedAt: new Date(input.startedMs).toISOString(),
     durationMs: Date.now() - input.startedMs,
@@ -71,20 +81,30 @@ export function assembleSummary(input: SummaryInput): ChaosSummary {
       requested: input.requestedFaults, injected: injected.length, notReached: records.filter((r) => r.outcome === 'not-reached').length,
       skipped: records.filter((r) => r.outcome === 'skipped').length, byKind: countBy(injected, (r) => r.kind), byTarget: countBy(injected, (r) => (r.target && r.kind.startsWith('sig') ? `${r.kind}:${r.target}` : undefined)),
     },
-    restarts: { pm2: input.pm2Restarts, supervisorKills: countBy(monitor.linesOf('supervisor', 'bot_unhealthy'), (l) => String(l.target)) },
+    restarts: { pm2: input.pm2Restarts, supervisorKills: countBy(monitor?.linesOf('supervisor', 'bot_unhealthy') ?? [], (l) => String(l.target)) },
     protection: {
       longestUnprotectedMs: longest, longestUnprotectedIncludingGatewayOutagesMs: longestAll, boundMs: input.maxUnprotectedMs, intervals: intervals.length,
-      over500Ms: intervals.filter((i) => i.effectiveMs > 500).length, worst, gatewayBlindWindows: monitor.tracker.blindWindows.length,
-      pollIntervalMs: input.pollMs, maxPollGapMs: monitor.maxPollGapMs,
+      over500Ms: intervals.filter((i) => i.effectiveMs > 500).length, worst, gatewayBlindWindows: monitor?.tracker.blindWindows.length ?? 0,
+      pollIntervalMs: input.pollMs, maxPollGapMs: monitor?.maxPollGapMs ?? 0,
       overProtection: {
-        intervals: monitor.overProtection.length, longestMs: Math.max(0, ...monitor.overProtection.map((o) => o.endRealMs - o.startRealMs)),
-        maxShares: Math.max(0, ...monitor.overProtection.map((o) => o.shares)),
-        examples: monitor.overProtection.slice(0, 10).map((o) => ({ symbol: o.symbol, startRealMs: o.startRealMs, durationMs: o.endRealMs - o.startRealMs, shares: o.shares })),
+        intervals: overProtection.filter((o) => !o.afterManualTrade).length, longestMs: Math.max(0, ...overProtection.filter((o) => !o.afterManualTrade).map((o) => o.endRealMs - o.startRealMs)),
+        maxShares: Math.max(0, ...overProtection.filter((o) => !o.afterManualTrade).map((o) => o.shares)),
+        afterManualTrade: overProtection.filter((o) => o.afterManualTrade).length,
+        examples: overProtection.slice(0, 10).map((o) => ({ symbol: o.symbol, startRealMs: o.startRealMs, durationMs: o.endRealMs - o.startRealMs, shares: o.shares, afterManualTrade: o.afterManualTrade })),
       },
       note: 'Measured at the simulator: a position counts as protected when working stop-loss and take-profit orders (or closing orders) each cover all of it. '
         + 'Starts use the fill\'s gateway stamp when known, else the last poll that saw the position fine; ends use the protective order\'s gateway stamp when known, else the poll. '
         + 'Time while the gateway itself was restarting, silent or dropping connections (until the exit manager reconnected) is excluded from longestUnprotectedMs and shown in the "including" figure: no order can be placed through a gateway that is not there.',
     },
+    exposure: {
+      longestMs: Math.max(0, ...exposure.filter((e) => !e.afterManualTrade).map((e) => e.lengthMs)),
+      // (an excess seen and gone within one engine step has length 0: the invariant allows it, the count does not show it)
+      intervals: exposure.filter((e) => !e.afterManualTrade && e.lengthMs > 0).length,
+      afterManualTrade: { intervals: exposure.filter((e) => e.afterManualTrade).length, longestMs: Math.max(0, ...exposure.filter((e) => e.afterManualTrade).map((e) => e.lengthMs)) },
+      checksBySimulator: monitor?.exposureChecks ?? 0,
+      examples: exposure.slice(0, 10).map((e) => ({ symbol: e.symbol, startRealMs: e.startRealMs, lengthMs: e.lengthMs, excessShares: e.excessShares, afterManualTrade: e.afterManualTrade })),
+    },
+    foreign: monitor ? { description: monitor.book.describe(), heldAtEnd: state ? state.positions.filter((p) => monitor.book.botQuantity(p) !== p.quantity).map((p) => `${p.symbol} ${p.quantity}`) : [] } : { description: 'not read', heldAtEnd: [] },
     hangDetection: { maxDetectionMs: maxOf(hangEvents.map((e) => e.detectionMs)), maxHangToWorkingMs: hangMax, events: hangEvents },
     killToWorkingMs,
     gatewayRecovery: { backToEmProtectingMs: distribution(measured(gateway, 'backToEmProtectingMs')), backToAllConnectedMs: distribution(measured(gateway, 'backToAllConnectedMs')) },
@@ -95,12 +115,13 @@ export function assembleSummary(input: SummaryInput): ChaosSummary {
     },
     invariants: { checked: checkedInvariants(), violationCounts: countBy(finalViolations, (v) => v.invariant), violations: finalViolations.slice(0, 200) },
     trades: {
-      executions: state ? state.executions.filter(isApiClient).length : 0, booked: db ? db.trades.length : 0,
+      executions: state ? state.executions.filter(isApiClient).length : 0, booked: db ? db.trades.length : 0, corrected: corrected.length,
+      correctedBooked: db ? corrected.filter((e) => db.trades.some((t) => t.exec_id === e.execId)).length : 0,
       entries: db ? new Set(db.trades.filter((t) => t.purpose === 'ENTRY').map((t) => t.position_id)).size : 0,
       closedByReason: db ? countBy(db.closed, (r) => r.exit_reason) : {},
     },
-    errorsLogged: Object.fromEntries(monitor.errorCounts),
-    errorExamples: Object.fromEntries(monitor.errorExamples),
+    errorsLogged: Object.fromEntries(monitor?.errorCounts ?? []),
+    errorExamples: Object.fromEntries(monitor?.errorExamples ?? []),
     faultLog: records,
     dir: input.dir,
   };

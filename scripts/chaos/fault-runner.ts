@@ -3,9 +3,10 @@ import { errorMessage } from '../../shared/errors/errors';
 import { isApiClient, isWorkingOrder } from './broker-state';
 import type { FaultContext, FaultRecord, FaultResult } from './fault-context';
 import { describeFault, type FaultSpec, type ScheduledFault } from './fault-schedule';
-import { dropConnections, positionsTimeout, restartGateway, silenceGateway } from './gateway-faults';
+import { dropConnections, restartGateway, silenceGateway } from './gateway-faults';
 import { holdDbLock, manualClose, manualOpen, priceJump, rejectOrders } from './market-faults';
 import { hangBot, killBot, killInFlight } from './process-faults';
+import { corrections, historicalPacing, ibLinkLoss, lateAnswers, positionLag, rejectModify } from './realism-faults';
 
 function inject(ctx: FaultContext, spec: FaultSpec): Promise<FaultResult> {
   switch (spec.kind) {
@@ -21,9 +22,15 @@ function inject(ctx: FaultContext, spec: FaultSpec): Promise<FaultResult> {
     case 'reject-orders': return rejectOrders(ctx, spec.count);
     case 'price-jump': return priceJump(ctx, spec.through);
     case 'db-lock': return holdDbLock(ctx, spec.holdMs);
-    case 'positions-timeout': return positionsTimeout(ctx, spec.count, spec.forceResync);
+    case 'positions-timeout':
+    case 'open-orders-timeout': return lateAnswers(ctx, spec);
     case 'manual-open': return manualOpen(ctx, spec.quantity);
     case 'manual-close': return manualClose(ctx);
+    case 'position-lag': return positionLag(ctx, spec);
+    case 'corrections': return corrections(ctx, spec);
+    case 'reject-modify': return rejectModify(ctx, spec);
+    case 'ib-link-loss': return ibLinkLoss(ctx, spec);
+    case 'historical-pacing': return historicalPacing(ctx, spec);
   }
 }
 
@@ -43,7 +50,7 @@ export async function runFault(ctx: FaultContext, fault: ScheduledFault, schedul
   const record: FaultRecord = {
     index: fault.index, day: fault.day, kind: fault.spec.kind, target: result.target ?? ('app' in fault.spec ? fault.spec.app : undefined), description,
     outcome: result.outcome, marketTime, scheduledRealMs, startedRealMs, endedRealMs: Date.now(),
-    positionsOpen: state ? state.positions.filter((p) => p.quantity !== 0).length : 0,
+    positionsOpen: state ? state.positions.filter((p) => ctx.monitor.botQuantity(p) !== 0).length : 0,
     ordersWorking: state ? state.orders.filter((o) => isApiClient(o) && isWorkingOrder(o)).length : 0,
     measurements: result.measurements, ...(result.note ? { note: result.note } : {}),
   };
@@ -52,7 +59,8 @@ export async function runFault(ctx: FaultContext, fault: ScheduledFault, schedul
 }
 
 function summarizeMeasurements(record: FaultRecord): string {
-  const keys = ['killToWorkingMs', 'detectionMs', 'hangToWorkingMs', 'backToEmProtectingMs', 'jumpToFlatMs', 'fillToProtectedMs', 'exitReason', 'supervisorKills', 'consumed'];
+  const keys = ['killToWorkingMs', 'detectionMs', 'hangToWorkingMs', 'backToEmProtectingMs', 'jumpToFlatMs', 'fillToProtectedMs', 'exitReason', 'supervisorKills', 'consumed',
+    'leftAlone', 'corrections', 'booked', 'refused', 'resizedMs', 'restoredToEmProtectingMs', 'lateAnswerToEmProtectingMs', 'nextPipelineRun', 'ordersGoneAfterRestoreMs'];
   const parts = keys.filter((k) => record.measurements[k] !== undefined).map((k) => `${k}=${String(record.measurements[k])}`);
   return parts.length ? ` (${parts.join(', ')})` : record.note ? ` (${record.note})` : '';
 }

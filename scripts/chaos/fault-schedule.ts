@@ -24,9 +24,15 @@ export type FaultSpec =
   | { kind: 'db-lock'; holdMs: number }
   | { kind: 'ids-backwards'; downMs: number }
   | { kind: 'replay-executions'; downMs: number }
-  | { kind: 'positions-timeout'; count: number; forceResync: boolean }
+  | { kind: 'positions-timeout'; count: number; forceResync: boolean; lateMs: number }
+  | { kind: 'open-orders-timeout'; count: number; forceResync: boolean; lateMs: number }
   | { kind: 'manual-open'; quantity: number }
-  | { kind: 'manual-close' };
+  | { kind: 'manual-close' }
+  | { kind: 'position-lag'; lag: { minMs: number; maxMs: number }; holdMs: number; through: 'stop' | 'target' }
+  | { kind: 'corrections'; probability: number; holdMs: number }
+  | { kind: 'reject-modify'; count: number; code: number }
+  | { kind: 'ib-link-loss'; lostMs: number; restoreCode: 1101 | 1102 }
+  | { kind: 'historical-pacing'; count: number };
 
 export type FaultKind = FaultSpec['kind'];
 
@@ -50,6 +56,8 @@ export interface ScheduleLimits {
   busyTimeoutMs: number;
   /** A gateway down this long in market hours must raise the supervisor's broker_down_alert. */
   brokerDownAlertMs: number;
+  /** Bots give up on a snapshot or query after this long (IB_REQUEST_TIMEOUT_MS): late end markers come after it. */
+  requestTimeoutMs: number;
 }
 
 export interface ScheduleRequest {
@@ -85,23 +93,40 @@ const make = {
   dbLock: (r, l) => ({ kind: 'db-lock', holdMs: r.int(l.heartbeatStaleMs + 500, Math.max(l.heartbeatStaleMs + 600, Math.min(l.busyTimeoutMs - 500, l.heartbeatStaleMs + 2_000))) }),
   idsBackwards: (r) => ({ kind: 'ids-backwards', downMs: r.int(500, 2_000) }),
   replay: (r) => ({ kind: 'replay-executions', downMs: r.int(500, 2_000) }),
-  positionsTimeout: (r) => ({ kind: 'positions-timeout', count: r.int(1, 2), forceResync: r.chance(0.5) }),
+  // Answered late, after the requester's timeout: the end marker (it carries no request id) then looks like
+  // the end of the NEXT request. 1-4 s past the timeout.
+  positionsTimeout: (r, l) => ({ kind: 'positions-timeout', count: r.int(1, 2), forceResync: r.chance(0.5), lateMs: l.requestTimeoutMs + r.int(1_000, 4_000) }),
+  openOrdersTimeout: (r, l) => ({ kind: 'open-orders-timeout', count: r.int(1, 2), forceResync: r.chance(0.7), lateMs: l.requestTimeoutMs + r.int(1_000, 4_000) }),
   manualOpen: (r) => ({ kind: 'manual-open', quantity: r.int(10, 60) }),
   manualClose: () => ({ kind: 'manual-close' }),
+  // Position reports trailing exits by seconds (the realistic profile's slow tail, for everyone, for a while).
+  positionLag: (r) => {
+    const minMs = r.int(1_200, 1_800);
+    return { kind: 'position-lag', lag: { minMs, maxMs: minMs + r.int(500, 1_200) }, holdMs: r.int(5_000, 8_000), through: r.chance(0.5) ? 'stop' : 'target' };
+  },
+  corrections: (r) => ({ kind: 'corrections', probability: round1(r.between(0.5, 1)), holdMs: r.int(5_000, 8_000) }),
+  // IB refuses modifications with 104, 105, 110 or 201 (order precautions); the order stays as it was.
+  rejectModify: (r) => ({ kind: 'reject-modify', count: r.int(1, 3), code: r.pick([201, 201, 105, 110, 104]) }),
+  // 1100 with the socket up (nothing reaches the exchange), then 1101 (data lost) or 1102 (data kept).
+  ibLinkLoss: (r) => ({ kind: 'ib-link-loss', lostMs: r.int(2_000, 5_000), restoreCode: r.chance(0.5) ? 1101 : 1102 }),
+  historicalPacing: (r) => ({ kind: 'historical-pacing', count: r.int(1, 2) }),
 } satisfies Record<string, Maker>;
 type MakerName = keyof typeof make;
 const makers: Record<MakerName, Maker> = make;
 
 /**
- * Every kind at least once, in this order of priority (a 20-fault run covers the first 20): the exit manager
- * killed plain and mid-protection first, then one of each failure from architecture.md's lessons.
+ * Every kind at least once, in this order of priority (the short run's faults cover the first of them): the
+ * exit manager killed plain and mid-protection first, one of each failure from architecture.md's lessons,
+ * one of each behaviour of a real gateway (lagging positions, corrections, refused modifications, 1100, pacing,
+ * late end markers), then second variants of the kinds.
  */
 const COVERAGE: Array<{ make: MakerName; minFaults?: number }> = [
   { make: 'killExitManager' }, { make: 'emBeforeProtection' }, { make: 'hangDayTrader' }, { make: 'restart' }, { make: 'jump' },
-  { make: 'dbLock' }, { make: 'idsBackwards' }, { make: 'replay' }, { make: 'positionsTimeout' }, { make: 'manualOpen' },
-  { make: 'manualClose' }, { make: 'dtAfterEntry' }, { make: 'silenceShort' }, { make: 'drop' }, { make: 'reject' },
-  { make: 'killReconciler' }, { make: 'killSupervisor' }, { make: 'emBetweenLegs' }, { make: 'silenceLong' }, { make: 'hangExitManager' },
-  { make: 'killDayTrader' }, { make: 'hangReconciler' }, { make: 'outage', minFaults: 60 },
+  { make: 'positionLag' }, { make: 'corrections' }, { make: 'rejectModify' }, { make: 'ibLinkLoss' }, { make: 'historicalPacing' },
+  { make: 'openOrdersTimeout' }, { make: 'dbLock' }, { make: 'idsBackwards' }, { make: 'replay' }, { make: 'positionsTimeout' },
+  { make: 'manualOpen' }, { make: 'manualClose' }, { make: 'silenceShort' }, { make: 'drop' }, { make: 'reject' },
+  { make: 'dtAfterEntry' }, { make: 'silenceLong' }, { make: 'killSupervisor' }, { make: 'killReconciler' }, { make: 'emBetweenLegs' },
+  { make: 'hangExitManager' }, { make: 'killDayTrader' }, { make: 'hangReconciler' }, { make: 'outage', minFaults: 60 },
 ];
 
 /** The mix of the faults beyond the coverage set (relative weights). */
@@ -111,6 +136,7 @@ const WEIGHTS: Record<MakerName, number> = {
   hangDayTrader: 3.6, hangExitManager: 3.2, hangReconciler: 2.2,
   restart: 7, outage: 0, silenceShort: 4.2, silenceLong: 2.8, drop: 6, reject: 6, jump: 12, dbLock: 6,
   idsBackwards: 4, replay: 4, positionsTimeout: 4, manualOpen: 3, manualClose: 3,
+  positionLag: 6, corrections: 5, rejectModify: 4, ibLinkLoss: 4, historicalPacing: 3, openOrdersTimeout: 4,
 };
 
 /**
@@ -132,7 +158,7 @@ export function buildSchedule(request: ScheduleRequest): ScheduledFault[] {
   const schedule: ScheduledFault[] = [];
   let next = 0;
   perDay.forEach((count, day) => {
-    const times = Array.from({ length: count }, () => random.next()).sort((a, b) => a - b);
+    const times = Array.from({ length: count }, () => random.next() * LATEST_FAULT_AT).sort((a, b) => a - b);
     const dayFaults = times.map((at) => ({ index: 0, day, at: round4(at), spec: order[next++]! }));
     keepEntryCrashesEarly(dayFaults);
     schedule.push(...dayFaults);
@@ -141,11 +167,22 @@ export function buildSchedule(request: ScheduleRequest): ScheduledFault[] {
   return schedule;
 }
 
-/** Entries stop 30 minutes before the close: a crash point on the entry path must be armed while entries still happen. */
+/**
+ * Faults wait for their effects one after the other, so the schedule slips by seconds as a day goes on; none
+ * is placed in the last tenth of a window, where a little slip would push it past the window (into the EOD
+ * flatten, where it is skipped on the last day).
+ */
+const LATEST_FAULT_AT = 0.9;
+
+/**
+ * Entries stop 30 minutes before the close: a crash point on the entry path (and the exit manager's, which
+ * need a new position to protect now that positions bought by hand are left alone) must be armed while
+ * entries still happen.
+ */
 const LATEST_ENTRY_CRASH_AT = 0.6;
 
 function keepEntryCrashesEarly(dayFaults: ScheduledFault[]): void {
-  const isEntryCrash = (f: ScheduledFault) => f.spec.kind === 'sigkill-in-flight' && f.spec.app === 'day-trader';
+  const isEntryCrash = (f: ScheduledFault) => f.spec.kind === 'sigkill-in-flight';
   for (const late of dayFaults.filter((f) => isEntryCrash(f) && f.at > LATEST_ENTRY_CRASH_AT)) {
     const early = dayFaults.find((f) => f.at <= LATEST_ENTRY_CRASH_AT && !isEntryCrash(f));
     if (!early) continue;
@@ -183,9 +220,15 @@ export function describeFault(spec: FaultSpec): string {
     case 'db-lock': return `DB write lock held ${spec.holdMs} ms by another process`;
     case 'ids-backwards': return `gateway restart (down ${spec.downMs} ms) with order ids going backwards`;
     case 'replay-executions': return `gateway restart (down ${spec.downMs} ms) replaying every execution`;
-    case 'positions-timeout': return `next ${spec.count} positions quer${spec.count === 1 ? 'y times' : 'ies time'} out${spec.forceResync ? ' (connections dropped to force a resync)' : ''}`;
-    case 'manual-open': return `position of ${spec.quantity} shares opened by hand outside the API`;
+    case 'positions-timeout': return `next ${spec.count} positions quer${spec.count === 1 ? 'y' : 'ies'} answered ${spec.lateMs} ms late (after the timeout: a late end marker)${spec.forceResync ? ', connections dropped to force a resync' : ''}`;
+    case 'open-orders-timeout': return `next ${spec.count} open-orders quer${spec.count === 1 ? 'y' : 'ies'} answered ${spec.lateMs} ms late (a late end marker)${spec.forceResync ? ', connections dropped to force a resync' : ''}`;
+    case 'manual-open': return `position of ${spec.quantity} shares opened by hand outside the API (foreign: left alone)`;
     case 'manual-close': return 'a held position closed by hand outside the API';
+    case 'position-lag': return `position reports ${spec.lag.minMs}-${spec.lag.maxMs} ms behind the fills for ${spec.holdMs} ms, with a price jump through a ${spec.through === 'stop' ? 'stop-loss' : 'take-profit'}`;
+    case 'corrections': return `${Math.round(spec.probability * 100)} % of executions corrected for ${spec.holdMs} ms`;
+    case 'reject-modify': return `next ${spec.count} modification(s) refused with IB ${spec.code}, after a partial sale by hand that makes the exit manager resize`;
+    case 'ib-link-loss': return `IB link lost (1100, socket up, exchange frozen) for ${spec.lostMs} ms, then ${spec.restoreCode}`;
+    case 'historical-pacing': return `next ${spec.count} historical data request(s) refused for pacing (IB 162)`;
   }
 }
 

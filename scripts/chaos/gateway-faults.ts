@@ -1,6 +1,6 @@
 import type { FaultSpec } from './fault-schedule';
 import type { FaultContext, FaultResult } from './fault-context';
-import { parseDetail, pollUntil, sleep } from './process-control';
+import { pollUntil, sleep } from './process-control';
 
 const BROKER_BOTS = ['exit-manager', 'day-trader', 'reconciler'] as const;
 const RECONNECT_TIMEOUT_MS = 60_000;
@@ -12,8 +12,11 @@ interface Reconnection {
   emResyncedAtMs?: number;
 }
 
-/** Waits until every bot reconnected and the exit manager resynced (both read from their logs). */
-async function waitReconnected(ctx: FaultContext, sinceMs: number): Promise<Reconnection> {
+/**
+ * Waits until every bot reconnected and (unless `requireResync` is false: a fault that makes the resync
+ * fail on purpose) the exit manager resynced, both read from their logs.
+ */
+async function waitReconnected(ctx: FaultContext, sinceMs: number, requireResync = true): Promise<Reconnection> {
   const result: Reconnection = { connectedAtMs: {} };
   await pollUntil(() => {
     for (const app of BROKER_BOTS) {
@@ -22,7 +25,7 @@ async function waitReconnected(ctx: FaultContext, sinceMs: number): Promise<Reco
       if (line) result.connectedAtMs[app] = line.atMs;
     }
     result.emResyncedAtMs ??= ctx.monitor.linesOf('exit-manager', 'protection_resynced', sinceMs).find((l) => l.trigger === 'reconnected')?.atMs;
-    return BROKER_BOTS.every((app) => result.connectedAtMs[app] !== undefined) && result.emResyncedAtMs !== undefined;
+    return BROKER_BOTS.every((app) => result.connectedAtMs[app] !== undefined) && (result.emResyncedAtMs !== undefined || !requireResync);
   }, RECONNECT_TIMEOUT_MS, 20);
   return result;
 }
@@ -99,37 +102,17 @@ export async function silenceGateway(ctx: FaultContext, seconds: number, detecta
   return { outcome: 'injected', measurements };
 }
 
-/** Every API connection dropped at once (a network blip): bots reconnect, resync, and double nothing. */
-export async function dropConnections(ctx: FaultContext): Promise<FaultResult> {
+/**
+ * Every API connection dropped at once (a network blip): bots reconnect, resync, and double nothing.
+ * Inside another fault (`inside`: a late answer armed to make the resync fail) the caller counts the time
+ * as a gateway fault itself and waits only for the reconnections.
+ */
+export async function dropConnections(ctx: FaultContext, inside = false): Promise<FaultResult> {
   const startedMs = Date.now();
-  const endBlind = ctx.monitor.tracker.beginBlindWindow(startedMs, 'drop-connections');
+  const endBlind = inside ? () => undefined : ctx.monitor.tracker.beginBlindWindow(startedMs, 'drop-connections');
   const { dropped } = await ctx.system.admin<{ dropped: number }>('POST /faults/drop-connections');
-  const reconnection = await waitReconnected(ctx, startedMs);
+  const reconnection = await waitReconnected(ctx, startedMs, !inside);
   endBlind(reconnection.connectedAtMs['exit-manager'] ?? Date.now());
   return { outcome: 'injected', measurements: { dropped, ...reconnectMeasurements(reconnection, startedMs) } };
 }
 
-/**
- * The next positions queries never complete ("unknown is not empty"): nobody may read that as flat. With
- * forceResync the connections are dropped so the exit manager's resync runs into the timeout right away.
- */
-export async function positionsTimeout(ctx: FaultContext, count: number, forceResync: boolean): Promise<FaultResult> {
-  const startedMs = Date.now();
-  await ctx.system.admin('POST /quirks/positions-timeout', { count });
-  const measurements: FaultResult['measurements'] = { count, forceResync };
-  if (forceResync) Object.assign(measurements, (await dropConnections(ctx)).measurements);
-  const consumed = await pollUntil(async () => Number((await ctx.monitor.fetchState()).faults.positionsTimeouts) === 0, 30_000, 200);
-  if (!consumed) await ctx.system.admin('POST /quirks/positions-timeout', { count: 0 });
-  // The query that timed out must have been retried later and succeeded (the exit manager protects again).
-  const failed = ctx.monitor.linesOf('exit-manager', 'protection_resync_failed', startedMs);
-  // (a periodic resync logs at debug level: the heartbeat's `protecting` flag says when it succeeded)
-  const resyncedAfter = failed.length ? await pollUntil(() => {
-    const hb = ctx.monitor.heartbeat('exit-manager');
-    return hb && hb.beat_at_ms > failed[0]!.atMs && parseDetail(hb.detail).protecting === true ? { atMs: hb.beat_at_ms } : undefined;
-  }, 30_000, 100) : undefined;
-  Object.assign(measurements, {
-    consumed: consumed === true, emResyncFailures: failed.length, reconcilerFailures: ctx.monitor.linesOf('reconciler', 'reconciliation_failed', startedMs).length,
-    emResyncedAfterFailureMs: resyncedAfter && failed[0] ? resyncedAfter.atMs - failed[0].atMs : null,
-  });
-  return { outcome: 'injected', measurements };
-}

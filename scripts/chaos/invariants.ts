@@ -1,16 +1,22 @@
+import { executionBase } from '../../shared/db/execution-ids';
 import { isApiClient, isEntryRef, isWorkingOrder, type SimExecutionView, type SimOrderView, type SimPositionView } from './broker-state';
+import type { ForeignBook } from './foreign-book';
 
 /** The promises of the issue, checked against the simulator's books (and the DB where the promise is about it). */
 export const INVARIANTS = {
   noDuplicateOrders: 'no order sent twice (orderRef unique among API clients\' orders)',
   noSymbolHeldTwice: 'no symbol held twice (at most one entered position per symbol and trading day)',
   noReentryAfterClose: 'no re-entry of a symbol after its close on the same trading day',
-  neverShort: 'no position sold twice (a long-only strategy never ends up short)',
-  noDoubleProtection: 'never more working stop-loss quantity than the position (two stops could both fill on a gap and sell twice)',
-  protectedWithinBound: 'every broker position protected within the bound',
-  executionsBookedOnce: 'every execution of our clients recorded exactly once in trades',
-  dbEqualsBroker: 'DB active positions equal to the broker\'s positions after reconciliation',
-  flatAfterClose: 'account flat after each close, no active rows, no orphan orders',
+  noEntryAfterClose: 'no entry order still working after its position closed',
+  neverShort: 'no position sold twice: a symbol\'s true position never below what the account held before any bot traded (never short)',
+  neverPastFlat: 'never past flat at any instant: the simulator\'s exposure monitor saw no API sell orders able to trade more than the account may sell (manual trades reported apart)',
+  noDoubleProtection: 'never more working stop-loss quantity than the bots\' position (two stops could both fill on a gap and sell twice)',
+  protectedWithinBound: 'every position of the bots protected within the bound',
+  foreignUntouched: 'foreign holdings untouched: options, the EUR stock, the share class, the long-held stock and positions bought by hand keep their quantities, and no bot order names them (FOREIGN_POSITIONS=ignore)',
+  executionsBookedOnce: 'every execution of our clients recorded exactly once in trades (by execution base id, the row carrying the latest version)',
+  correctionsBookedOnce: 'every corrected execution booked once: the trades row of its base carries the corrected exec id and price',
+  dbEqualsBroker: 'DB active positions equal to the broker\'s US stocks minus the foreign holdings the policy ignores, after reconciliation',
+  flatAfterClose: 'flat after each close: no position of the bots, no active rows, no working order of a bot (foreign holdings stay)',
   integrity: 'PRAGMA integrity_check = ok',
   hangDetected: 'a hung bot is detected and replaced',
   botsRecover: 'every killed bot comes back',
@@ -31,11 +37,14 @@ export interface Violation {
 
 export interface TradeRowView {
   exec_id: string;
+  /** IB's execution id without its correction suffix (NULL only for rows older than schema 2). */
+  exec_base: string | null;
   position_id: string | null;
   symbol: string;
   side: 'BUY' | 'SELL';
   quantity: number;
   purpose: 'ENTRY' | 'EXIT' | 'UNTRACKED';
+  price: number;
   trading_day: string;
   executed_at: string;
   client_id: number | null;
@@ -63,9 +72,12 @@ export function duplicateOrderRefs(orders: readonly SimOrderView[]): string[] {
   return [...seen].filter(([, n]) => n > 1).map(([ref]) => ref).sort();
 }
 
-/** Positions that went short: with a long-only strategy that means something sold twice. */
-export function shortPositions(positions: readonly SimPositionView[]): SimPositionView[] {
-  return positions.filter((p) => p.quantity < 0);
+/**
+ * Positions below what the account held before any bot traded (below 0 for every other symbol): with a
+ * long-only strategy that means something sold twice, or sold shares that were never the bots'.
+ */
+export function shortPositions(positions: readonly SimPositionView[], floorOf: (symbol: string) => number = () => 0): SimPositionView[] {
+  return positions.filter((p) => p.quantity < floorOf(p.symbol));
 }
 
 /** Entry executions at the broker: BUY fills of API orders whose ref is a claim id. */
@@ -115,48 +127,66 @@ export function reentryViolations(closed: readonly ClosedRowView[], executions: 
   return dedupe(violations);
 }
 
+/** The base of a trades row: its exec_base column, or computed from its exec id for old rows. */
+export function baseOfRow(row: Pick<TradeRowView, 'exec_id' | 'exec_base'>): string {
+  return row.exec_base ?? executionBase(row.exec_id);
+}
+
 /**
- * Every execution of an API client is in trades exactly once, and trades holds nothing the broker did not
- * execute. Executions done by hand (client 0) may be booked (a manual close explained as RECONCILED_FLAT).
+ * Every execution of an API client is in trades exactly once, keyed by its BASE id (a correction replaces
+ * the execution it corrects: same prefix, next suffix), and the row carries the latest version the broker
+ * holds; trades holds nothing the broker did not execute. Executions done by hand (client 0) may be booked
+ * (a manual close explained as RECONCILED_FLAT), at most once.
  */
 export function ledgerViolations(executions: readonly SimExecutionView[], trades: readonly TradeRowView[]): Violation[] {
   const violations: Violation[] = [];
-  const booked = new Map<string, number>();
-  for (const t of trades) booked.set(t.exec_id, (booked.get(t.exec_id) ?? 0) + 1);
-  const atBroker = new Map(executions.map((e) => [e.execId, e]));
+  const rowsByBase = new Map<string, TradeRowView[]>();
+  for (const t of trades) rowsByBase.set(baseOfRow(t), [...(rowsByBase.get(baseOfRow(t)) ?? []), t]);
+  const atBroker = new Map(executions.map((e) => [executionBase(e.execId), e]));
   for (const e of executions) {
     if (!isApiClient(e)) continue;
-    const count = booked.get(e.execId) ?? 0;
-    if (count !== 1) violations.push({ invariant: 'executionsBookedOnce', tradingDay: e.tradingDay, detail: `execution ${e.execId} (${e.symbol} ${e.side} ${e.shares} @ ${e.price}, ref ${e.orderRef}, client ${e.clientId}) booked ${count} times` });
+    const rows = rowsByBase.get(executionBase(e.execId)) ?? [];
+    const what = `execution ${e.execId} (${e.symbol} ${e.side} ${e.shares} @ ${e.price}, ref ${e.orderRef}, client ${e.clientId})`;
+    if (rows.length !== 1) violations.push({ invariant: 'executionsBookedOnce', tradingDay: e.tradingDay, detail: `${what} booked ${rows.length} times` });
+    else if (rows[0]!.exec_id !== e.execId) violations.push({ invariant: 'executionsBookedOnce', tradingDay: e.tradingDay, detail: `${what} is booked as ${rows[0]!.exec_id}, not its latest version` });
   }
-  for (const [execId, count] of booked) {
-    if (!atBroker.has(execId)) violations.push({ invariant: 'executionsBookedOnce', detail: `trades holds execution ${execId} that the broker never executed` });
-    else if (count > 1) violations.push({ invariant: 'executionsBookedOnce', detail: `execution ${execId} booked ${count} times` });
+  for (const [base, rows] of rowsByBase) {
+    if (!atBroker.has(base)) violations.push({ invariant: 'executionsBookedOnce', detail: `trades holds execution ${rows.map((r) => r.exec_id).join(', ')} that the broker never executed` });
+    else if (rows.length > 1) violations.push({ invariant: 'executionsBookedOnce', detail: `execution base ${base} booked ${rows.length} times (${rows.map((r) => r.exec_id).join(', ')})` });
   }
   return dedupe(violations);
 }
 
-/** The DB's active positions against the broker's, symbol by symbol. */
-export function dbBrokerViolations(active: readonly ActiveRowView[], positions: readonly SimPositionView[], tradingDay?: string): Violation[] {
+/**
+ * The DB's active positions against the broker's US stocks, symbol by symbol, after taking away what the
+ * bots do not own (the foreign holdings the policy ignores: the long-held stock, the share class, shares
+ * bought by hand). A symbol whose bot part is below 0 is reported by foreignUntouched, not here.
+ */
+export function dbBrokerViolations(active: readonly ActiveRowView[], positions: readonly SimPositionView[], book: Pick<ForeignBook, 'botQuantity'>, tradingDay?: string): Violation[] {
   const violations: Violation[] = [];
-  const broker = new Map(positions.filter((p) => p.quantity !== 0).map((p) => [p.symbol, p.quantity]));
+  const broker = new Map<string, { total: number; ours: number }>();
+  for (const p of positions) if (book.botQuantity(p) > 0) broker.set(p.symbol, { total: p.quantity, ours: book.botQuantity(p) });
   const db = new Map(active.map((r) => [r.symbol, r]));
-  for (const [symbol, quantity] of broker) {
+  const foreignNote = (q: { total: number; ours: number }) => (q.total !== q.ours ? ` (of ${q.total}; ${q.total - q.ours} foreign)` : '');
+  for (const [symbol, q] of broker) {
     const row = db.get(symbol);
-    if (!row) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: broker holds ${quantity}, the DB has no active row` });
-    else if (row.quantity !== quantity) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: broker holds ${quantity}, DB row ${row.id} says ${row.quantity} (${row.status})` });
+    if (!row) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: the bots hold ${q.ours} at the broker${foreignNote(q)}, the DB has no active row` });
+    else if (row.quantity !== q.ours) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: the bots hold ${q.ours} at the broker${foreignNote(q)}, DB row ${row.id} says ${row.quantity} (${row.status})` });
   }
   for (const [symbol, row] of db) {
-    if (!broker.has(symbol)) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: DB row ${row.id} (${row.status}, ${row.quantity}) but the broker holds nothing` });
+    if (!broker.has(symbol) && row.quantity !== 0) violations.push({ invariant: 'dbEqualsBroker', tradingDay, detail: `${symbol}: DB row ${row.id} (${row.status}, ${row.quantity}) but the bots hold nothing at the broker` });
   }
   return violations;
 }
 
-/** After the close and its reconciliation: flat at the broker, no active rows, no working API orders left. */
-export function flatAfterCloseViolations(tradingDay: string, positions: readonly SimPositionView[], active: readonly ActiveRowView[], orders: readonly SimOrderView[]): Violation[] {
+/**
+ * After the close and its reconciliation: no position of the bots at the broker (the foreign holdings
+ * stay: the account is not flat, the bots are), no active rows, no working order of a bot.
+ */
+export function flatAfterCloseViolations(tradingDay: string, positions: readonly SimPositionView[], active: readonly ActiveRowView[], orders: readonly SimOrderView[], book: Pick<ForeignBook, 'botQuantity'>): Violation[] {
   const violations: Violation[] = [];
-  const open = positions.filter((p) => p.quantity !== 0);
-  if (open.length) violations.push({ invariant: 'flatAfterClose', tradingDay, detail: `broker still holds ${open.map((p) => `${p.symbol}:${p.quantity}`).join(', ')} after the close` });
+  const open = positions.filter((p) => book.botQuantity(p) !== 0);
+  if (open.length) violations.push({ invariant: 'flatAfterClose', tradingDay, detail: `the bots still hold ${open.map((p) => `${p.symbol}:${book.botQuantity(p)}${book.botQuantity(p) !== p.quantity ? ` (of ${p.quantity})` : ''}`).join(', ')} after the close` });
   if (active.length) violations.push({ invariant: 'flatAfterClose', tradingDay, detail: `active_positions still has ${active.map((r) => `${r.symbol}(${r.status})`).join(', ')} after the close` });
   const orphans = orders.filter((o) => isApiClient(o) && isWorkingOrder(o));
   if (orphans.length) violations.push({ invariant: 'flatAfterClose', tradingDay, detail: `working orders left after the close: ${orphans.map((o) => `${o.orderRef} (client ${o.clientId}, ${o.orderType} ${o.action} ${o.totalQuantity - o.filled})`).join(', ')}` });

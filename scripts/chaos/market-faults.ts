@@ -3,16 +3,17 @@ import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { isApiClient, isWorkingOrder, legOf, type SimExecutionView, type SimStateView } from './broker-state';
 import type { FaultContext, FaultResult } from './fault-context';
 import { pollUntil, sleep } from './process-control';
-import { assessProtection } from './protection';
+import { assessProtection, type ProtectionView } from './protection';
 
-/** Positions the exit manager fully protects with its pair (the ones a jump or a manual close can hit cleanly). */
-function protectedPositions(state: SimStateView): Array<{ symbol: string; quantity: number }> {
-  return assessProtection(state).filter((v) => v.how === 'pair' && v.quantity > 0);
+/** The bots' positions the exit manager fully protects with its pair (the ones a jump or a manual close can hit cleanly). */
+function protectedPositions(ctx: FaultContext, state: SimStateView): ProtectionView[] {
+  return assessProtection(state, ctx.monitor.botQuantity).filter((v) => v.how === 'pair' && v.quantity > 0);
 }
 
-async function pickProtected(ctx: FaultContext, waitMs: number): Promise<{ symbol: string; quantity: number } | undefined> {
+/** One of the bots' protected positions (waiting up to waitMs for one), optionally only those `accept` takes. */
+export async function pickProtected(ctx: FaultContext, waitMs: number, accept: (view: ProtectionView) => boolean = () => true): Promise<{ symbol: string; quantity: number } | undefined> {
   const found = await pollUntil(async () => {
-    const held = protectedPositions(await ctx.monitor.fetchState());
+    const held = protectedPositions(ctx, await ctx.monitor.fetchState()).filter(accept);
     return held.length ? held : undefined;
   }, waitMs, 250);
   return found ? ctx.random.pick(found) : undefined;
@@ -23,28 +24,56 @@ function activeSymbols(ctx: FaultContext): Set<string> {
 }
 
 /**
- * A position opened by hand in TWS (no API order): the exit manager must adopt it and protect it at once.
- * The symbol is one the bots know (it was scanned) but that nobody touched today.
+ * A position opened by hand in TWS (no API order). The symbol is one the bots know (it was scanned) but that
+ * nobody touched today. Under FOREIGN_POSITIONS=ignore these shares are foreign: the harness books them as
+ * such BEFORE the trade, so no poll ever counts them as the bots'.
  */
 export async function openByHand(ctx: FaultContext, quantity: number): Promise<{ symbol: string; execution: SimExecutionView } | undefined> {
   const state = await ctx.monitor.fetchState();
   const today = tradingDayOf(ctx.clock.now());
   const busy = new Set([
     ...state.positions.map((p) => p.symbol), ...state.executions.filter((e) => e.tradingDay === today).map((e) => e.symbol),
-    ...state.orders.filter(isWorkingOrder).map((o) => o.symbol), ...activeSymbols(ctx),
+    ...state.orders.filter(isWorkingOrder).map((o) => o.symbol), ...activeSymbols(ctx), ...ctx.monitor.book.foreignStockSymbols(),
+    ...(state.reportedPositions ?? []).map((h) => h.symbol),
   ]);
   const known = ctx.system.query<{ symbol: string }>('SELECT DISTINCT symbol FROM signals ORDER BY symbol').map((r) => r.symbol).filter((s) => !busy.has(s));
   if (known.length === 0) return undefined;
   const symbol = ctx.random.pick(known);
+  ctx.monitor.book.recordManualOpen(symbol, quantity, Date.now());
+  ctx.monitor.noteManualTrade(symbol);
   const { execution } = await ctx.system.admin<{ execution: SimExecutionView }>('POST /quirks/manual-trade', { symbol, quantity });
   return { symbol, execution };
 }
 
+/** How long the bots must have left a position bought by hand alone before the fault counts it as ignored (real ms). */
+const LEFT_ALONE_MS = 5_000;
+
 export async function manualOpen(ctx: FaultContext, quantity: number): Promise<FaultResult> {
   const opened = await openByHand(ctx, quantity);
   if (!opened) return { outcome: 'skipped', measurements: {}, note: 'no untouched symbol to buy by hand' };
+  if (ctx.monitor.book.policy === 'ignore') {
+    // Left alone: no row, no order of a bot, through at least one reconciliation after the trade.
+    const sinceMs = Date.now();
+    const lastRun = ctx.system.query<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM reconciliation_log')[0]?.id ?? 0;
+    const reconciled = await pollUntil(() => ctx.system.query<{ details: string }>("SELECT details FROM reconciliation_log WHERE id > ? AND status != 'FAILED' ORDER BY id LIMIT 1", lastRun)[0], 15_000, 250);
+    await sleep(sinceMs + LEFT_ALONE_MS - Date.now());
+    const state = await ctx.monitor.fetchState();
+    const named = state.orders.filter((o) => isApiClient(o) && o.symbol === opened.symbol);
+    // The day-trader may well enter the symbol itself meanwhile (a claim, P-): the bots then hold shares of
+    // their own beside the foreign ones. Taking the foreign shares over is an adoption (A-).
+    const adopted = ctx.system.query<{ id: string }>("SELECT id FROM active_positions WHERE symbol = ? AND id LIKE 'A-%'", opened.symbol)[0];
+    if (adopted) ctx.violate('foreignUntouched', `${opened.symbol}: ${quantity} shares bought by hand were taken over as ${adopted.id} (FOREIGN_POSITIONS=ignore)`);
+    const ownEntries = named.filter((o) => o.action === 'BUY').length;
+    return {
+      outcome: 'injected', target: opened.symbol,
+      measurements: {
+        quantity, leftAlone: !adopted, botOrders: named.map((o) => o.orderRef).join(' '), botEntriesMeanwhile: ownEntries,
+        reconciledSinceTrade: reconciled !== undefined, reconcilerSawIt: reconciled ? reconciled.details.includes(opened.symbol) : null,
+      },
+    };
+  }
   const protectedAt = await pollUntil(async () => {
-    const view = assessProtection(await ctx.monitor.fetchState()).find((v) => v.symbol === opened.symbol);
+    const view = assessProtection(await ctx.monitor.fetchState(), ctx.monitor.botQuantity).find((v) => v.symbol === opened.symbol);
     return view?.protected ? view.protectedSinceRealMs ?? Date.now() : undefined;
   }, 10_000, 20);
   return {
@@ -53,10 +82,15 @@ export async function manualOpen(ctx: FaultContext, quantity: number): Promise<F
   };
 }
 
-/** A held position closed by hand: the DB must notice (RECONCILED_FLAT) and the orphaned protection must go. */
+/**
+ * A held position closed by hand: the DB must notice (RECONCILED_FLAT) and the orphaned protection must go.
+ * Only a symbol without foreign shares: selling by hand where the account also holds shares of its own would
+ * leave nobody able to tell whose shares went.
+ */
 export async function manualClose(ctx: FaultContext): Promise<FaultResult> {
-  const target = await pickProtected(ctx, 10_000);
+  const target = await pickProtected(ctx, 10_000, (view) => ctx.monitor.book.ignoredOf(view.symbol) === 0);
   if (!target) return { outcome: 'skipped', measurements: {}, note: 'no protected position to close by hand' };
+  ctx.monitor.noteManualTrade(target.symbol);
   const { execution } = await ctx.system.admin<{ execution: SimExecutionView }>('POST /quirks/manual-trade', { symbol: target.symbol, quantity: -target.quantity });
   const day = tradingDayOf(ctx.clock.now());
   const startMs = Date.now();
@@ -74,8 +108,8 @@ export async function manualClose(ctx: FaultContext): Promise<FaultResult> {
 }
 
 /** A price gap through a held position's stop-loss (or take-profit): the broker-side leg must fill, once. */
-export async function priceJump(ctx: FaultContext, through: 'stop' | 'target'): Promise<FaultResult> {
-  const target = await pickProtected(ctx, 10_000);
+export async function priceJump(ctx: FaultContext, through: 'stop' | 'target', waitMs = 10_000): Promise<FaultResult> {
+  const target = await pickProtected(ctx, waitMs);
   if (!target) return { outcome: 'skipped', measurements: {}, note: 'no protected position to gap through' };
   const state = await ctx.monitor.fetchState();
   const leg = state.orders.find((o) => o.symbol === target.symbol && isWorkingOrder(o) && legOf(o.orderRef) === (through === 'stop' ? 'SL' : 'TP'));
@@ -86,7 +120,7 @@ export async function priceJump(ctx: FaultContext, through: 'stop' | 'target'): 
   const jump = await ctx.system.admin<{ realMs: number }>('POST /faults/jump', { symbol: target.symbol, pct });
   const flatAt = await pollUntil(async () => {
     const now = await ctx.monitor.fetchState();
-    if (now.positions.some((p) => p.symbol === target.symbol && p.quantity !== 0)) return undefined;
+    if (now.positions.some((p) => p.symbol === target.symbol && ctx.monitor.botQuantity(p) !== 0)) return undefined;
     const fills = now.executions.filter((e) => e.symbol === target.symbol && e.realMs !== undefined && e.realMs >= jump.realMs);
     return fills.length ? Math.max(...fills.map((e) => e.realMs!)) : Date.now();
   }, 10_000, 20);
@@ -106,7 +140,7 @@ export async function rejectOrders(ctx: FaultContext, count: number): Promise<Fa
   const rejected = await pollUntil(() => {
     const lines = ctx.monitor.linesOf('sim-gateway', 'order_rejected', sinceMs).filter((l) => Number(l.code) === 201);
     return lines.length >= count ? lines : undefined;
-  }, 20_000, 100);
+  }, 12_000, 100);
   const lines = rejected ?? ctx.monitor.linesOf('sim-gateway', 'order_rejected', sinceMs).filter((l) => Number(l.code) === 201);
   if (!rejected) await ctx.system.admin('POST /faults/reject-next', { count: 0 }); // do not leak into the next fault
   return { outcome: 'injected', measurements: { count, consumed: lines.length, refs: lines.map((l) => String(l.orderRef)).join(' ') } };

@@ -1,6 +1,6 @@
 import type { FaultContext, FaultResult } from './fault-context';
 import type { BotApp, CrashPointName, HangableApp } from './fault-schedule';
-import { openByHand } from './market-faults';
+import { openByHand, priceJump } from './market-faults';
 import { disarmCrashPoint, isAlive, pollUntil, signal, waitForWorking, type Recovery } from './process-control';
 import type { HeartbeatRow } from './system-monitor';
 
@@ -31,8 +31,9 @@ export async function killBot(ctx: FaultContext, app: BotApp): Promise<FaultResu
 
 /**
  * SIGKILL at a named point of the code (shared/process/crash-points.ts): an order in flight when the process
- * dies. The exit manager's points need a new position to protect; when none comes, a position opened by hand
- * (which it must adopt and protect) makes it happen.
+ * dies. The exit manager's points need a new position to protect. When none comes: under
+ * FOREIGN_POSITIONS=ignore a position bought by hand is left alone, so a price gap through a held position's
+ * stop frees a slot for the next entry; under protect/adopt a position bought by hand is protected at once.
  */
 export async function killInFlight(ctx: FaultContext, app: 'exit-manager' | 'day-trader', crashPoint: CrashPointName): Promise<FaultResult> {
   const hb = await runningInstance(ctx, app);
@@ -42,8 +43,13 @@ export async function killInFlight(ctx: FaultContext, app: 'exit-manager' | 'day
   let diedAtMs = await pollUntil(died, app === 'exit-manager' ? 10_000 : 20_000, 5);
   let trigger = 'natural';
   if (diedAtMs === undefined && app === 'exit-manager') {
-    const opened = await openByHand(ctx, ctx.random.int(10, 40));
-    trigger = opened ? `manual-open ${opened.symbol}` : 'none available';
+    if (ctx.monitor.book.policy === 'ignore') {
+      const jump = await priceJump(ctx, 'stop', 2_000);
+      trigger = jump.target ? `stop of ${jump.target} gapped through (a slot for a new entry)` : 'none available';
+    } else {
+      const opened = await openByHand(ctx, ctx.random.int(10, 40));
+      trigger = opened ? `manual-open ${opened.symbol}` : 'none available';
+    }
     diedAtMs = await pollUntil(died, 12_000, 5);
   }
   if (diedAtMs === undefined) {

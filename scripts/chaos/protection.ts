@@ -14,17 +14,19 @@ export interface ProtectionView {
 }
 
 /**
- * Whether each broker position is protected AT THE BROKER: a working stop-loss and take-profit of the
- * exit manager each covering the whole position (architecture.md: "an OCA pair, quantity = broker
- * position"), or working closing orders covering it. Judged from the simulator's books only.
+ * Whether each of the bots' positions is protected AT THE BROKER: a working stop-loss and take-profit of the
+ * exit manager each covering all of the bots' shares (architecture.md: "an OCA pair, quantity = broker
+ * position"), or working closing orders covering them. Judged from the simulator's books only. The bots'
+ * shares are the broker's position minus the foreign ones the policy leaves alone (`botQuantity`): a
+ * long-held stock or a position bought by hand is nobody's to protect.
  */
-export function assessProtection(state: Pick<SimStateView, 'positions' | 'orders'>): ProtectionView[] {
+export function assessProtection(state: Pick<SimStateView, 'positions' | 'orders'>, botQuantity: (position: { symbol: string; quantity: number }) => number = (p) => p.quantity): ProtectionView[] {
   const working = new Map<string, SimOrderView[]>();
   for (const order of state.orders) {
     if (!isWorkingOrder(order) || !isApiClient(order) || legOf(order.orderRef) === undefined) continue;
     working.set(order.symbol, [...(working.get(order.symbol) ?? []), order]);
   }
-  return state.positions.filter((p) => p.quantity !== 0).map((position) => {
+  return state.positions.map((p) => ({ symbol: p.symbol, quantity: botQuantity(p) })).filter((p) => p.quantity !== 0).map((position) => {
     const size = Math.abs(position.quantity);
     const closingSide = position.quantity > 0 ? 'SELL' : 'BUY';
     const orders = (working.get(position.symbol) ?? []).filter((o) => o.action === closingSide);

@@ -8,7 +8,10 @@ export interface Distribution { n: number; p50: number | null; p99: number | nul
 export interface DayReport {
   tradingDay: string;
   postCloseReconciliation: string | null;
+  /** No position of the bots, no active row, no working bot order (foreign holdings stay). */
   flatAfterClose: boolean;
+  /** Positions with foreign shares at the day's end ("SYM quantity"). */
+  foreignHeld: string;
   entries: number;
   closed: Record<string, number>;
   violations: number;
@@ -17,6 +20,10 @@ export interface DayReport {
 export interface ChaosSummary {
   ok: boolean;
   seed: number;
+  /** The command line that repeats this run. */
+  reproduce?: string;
+  /** The signal that stopped the run before it finished. */
+  interrupted?: string;
   options: Record<string, unknown>;
   startedAt: string;
   durationMs: number;
@@ -34,15 +41,24 @@ export interface ChaosSummary {
     gatewayBlindWindows: number;
     pollIntervalMs: number;
     maxPollGapMs: number;
-    overProtection: { intervals: number; longestMs: number; maxShares: number; examples: Array<{ symbol: string; startRealMs: number; durationMs: number; shares: number }> };
+    overProtection: { intervals: number; longestMs: number; maxShares: number; afterManualTrade: number; examples: Array<{ symbol: string; startRealMs: number; durationMs: number; shares: number; afterManualTrade: boolean }> };
     note: string;
   };
+  /** The simulator's exposure monitor: intervals with API sells able to trade past what the account may sell. */
+  exposure: {
+    longestMs: number;
+    intervals: number;
+    afterManualTrade: { intervals: number; longestMs: number };
+    checksBySimulator: number;
+    examples: Array<{ symbol: string; startRealMs: number; lengthMs: number; excessShares: number; afterManualTrade: boolean }>;
+  };
+  foreign: { description: string; heldAtEnd: string[] };
   hangDetection: { maxDetectionMs: number | null; maxHangToWorkingMs: number | null; events: Array<{ app: string; detectionMs: number | null; hangToWorkingMs: number | null }> };
   killToWorkingMs: Record<string, Distribution & { readyP99: number | null }>;
   gatewayRecovery: { backToEmProtectingMs: Distribution; backToAllConnectedMs: Distribution };
   targets: Record<string, { target: number; measured: number | null; met: boolean | null }>;
   invariants: { checked: string[]; violationCounts: Record<string, number>; violations: Violation[] };
-  trades: { executions: number; booked: number; entries: number; closedByReason: Record<string, number> };
+  trades: { executions: number; booked: number; corrected: number; correctedBooked: number; entries: number; closedByReason: Record<string, number> };
   errorsLogged: Record<string, number>;
   errorExamples: Record<string, string>;
   faultLog: FaultRecord[];
@@ -80,15 +96,17 @@ export function checkedInvariants(): string[] {
 export function renderReport(s: ChaosSummary): string {
   const lines: string[] = [];
   const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${Math.round(v)} ms`);
-  lines.push(`Chaos run, seed ${s.seed}: ${s.ok ? 'PASSED' : 'FAILED'} - ${s.invariants.violations.length} invariant violation(s)`);
+  lines.push(`Chaos run, seed ${s.seed}: ${s.ok ? 'PASSED' : 'FAILED'} - ${s.invariants.violations.length} invariant violation(s)${s.interrupted ? ` (interrupted by ${s.interrupted})` : ''}`);
   lines.push(`  ${s.daysSimulated} simulated trading day(s) in ${Math.round(s.durationMs / 1000)} s; ${s.faults.injected} faults injected (${s.faults.requested} scheduled, ${s.faults.notReached} crash points not reached, ${s.faults.skipped} skipped)`);
   lines.push(`  faults: ${Object.entries(s.faults.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  restarts (PM2): ${Object.entries(s.restarts.pm2).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  longest unprotected position: ${ms(s.protection.longestUnprotectedMs)} (bound ${s.protection.boundMs} ms; ${ms(s.protection.longestUnprotectedIncludingGatewayOutagesMs)} counting gateway outages; ${s.protection.intervals} intervals, ${s.protection.over500Ms} over 500 ms)`);
+  lines.push(`  never past flat (simulator's exposure monitor): longest ${ms(s.exposure.longestMs)} over ${s.exposure.intervals} interval(s); after trades by hand ${s.exposure.afterManualTrade.intervals} interval(s), longest ${ms(s.exposure.afterManualTrade.longestMs)}`);
+  lines.push(`  foreign holdings: ${s.foreign.description}; held at the end: ${s.foreign.heldAtEnd.join(', ') || 'none'}`);
   lines.push(`  hang detection: max ${ms(s.hangDetection.maxDetectionMs)}, hang to working again max ${ms(s.hangDetection.maxHangToWorkingMs)} (${s.hangDetection.events.length} hangs)`);
   for (const [app, d] of Object.entries(s.killToWorkingMs)) lines.push(`  SIGKILL -> working, ${app}: p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)} (n=${d.n}; ready p99 ${ms(d.readyP99)})`);
   lines.push(`  gateway back -> exit manager protecting: p50 ${ms(s.gatewayRecovery.backToEmProtectingMs.p50)}, p99 ${ms(s.gatewayRecovery.backToEmProtectingMs.p99)}`);
-  lines.push(`  trades: ${s.trades.executions} executions at the broker, ${s.trades.booked} booked, ${s.trades.entries} entries; closed ${Object.entries(s.trades.closedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  lines.push(`  trades: ${s.trades.executions} executions at the broker (${s.trades.corrected} corrected, ${s.trades.correctedBooked} of them booked as corrected), ${s.trades.booked} booked, ${s.trades.entries} entries; closed ${Object.entries(s.trades.closedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   for (const [name, t] of Object.entries(s.targets)) lines.push(`  target ${name}: ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'} (${t.measured === null ? 'n/a' : Math.round(t.measured)} vs ${t.target})`);
   for (const [name, n] of Object.entries(s.invariants.violationCounts)) lines.push(`  VIOLATED ${name} x${n}: ${INVARIANTS[name as keyof typeof INVARIANTS] ?? ''}`);
   for (const v of s.invariants.violations.slice(0, 15)) lines.push(`    - ${v.invariant}: ${v.detail}`);
@@ -97,5 +115,6 @@ export function renderReport(s: ChaosSummary): string {
   const errors = Object.entries(s.errorsLogged);
   if (errors.length) lines.push(`  error lines logged: ${errors.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   lines.push(`  summary: ${s.dir}/chaos-summary.json`);
+  if (!s.ok && s.reproduce) lines.push(`  reproduce: ${s.reproduce}`);
   return lines.join('\n');
 }

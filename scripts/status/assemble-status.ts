@@ -5,6 +5,7 @@ import { alertsOutboxStatus, outboxAlerts } from './alerts-outbox-status';
 import { foreignPositionLines, foreignSharesOf, isForeignBrokerPosition, usdStockPositions } from './foreign-positions';
 import { formatDuration, formatShares } from './format';
 import { heartbeatStatus } from './heartbeat-status';
+import { hostAlerts, hostStatus } from './host-status';
 import { protectionOf, protectionOfUntracked } from './protection-state';
 import {
   SYSTEM_APPS, type AppStatus, type BrokerSnapshot, type ClosedLine, type HaltStatus, type Pm2ProcessInfo,
@@ -72,7 +73,8 @@ export function assembleStatus(inputs: StatusInputs): StatusReport {
     alerts: [],
     alertsOutbox: alertsOutboxStatus(inputs),
   };
-  report.alerts = [...alertsFor(inputs, report), ...outboxAlerts(report.alertsOutbox)];
+  report.host = hostStatus(heartbeats);
+  report.alerts = [...alertsFor(inputs, report), ...outboxAlerts(report.alertsOutbox), ...hostAlerts(report.host)];
   return report;
 }
 

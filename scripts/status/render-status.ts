@@ -1,4 +1,5 @@
 import { formatNewYork } from '../../shared/time/trading-calendar';
+import { renderHost } from './host-status';
 import { formatBytes, formatDuration, formatMoney, formatPct, formatPrice, formatShares, formatSignedMoney } from './format';
 import type { AlertsOutboxStatus, AppStatus, HaltStatus, PositionLine, ProtectionState, StatusReport } from './status-model';
 import { paint, textTable, type Tone } from './text-table';
@@ -32,6 +33,7 @@ export function renderStatus(report: StatusReport, options: RenderOptions): stri
   blocks.push(pnlLine(report, color));
   blocks.push(scheduleBlock(report, color));
   if (report.alertsOutbox) blocks.push(alertsOutboxBlock(report.alertsOutbox, color));
+  if (report.host) blocks.push(renderHost(report.host));
   if (report.database.usable) blocks.push(eventsBlock(report, color));
   return blocks.join('\n\n');
 }

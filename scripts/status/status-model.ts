@@ -9,6 +9,7 @@ import type { OutboxCounts } from '../../shared/db/repositories/alert-outbox-cou
 import type { AuditEvent } from '../../shared/db/repositories/events-repository';
 import type { FiredTrigger, Trigger } from '../../shared/schedule';
 import type { MarketPhase } from '../../shared/time/trading-calendar';
+import type { HostStatus } from './host-status';
 
 /** The processes of the system under PM2, in the order the console lists them. */
 export const SYSTEM_APPS = ['sim-gateway', 'exit-manager', 'day-trader', 'reconciler', 'supervisor'] as const;
@@ -273,6 +274,8 @@ export interface StatusReport {
    * went, what failed or was held back, and the channel's health. null when the DB cannot be read or predates it.
    */
   alertsOutbox: AlertsOutboxStatus | null;
+  /** Disk, clock and log budget as the supervisor last checked them (scripts/status/host-status.ts); null when it has not said. */
+  host?: HostStatus | null;
 }
 
 export interface AlertChannelStatus {

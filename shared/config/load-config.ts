@@ -58,7 +58,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
       simClock: resolveFromRoot(config.paths.simClock),
       reports: resolveFromRoot(config.paths.reports),
       backups: resolveFromRoot(config.paths.backups),
+      bars: resolveFromRoot(config.paths.bars),
     },
+    strategies: { ...config.strategies, dir: config.strategies.dir === undefined ? undefined : resolveFromRoot(config.strategies.dir) },
   };
   problems.push(...modeSafetyProblems(resolved), ...crossFieldProblems(resolved));
   if (problems.length > 0) throw new ConfigError(problems);

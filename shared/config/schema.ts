@@ -19,6 +19,15 @@ const port = () => z.coerce.number().int().min(1).max(65535);
 const clientId = () => z.coerce.number().int().min(0).max(999_999);
 const hhmm = () => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h, America/New_York)');
 
+/** A JSON text, or the text itself when it is not JSON (the schema then says what is wrong with it). */
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export const MODES = ['SIM', 'PAPER', 'LIVE'] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -47,6 +56,10 @@ export const configSchema = z.object({
           dashboard: clientId().default(16),
           /** The supervisor's short link that compares this machine's clock with the gateway's. */
           supervisor: clientId().default(15),
+          /** npm run scan: one read-only scan through the gateway (places nothing). */
+          scan: clientId().default(20),
+          /** npm run bars -- download: historical bars from the gateway. */
+          bars: clientId().default(21),
         })
         .default({}),
       connectTimeoutMs: int().min(500).max(120_000).default(5_000),
@@ -67,6 +80,8 @@ export const configSchema = z.object({
       reports: z.string().min(1).default('data/reports'),
       /** Daily verified copies of the DB (npm run db-backup, and the supervisor after the close). */
       backups: z.string().min(1).default('data/backups'),
+      /** The bar store of the backtester (SQLite, one row per symbol and day): npm run bars, npm run backtest. */
+      bars: z.string().min(1).default('data/bars.db'),
     })
     .default({}),
 
@@ -164,6 +179,26 @@ export const configSchema = z.object({
       entryFillTimeoutSeconds: int().min(1).max(3_600).default(120),
       /** Entries are marketable limits this far through the ask, never naked market orders. */
       entryLimitSlippagePct: num().min(0).max(5).default(0.2),
+    })
+    .default({}),
+
+  /**
+   * Which strategies the day-trader runs (shared/strategy registry): built-in gap-momentum (its parameters are
+   * the `strategy.*` keys above) and user strategies from the `strategies/` folder, each as its own agent_name,
+   * sharing the risk limits and the one-position-per-symbol rule. Parameters per agent name, validated against
+   * each strategy's own schema when the day-trader (or a backtest) loads them.
+   */
+  strategies: z
+    .object({
+      /** Entries: `name`, or `agent=name` for another instance under its own agent name. */
+      enabled: z.array(z.string().min(1)).min(1).default(['gap-momentum']),
+      /** { "<agent>": { "<param>": value } }; from the environment as JSON. */
+      params: z.preprocess(
+        (value) => (typeof value === 'string' ? parseJsonOr(value) : value),
+        z.record(z.string(), z.record(z.string(), z.unknown())),
+      ).default({}),
+      /** Folder of user strategies (compiled .js); default: strategies/ of the build. */
+      dir: z.string().min(1).optional(),
     })
     .default({}),
 

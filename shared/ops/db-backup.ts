@@ -56,6 +56,11 @@ export async function backupDatabase(options: BackupOptions): Promise<BackupResu
     sourceVersion = schemaVersion(source);
     fs.rmSync(partial, { force: true });
     await source.backup(partial, { progress: ({ totalPages }) => Math.max(totalPages, 100) });
+  } catch (error) {
+    // A full disk, a permission: no half copy left behind to take the space.
+    fs.rmSync(partial, { force: true });
+    fs.rmSync(`${partial}-journal`, { force: true });
+    throw error;
   } finally {
     source.close();
   }

@@ -1,32 +1,44 @@
+import type { ExposureView, SimStateView } from '../../scripts/chaos/broker-state';
+import { floorFromSeedLine, ForeignBook, isUsdStock } from '../../scripts/chaos/foreign-book';
+import { ledgerViolations, reentryViolations, type ClosedRowView, type TradeRowView } from '../../scripts/chaos/invariants';
+import { botPositionIds, foreignViolations, workingEntryAfterCloseViolations } from '../../scripts/chaos/realism-invariants';
 import { SystemHarness } from '../../scripts/harness/system-harness';
 import { makeTempDir } from '../helpers/temp-dir';
 import { waitUntil } from '../helpers/wait-until';
 
-interface BrokerState {
-  positions: Array<{ symbol: string; quantity: number }>;
-  orders: Array<{ clientId: number; orderId: number; orderRef: string; symbol: string; status: string; orderType: string }>;
-  executions: Array<{ execId: string; clientId: number; orderRef: string; symbol: string; side: string; timeMs: number }>;
-}
+type BrokerState = SimStateView;
 interface Row { id: string; symbol: string; status: string; quantity: number }
 
 const working = (o: { status: string }) => o.status === 'Submitted' || o.status === 'PreSubmitted';
 
 /**
- * A whole compressed trading day under a private PM2, against sim-gateway: entries, a day-trader crash
- * between order and DB update, the exit manager and the supervisor SIGKILLed with positions open, exits by
- * take-profit and stop-loss (forced with price jumps) and at the end of the day; then the invariants.
+ * A whole compressed trading day under a private PM2, against sim-gateway on its realistic profile (lagging
+ * position reports, executions behind their statuses, corrections, delayed data, pacing, strict
+ * modifications) with a real account's foreign holdings (a long-held stock, the share class BRK B, options,
+ * a EUR stock): entries, a day-trader crash between order and DB update, the exit manager and the
+ * supervisor SIGKILLed with positions open, exits by take-profit and stop-loss (forced with price jumps) and
+ * at the end of the day; then the invariants.
  */
 describe('a simulated trading day under PM2', () => {
   const temp = makeTempDir('e2e');
   let system: SystemHarness;
+  let book: ForeignBook;
 
   beforeAll(async () => {
     system = await SystemHarness.start({
-      dir: temp.dir, speed: 150, dayStart: '09:20', dayEnd: '16:15', startDay: '2026-11-23', seed: 42,
-      // Wide stops and targets so that the exits this test wants happen when it moves the price.
-      env: { STOP_LOSS_PCT: '10', TAKE_PROFIT_PCT: '20', SCANNER_REFRESH_S: '300', HEARTBEAT_STALE_MS: '3000' },
+      dir: temp.dir, speed: 150, dayStart: '09:20', dayEnd: '16:15', startDay: '2026-11-23', seed: 42, snapshotBuild: true,
+      // Wide stops and targets so that the exits this test wants happen when it moves the price; a looser
+      // entry filter (as chaos uses) so that three positions open early on delayed data.
+      env: {
+        STOP_LOSS_PCT: '10', TAKE_PROFIT_PCT: '20', SCANNER_REFRESH_S: '300', HEARTBEAT_STALE_MS: '3000',
+        MIN_ATR_PCT: '0.02', MIN_SCORE: '40', ENTRY_RSI_MAX: '80', MAX_OPEN_POSITIONS: '6',
+      },
     });
     system.armCrashPoint('day-trader:after-entry-order-sent');
+    // What the account held before any bot traded: the simulator's seeded stocks and its other holdings.
+    const seeded = system.logLines('sim-gateway').find((l) => l.event === 'foreign_holdings_seeded');
+    const first = await system.admin<BrokerState>('GET /state');
+    book = new ForeignBook('ignore', { floor: floorFromSeedLine(seeded), statics: (first.reportedPositions ?? []).filter((h) => !isUsdStock(h)) });
   }, 200_000);
 
   afterAll(async () => {
@@ -34,7 +46,11 @@ describe('a simulated trading day under PM2', () => {
     temp.cleanup();
   }, 60_000);
 
-  it('trades, survives kills, exits three ways, and ends flat with the DB equal to the broker', async () => {
+  it('trades, survives kills, exits three ways, and ends flat with the DB equal to the broker, foreign holdings untouched', async () => {
+    // The realistic account holds what the bots never bought, and the simulator says so.
+    expect(Object.values(book.baseline.floor)).toEqual(expect.arrayContaining([100, 15]));
+    expect(book.baseline.floor['BRK B']).toBe(15);
+    expect(book.baseline.statics.map((h) => `${h.secType} ${h.currency}`).sort()).toEqual(['OPT USD', 'OPT USD', 'STK EUR']);
     const dayTraderPid = system.pidOf('day-trader');
     // 1. Entries: the first one crashes the day-trader right after its order left; PM2 restarts it.
     const protectedRows = await waitUntil(() => {
@@ -101,20 +117,35 @@ describe('a simulated trading day under PM2', () => {
 
     // 6. Invariants against the simulator's own books.
     const broker = await system.admin<BrokerState>('GET /state');
-    expect(broker.positions).toEqual([]); // flat after the close
+    // Flat after the close: the bots hold nothing; the account still holds exactly what it held before.
+    expect(broker.positions.map((p) => ({ symbol: p.symbol, bots: book.botQuantity(p) })).filter((p) => p.bots !== 0)).toEqual([]);
+    expect(Object.fromEntries(broker.positions.map((p) => [p.symbol, p.quantity]))).toEqual(book.baseline.floor);
     expect(system.query('SELECT * FROM active_positions')).toEqual([]);
+    expect(broker.orders.filter((o) => o.clientId !== 0 && working(o))).toEqual([]);
     const refs = broker.orders.filter((o) => o.clientId !== 0).map((o) => o.orderRef);
     expect(new Set(refs).size).toBe(refs.length); // no order sent twice
-    const entryTrades = system.query<{ symbol: string; position_id: string; executed_at: string }>("SELECT symbol, position_id, executed_at FROM trades WHERE purpose = 'ENTRY'");
+    // Never short or past flat at any instant: the simulator watched every engine step.
+    const { exposure } = await system.admin<{ exposure: ExposureView }>('GET /exposure');
+    expect(exposure.checks).toBeGreaterThan(0);
+    expect({ longestExcludingManualMs: exposure.longestExcludingManualMs, intervals: [...exposure.intervals, ...exposure.open].filter((i) => !i.afterManualTrade) })
+      .toEqual({ longestExcludingManualMs: 0, intervals: [] });
+    const trades = system.query<TradeRowView>('SELECT exec_id, exec_base, position_id, symbol, side, quantity, price, purpose, trading_day, executed_at, client_id FROM trades');
+    // Foreign holdings untouched: options, the EUR stock, BRK B and the long-held stock keep their quantities,
+    // and no order of a bot names them (FOREIGN_POSITIONS=ignore, the default).
+    expect(foreignViolations({
+      book, positions: broker.positions, reported: broker.reportedPositions, orders: broker.orders, botPositionIds: botPositionIds(broker.executions, trades),
+      usStockSymbols: new Set([...broker.positions.map((p) => p.symbol), ...(broker.reportedPositions ?? []).filter(isUsdStock).map((h) => h.symbol)]),
+    })).toEqual([]);
+    // Never held twice, never re-entered, no entry left working for a closed position.
+    const entryTrades = trades.filter((t) => t.purpose === 'ENTRY');
     const positionsBySymbol = new Map<string, Set<string>>();
-    for (const t of entryTrades) positionsBySymbol.set(t.symbol, (positionsBySymbol.get(t.symbol) ?? new Set()).add(t.position_id));
-    for (const [symbol, ids] of positionsBySymbol) expect({ symbol, positions: ids.size }).toEqual({ symbol, positions: 1 }); // never held twice, never re-entered
-    for (const closed of closedRows) {
-      const later = entryTrades.filter((t) => t.symbol === closed.symbol && t.executed_at > closed.timestamp);
-      expect(later).toEqual([]);
-    }
-    const booked = system.query<{ exec_id: string }>('SELECT exec_id FROM trades').map((t) => t.exec_id).sort();
-    const ours = broker.executions.filter((e) => e.clientId !== 0).map((e) => e.execId).sort();
-    expect(booked).toEqual(ours); // every fill recorded, exactly once
+    for (const t of entryTrades) positionsBySymbol.set(t.symbol, (positionsBySymbol.get(t.symbol) ?? new Set()).add(t.position_id!));
+    for (const [symbol, ids] of positionsBySymbol) expect({ symbol, positions: ids.size }).toEqual({ symbol, positions: 1 });
+    const closedViews = system.query<ClosedRowView>('SELECT symbol, close_date, position_id, exit_reason, timestamp FROM closed_positions_today UNION ALL SELECT symbol, close_date, position_id, exit_reason, timestamp FROM closed_positions_archive');
+    expect(reentryViolations(closedViews, broker.executions, trades)).toEqual([]);
+    expect(workingEntryAfterCloseViolations(broker.orders, new Set(closedViews.map((r) => r.position_id)))).toEqual([]);
+    // Every fill recorded exactly once, by execution base id, the row carrying the latest version (corrections).
+    expect(ledgerViolations(broker.executions, trades)).toEqual([]);
+    expect(trades.map((t) => t.exec_id).sort()).toEqual(broker.executions.filter((e) => e.clientId !== 0).map((e) => e.execId).sort());
   }, 420_000);
 });

@@ -32,8 +32,6 @@ export class BrokerView {
   private stopped = false;
   private readonly endpoint: string;
   private readonly clientId: number;
-  /** Symbols the DB holds: priced even when the broker's positions are unknown. */
-  private dbSymbols: readonly string[] = [];
   private onPrices: (() => void) | undefined;
   private soonTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
@@ -91,10 +89,6 @@ export class BrokerView {
     const wasIdle = Date.now() - this.lastInterestMs > IDLE_AFTER_MS;
     this.lastInterestMs = Date.now();
     if (wasIdle && this.enabled && !this.stopped && !this.refreshing) this.schedule(0);
-  }
-
-  setDbSymbols(symbols: readonly string[]): void {
-    this.dbSymbols = symbols;
   }
 
   current(): BrokerViewState {
@@ -192,9 +186,15 @@ export class BrokerView {
     this.onPrices?.();
   }
 
-  /** Quote subscriptions for exactly the symbols held (the DB's rows and the broker's US stocks). */
+  /**
+   * Quote subscriptions for exactly the US stocks the broker holds. Their position reports gave the adapter
+   * their conId, so a SMART request is never ambiguous (IB 200: a tenth of the realistic simulator's symbols,
+   * and real share classes, are); a symbol only the DB names (an entry not filled yet) has nothing to price.
+   * Positions unknown (the query failed): the subscriptions stay as they are.
+   */
   private follow(broker: BrokerPort, positions: BrokerPosition[] | undefined): void {
-    const wanted = new Set([...this.dbSymbols, ...(positions ?? []).filter((p) => isUsdStock(p) && p.quantity !== 0).map((p) => p.symbol)]);
+    if (positions === undefined) return;
+    const wanted = new Set(positions.filter((p) => isUsdStock(p) && p.quantity !== 0).map((p) => p.symbol));
     for (const symbol of wanted) {
       if (this.quotes.has(symbol)) continue;
       const entry: { unsubscribe: () => void; price?: number } = { unsubscribe: () => undefined };

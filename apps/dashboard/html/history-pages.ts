@@ -94,7 +94,7 @@ export function tradesPage(d: TradesData): string {
 <td>${t.exitReason ?? ''}</td><td>${duration(t.exitTime ? Date.parse(t.exitTime) - Date.parse(t.entryTime) : null)}</td><td>${money(t.commission)}</td><td class="${signClass(t.realizedPnl)}">${money(t.realizedPnl, { sign: true })}</td><td class="${signClass(t.pnlPct)}">${percent(t.pnlPct)}</td><td><code>${t.positionId}</code></td></tr>`);
   const pager = html`<p class="pager">${q.page > 1 ? html`<a href="/trades${tradesQueryString(q, { page: q.page - 1 })}">← newer</a>` : ''} page ${q.page} of ${d.pages} ${q.page < d.pages ? html`<a href="/trades${tradesQueryString(q, { page: q.page + 1 })}">older →</a>` : ''}</p>`;
   const body = html`${filter}
-<p>${d.totals.trades} closed trades · ${d.totals.wins} won, ${d.totals.losses} lost · net <span class="${signClass(d.totals.realizedPnl)}">${money(d.totals.realizedPnl, { sign: true })}</span></p>
+<p>${d.totals.trades} closed trade${d.totals.trades === 1 ? '' : 's'} · ${d.totals.wins} won, ${d.totals.losses} lost · net <span class="${signClass(d.totals.realizedPnl)}">${money(d.totals.realizedPnl, { sign: true })}</span></p>
 ${pager}<div class="scroll"><table class="data" id="trades-table"><thead><tr><th>exit (ET)</th><th>symbol</th><th>agent</th><th>side</th><th>qty</th><th>entry</th><th>exit</th><th>reason</th><th>held (market)</th><th>commission</th><th>P&L</th><th>%</th><th>position</th></tr></thead><tbody>${rows}</tbody></table></div>${pager}`;
   return layout({ page: 'trades', title: 'Trades', jsonUrl: `/api/trades${tradesQueryString(q)}`, body });
 }

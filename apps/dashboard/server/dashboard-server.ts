@@ -126,7 +126,7 @@ export class DashboardServer {
     });
     r.set('/healthz', (_req, res) => {
       this.s.db.read((repos) => repos.schemaVersion);
-      this.json(res, { ok: true, db: this.s.db.problem ? { usable: false, kind: this.s.db.problem.kind } : { usable: true }, sseClients: this.hub.size });
+      this.json(res, { ok: true, pid: process.pid, db: this.s.db.problem ? { usable: false, kind: this.s.db.problem.kind } : { usable: true }, sseClients: this.hub.size });
     });
   }
 

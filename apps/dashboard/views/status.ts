@@ -13,7 +13,6 @@ import type { DashboardServices } from '../services';
  */
 export async function buildStatus(s: DashboardServices, db?: DbSnapshot): Promise<StatusReport> {
   const snapshot = db ?? readDbSnapshot(s);
-  s.broker.setDbSymbols(snapshot.usable ? snapshot.activePositions.map((p) => p.symbol) : []);
   s.broker.interest();
   if (s.broker.enabled && s.broker.current().refreshedAtMs === null) await s.broker.refreshNow();
   const pm2 = await s.pm2.get();

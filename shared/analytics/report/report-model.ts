@@ -8,7 +8,8 @@ export const REPORT_FORMATS = ['md', 'csv', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportPeriod {
-  kind: ReportPeriodKind;
+  /** 'range': any span of days (a backtest's). */
+  kind: ReportPeriodKind | 'range';
   /** File name stem: '2026-11-23' (daily), '2026-W48' (ISO week), '2026-11' (month). */
   key: string;
   /** First and last calendar day of the period. */

@@ -8,6 +8,7 @@
  * - `position_snapshots`: per instrument of each snapshot, the broker's quantity and average cost beside
  *   what our rows hold, the price from IB's market data, market value and P&L.
  * - `nav_high_water`: the drawdown's high-water mark per account. It lives here, so no restart resets it.
+ * - an index on round_trips(status, exit_time) for reading the closed trades in exit order.
  * Times: `taken_at` is market time (ISO, the injected Clock), `taken_at_ms` real time.
  */
 export const migration003 = {
@@ -73,6 +74,10 @@ CREATE TABLE position_snapshots (
   quantity_difference  REAL                                -- broker - ours
 );
 CREATE INDEX idx_position_snapshots_snapshot ON position_snapshots(snapshot_id);
+
+-- The closed trades in exit order without a sort: the analytics read all of them (100,000 rows: half the time
+-- of a temporary B-tree), the dashboard's trade log pages through them newest first.
+CREATE INDEX idx_round_trips_status_exit ON round_trips(status, exit_time);
 
 CREATE TABLE nav_high_water (
   account     TEXT PRIMARY KEY,

@@ -3,6 +3,7 @@ import { migration001 } from './001-initial-schema';
 import { migration002 } from './002-realistic-broker';
 import { migration003 } from './003-portfolio-snapshots';
 import { migration004 } from './004-alerts-outbox';
+import { migration005 } from './005-backtest-runs';
 
 export interface Migration {
   readonly version: number;
@@ -13,6 +14,6 @@ export interface Migration {
 }
 
 /** Numbered, append-only. Never edit a released migration: add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,7 @@ import type { TradingDay } from '../../time/trading-calendar';
 import { newPositionId } from '../ids';
 import { isoTime, type ActivePosition, type PositionStatus } from '../types';
 import { toActivePosition, type ActivePositionRow } from './row-mappers';
+import { claimRefusal, type ClaimRefusal } from '../../strategy/claim-rules';
 
 export interface ClaimRequest {
   symbol: string;
@@ -17,7 +18,7 @@ export interface ClaimRequest {
   conId?: number;
 }
 
-export type ClaimRefusal = 'ALREADY_ACTIVE' | 'CLOSED_TODAY' | 'MAX_OPEN_POSITIONS';
+export type { ClaimRefusal };
 export type ClaimResult = { ok: true; position: ActivePosition } | { ok: false; reason: ClaimRefusal };
 
 export interface NewActivePosition {
@@ -93,9 +94,15 @@ export class ActivePositionsRepository {
     this.releaseStmt = db.prepare("DELETE FROM active_positions WHERE id = ? AND status = 'PENDING_ENTRY' AND quantity = 0 AND entry_booked = 0 AND entry_reported = 0 AND entry_working = 0");
 
     const claim = db.transaction((request: ClaimRequest): ClaimResult => {
-      if (this.isActiveStmt.get(request.symbol) !== undefined) return { ok: false, reason: 'ALREADY_ACTIVE' };
-      if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined) return { ok: false, reason: 'CLOSED_TODAY' };
-      if ((this.countStmt.get() as number) >= request.maxOpenPositions) return { ok: false, reason: 'MAX_OPEN_POSITIONS' };
+      // The re-entry rules are shared with the backtest (shared/strategy/claim-rules.ts); here they are decided
+      // inside one BEGIN IMMEDIATE transaction because several processes can race for a symbol.
+      const refusal = claimRefusal({
+        isActive: this.isActiveStmt.get(request.symbol) !== undefined,
+        closedToday: this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined,
+        openPositions: this.countStmt.get() as number,
+        maxOpenPositions: request.maxOpenPositions,
+      });
+      if (refusal) return { ok: false, reason: refusal };
       const id = newPositionId(request.symbol, request.tradingDay);
       this.insertRow({
         id,

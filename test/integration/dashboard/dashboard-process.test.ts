@@ -117,10 +117,11 @@ describe('the dashboard process', () => {
     expect(sse.status).toBe(200);
     await sse.waitFor(() => sse.of('state').length > 0, 10_000, 'the first state');
 
-    // A fill, as the day-trader books it: the next state shows the position.
+    // A claim and its fill, as the day-trader books them (two commits): a state shows the filled position.
     holdPosition(repos, 'NOVA', 100, 50);
-    const state = await sse.waitFor(() => sse.of('state').find((m) => m.json.summary.positions.some((p: { symbol: string }) => p.symbol === 'NOVA')), 10_000, 'a state with NOVA');
+    const state = await sse.waitFor(() => sse.of('state').find((m) => m.json.summary.positions.some((p: { symbol: string; quantity: number }) => p.symbol === 'NOVA' && p.quantity === 100)), 10_000, 'a state with NOVA filled');
     expect(state.json.summary.fills).toBe(1);
+    expect(state.json.summary.lastFillExecId).toBe('e-NOVA');
     expect(state.json.panels['panel-positions-body']).toContain('NOVA');
     expect(state.id).toBeUndefined();
 

@@ -187,9 +187,10 @@ describeWithTools('the dashboard of a running simulated day', [CHROMIUM, PROMETH
     await waitUntil(async () => (await value('ibdt_up{app="exit-manager"}')) === 1, 30_000, 'Prometheus seeing the exit manager up');
     const targets = await prometheus.api<{ activeTargets: Array<{ health: string; labels: Record<string, string> }> }>('/api/v1/targets');
     expect(targets.activeTargets.map((t) => [t.labels.job, t.health])).toEqual([['ib-daytrader', 'up']]);
-    const open = system.query<{ n: number }>('SELECT COUNT(*) AS n FROM active_positions WHERE quantity != 0')[0]!.n;
-    await waitUntil(async () => (await value('ibdt_open_positions')) === open || undefined, 30_000, `ibdt_open_positions = ${open}`);
-    expect(await value('ibdt_exit_manager_protecting')).toBe(1);
+    // The day goes on (entries, exits): Prometheus's latest sample and the DB agree once they are a scrape apart.
+    const dbOpen = () => system.query<{ n: number }>('SELECT COUNT(*) AS n FROM active_positions WHERE quantity != 0')[0]!.n;
+    await waitUntil(async () => (await value('ibdt_open_positions')) === dbOpen(), 30_000, 'ibdt_open_positions equal to the DB\'s open positions');
+    await waitUntil(async () => (await value('ibdt_exit_manager_protecting')) === 1, 30_000, 'ibdt_exit_manager_protecting 1');
     expect(await value('sum(ibdt_fill_to_protection_seconds_count{app="exit-manager"})')).toBeGreaterThan(0);
     expect(await value('sum(ibdt_orders_placed_total{app="day-trader",kind="entry"})')).toBeGreaterThan(0);
     expect(await value('ibdt_trades_closed_today{reason="STOP_LOSS"}')).toBeGreaterThanOrEqual(1);

@@ -32,6 +32,19 @@ describe('protection at the broker', () => {
     expect(assessProtection({ positions, orders: useless })[0]).toMatchObject({ protected: false, how: 'none' });
   });
 
+  it('judges only the bots\' shares: a long-held stock or shares bought by hand need no protection, and stops beyond the bots\' shares are too many', () => {
+    const positions = [{ symbol: 'UMBR', quantity: 160, averageCost: 10 }, { symbol: 'BRK B', quantity: 15, averageCost: 10 }];
+    const foreign: Record<string, number> = { UMBR: 100, 'BRK B': 15 };
+    const bots = (p: { symbol: string; quantity: number }) => p.quantity - (foreign[p.symbol] ?? 0);
+    const Q = 'P-20261123-UMBR-0a1b2c';
+    const pair = [order('UMBR', `${Q}:SL:1`, { totalQuantity: 60 }), order('UMBR', `${Q}:TP:1`, { totalQuantity: 60, orderType: 'LMT' })];
+    expect(assessProtection({ positions, orders: pair }, bots)).toEqual([expect.objectContaining({ symbol: 'UMBR', quantity: 60, protected: true, how: 'pair', overProtectedBy: 0 })]);
+    const tooMuch = [order('UMBR', `${Q}:SL:1`, { totalQuantity: 160 }), order('UMBR', `${Q}:TP:1`, { totalQuantity: 160, orderType: 'LMT' })];
+    expect(assessProtection({ positions, orders: tooMuch }, bots)[0]).toMatchObject({ overProtectedBy: 100 });
+    // Without the foreign book the whole position would count, and the long-held shares would look unprotected.
+    expect(assessProtection({ positions, orders: pair }).map((v) => v.how)).toEqual(['undersized', 'none']);
+  });
+
   it('reports stop quantity beyond the position (two stops that could both fill and sell twice)', () => {
     const positions = [{ symbol: 'ABC', quantity: 100, averageCost: 10 }];
     const orders = [order('ABC', `${P}:SL:1`), order('ABC', `${P}:TP:1`), order('ABC', `${P}:SL:3`), order('ABC', `${P}:TP:3`)];

@@ -10,14 +10,16 @@
  * The store is BARS_DB_PATH (data/bars.db) or --store. Exit codes: 0 done, 65 bad bars or range, 78 bad
  * flags or configuration, 75 the gateway was unreachable, 70 a bug.
  */
+import fs from 'node:fs';
 import Table from 'cli-table3';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { MINIMUM_UNIVERSE_SIZE } from '../apps/sim-gateway/market/synthetic-market';
 import { BarDataError } from '../shared/bars/bar-errors';
 import { SYMBOL_PATTERN } from '../shared/bars/csv';
 import { loadConfig } from '../shared/config/load-config';
 import { BarStore } from '../shared/db/bar-store/bar-store-repository';
-import { BrokerUnavailable } from '../shared/errors/errors';
+import { BrokerUnavailable, ConfigError } from '../shared/errors/errors';
 import { silentLogger } from '../shared/log/logger';
 import { calendarDayInNewYork, formatNewYork, isTradingDay, sessionHours } from '../shared/time/trading-calendar';
 import { downloadBars, IB_PACING } from './bars/download';
@@ -32,6 +34,17 @@ interface StoreArgs {
   store?: string;
   json: boolean;
   quiet: boolean;
+}
+
+/** A day flag: its value if it is a date YYYY-MM-DD, else a problem. */
+function checkedDay(value: string | undefined, flag: string, problems: string[]): string | undefined {
+  try {
+    return dayOption(value, flag);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
 }
 
 function storeFile(args: StoreArgs): string {
@@ -56,10 +69,15 @@ async function importCommand(args: StoreArgs & { csv?: string; synthetic: boolea
     else process.stdout.write(`Imported ${result.bars.toLocaleString('en-US')} bars (${result.days} symbol-days) of ${result.symbols.join(', ')} from ${args.csv} into ${file}\n`);
     return;
   }
-  const from = dayOption(args.from, 'from');
-  const to = dayOption(args.to, 'to');
-  if (!from || !to) throw new CliUsageError('--synthetic and --replay need --from and --to');
-  if (from > to) throw new BarDataError(`--from ${from} is after --to ${to}`);
+  // Every flag problem at once (exit 78), before anything is generated.
+  const problems: string[] = [];
+  const from = checkedDay(args.from, 'from', problems);
+  const to = checkedDay(args.to, 'to', problems);
+  if ((!args.from || !args.to)) problems.push('--synthetic and --replay need --from and --to');
+  if (from && to && from > to) problems.push(`--from ${from} is after --to ${to}`);
+  if (!Number.isInteger(args.universe) || args.universe < MINIMUM_UNIVERSE_SIZE) problems.push(`--universe must be a whole number of at least ${MINIMUM_UNIVERSE_SIZE} (the simulator's smallest universe), got ${args.universe}`);
+  if (!Number.isSafeInteger(args.seed)) problems.push(`--seed must be a whole number, got ${args.seed}`);
+  if (problems.length > 0 || !from || !to) throw new ConfigError(problems);
   const days = tradingDaysFrom(from, to);
   if (days.length === 0) throw new BarDataError(`no NYSE trading day between ${from} and ${to}`);
   const model = marketModel({ seed: args.seed, universeSize: args.universe, replayDir: args.replay });
@@ -75,17 +93,21 @@ async function importCommand(args: StoreArgs & { csv?: string; synthetic: boolea
 }
 
 async function downloadCommand(args: StoreArgs & { symbols?: string[]; from?: string; to?: string; 'max-requests': number; 'window-s': number; 'retry-failed': boolean }): Promise<void> {
+  // Every flag problem at once (exit 78), before the gateway is asked anything.
+  const problems: string[] = [];
   const symbols = listOption(args.symbols)?.map((s) => s.toUpperCase());
-  if (!symbols) throw new CliUsageError('--symbols is required (e.g. --symbols AAPL,MSFT)');
-  const bad = symbols.filter((s) => !SYMBOL_PATTERN.test(s.replace(' ', '.')));
-  if (bad.length > 0) throw new CliUsageError(`not a ticker: ${bad.join(', ')}`);
-  const from = dayOption(args.from, 'from');
-  const to = dayOption(args.to, 'to');
-  if (!from || !to) throw new CliUsageError('--from and --to are required');
-  if (from > to) throw new BarDataError(`--from ${from} is after --to ${to}`);
+  if (!symbols) problems.push('--symbols is required (e.g. --symbols AAPL,MSFT)');
+  const bad = (symbols ?? []).filter((s) => !SYMBOL_PATTERN.test(s.replace(' ', '.')));
+  if (bad.length > 0) problems.push(`--symbols: not a ticker: ${bad.join(', ')}`);
+  const from = checkedDay(args.from, 'from', problems);
+  const to = checkedDay(args.to, 'to', problems);
+  if (!args.from || !args.to) problems.push('--from and --to are required');
+  if (from && to && from > to) problems.push(`--from ${from} is after --to ${to}`);
+  if (!(args['max-requests'] >= 1)) problems.push(`--max-requests must be at least 1, got ${args['max-requests']}`);
+  if (!(args['window-s'] >= 1)) problems.push(`--window-s must be at least 1, got ${args['window-s']}`);
+  if (problems.length > 0 || !symbols || !from || !to) throw new ConfigError(problems);
   const days = tradingDaysFrom(from, to).filter(isTradingDay);
   if (days.length === 0) throw new BarDataError(`no NYSE trading day between ${from} and ${to}`);
-  if (!(args['max-requests'] >= 1) || !(args['window-s'] >= 1)) throw new CliUsageError('--max-requests and --window-s must be at least 1');
   const config = loadConfig();
   const clock = cliClock(config);
   // Only whole days are stored (a day is complete after its after-hours close): a partial day would be taken
@@ -126,7 +148,8 @@ async function withStoreAsync<T>(file: string, run: (store: BarStore) => Promise
 
 function listCommand(args: StoreArgs & { symbols?: string[] }): void {
   const file = storeFile(args);
-  const coverage = withStore(file, (store) => store.coverage(listOption(args.symbols)), true);
+  // No file yet is an empty store, not an error (opening it read-only would fail with a misleading message).
+  const coverage = fs.existsSync(file) ? withStore(file, (store) => store.coverage(listOption(args.symbols)), true) : [];
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ store: file, symbols: coverage }, null, 2)}\n`);
     return;

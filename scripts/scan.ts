@@ -11,10 +11,11 @@ import fs from 'node:fs';
 import Table from 'cli-table3';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { SYMBOL_PATTERN } from '../shared/bars/csv';
 import { loadConfig } from '../shared/config/load-config';
 import type { ResolvedConfig } from '../shared/config/schema';
 import { createRepositories, openDatabase, type Repositories } from '../shared/db';
-import { BrokerUnavailable, errorMessage } from '../shared/errors/errors';
+import { BrokerUnavailable, ConfigError, errorMessage } from '../shared/errors/errors';
 import { silentLogger } from '../shared/log/logger';
 import { entryBlockers } from '../shared/strategy/entry-guards';
 import { planEntry, rankCandidates, type EntryPlan, type ScoredCandidate } from '../shared/strategy/entry-decision';
@@ -39,7 +40,7 @@ interface ScanRow {
   order?: { quantity: number; limitPrice: number; stopLossPrice: number; profitTargetPrice: number; limitingRule: string };
 }
 
-async function scanStrategy(strategy: Strategy, broker: IbBrokerAdapter, source: CandidateMetricsSource, clock: Clock, config: ResolvedConfig, repos: Repositories | undefined, symbolsGiven: string[] | undefined): Promise<{ strategy: string; agent: string; at: string; candidates: number; guards: string[]; rows: ScanRow[] }> {
+async function scanStrategy(strategy: Strategy, broker: IbBrokerAdapter, source: CandidateMetricsSource, clock: Clock, config: ResolvedConfig, repos: Repositories | undefined, symbolsGiven: string[] | undefined): Promise<{ strategy: string; agent: string; at: string; candidates: number; guards: string[]; notes: string[]; rows: ScanRow[] }> {
   const nowMs = clock.now();
   const day = tradingDayOf(nowMs);
   const needs = strategy.needs;
@@ -54,7 +55,14 @@ async function scanStrategy(strategy: Strategy, broker: IbBrokerAdapter, source:
   }
   const scored = rankCandidates(strategy, evaluated);
   const account = await broker.accountSummary();
-  const pnl = await broker.accountPnl().catch(() => undefined);
+  const notes: string[] = [];
+  let pnl: Awaited<ReturnType<IbBrokerAdapter['accountPnl']>> | undefined;
+  try {
+    pnl = await broker.accountPnl();
+  } catch (error) {
+    // Not fatal for a look at the candidates, but said: without it the loss-limit guard sees realized P&L only.
+    notes.push(`account P&L unavailable (${errorMessage(error)}): the daily loss limit is judged on realized P&L only`);
+  }
   const realized = repos ? repos.closed.getClosedToday(day).reduce((n, r) => n + r.realizedPnl, 0) : 0;
   const guards = entryBlockers({
     nowMs, realNowMs: Date.now(), exitManager: repos?.heartbeats.get('exit-manager'), brokerConnected: broker.isConnected(), realizedPnlToday: realized,
@@ -75,7 +83,7 @@ async function scanStrategy(strategy: Strategy, broker: IbBrokerAdapter, source:
       order: { quantity: plan.quantity, limitPrice: Math.round(plan.limitPrice * 100) / 100, stopLossPrice: plan.stopLossPrice, profitTargetPrice: plan.profitTargetPrice, limitingRule: plan.limitingRule },
     };
   });
-  return { strategy: strategy.type, agent: strategy.name, at: formatNewYork(nowMs), candidates: symbols.length, guards, rows };
+  return { strategy: strategy.type, agent: strategy.name, at: formatNewYork(nowMs), candidates: symbols.length, guards, notes, rows };
 }
 
 export async function main(argv: string[] = hideBin(process.argv)): Promise<void> {
@@ -90,16 +98,27 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
       throw error ?? new CliUsageError(`${message} (npm run scan -- --help)`);
     })
     .parseSync();
-  const config = loadConfig();
-  let strategies = loadStrategies(config);
-  if (args.strategy) {
-    const wanted = args.strategy;
-    strategies = strategies.filter((s) => s.name === wanted || s.type === wanted);
-    if (strategies.length === 0) {
-      const both = loadStrategies({ ...config, strategies: { ...config.strategies, enabled: [wanted], params: {} } });
-      strategies = both;
+  // Every problem with the flags and the configuration at once (exit 78), before the gateway is asked anything.
+  const problems: string[] = [];
+  const symbolsGiven = listOption(args.symbols)?.map((s) => s.toUpperCase());
+  const notTickers = (symbolsGiven ?? []).filter((s) => !SYMBOL_PATTERN.test(s.replace(' ', '.')));
+  if (notTickers.length > 0) problems.push(`--symbols: not a ticker: ${notTickers.join(', ')}`);
+  let config: ResolvedConfig | undefined;
+  let strategies: Strategy[] = [];
+  try {
+    config = loadConfig();
+    strategies = loadStrategies(config);
+    if (args.strategy) {
+      const wanted = args.strategy;
+      strategies = strategies.filter((s) => s.name === wanted || s.type === wanted);
+      // A strategy not in STRATEGIES: scan it on its own, with its defaults.
+      if (strategies.length === 0) strategies = loadStrategies({ ...config, strategies: { ...config.strategies, enabled: [wanted], params: {} } });
     }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
   }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
   const clock = cliClock(config);
   const connection = await connectGateway(config, config.ib.clientIds.scan, silentLogger(), new DoctorOrderIds());
   if (!connection.reachable) throw new BrokerUnavailable(`the gateway at ${config.ib.host}:${config.ib.port} is not reachable: ${connection.reason}`);
@@ -108,7 +127,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
   try {
     const source = new CandidateMetricsSource(connection.broker, 3_000, () => clock.now());
     const results = [];
-    for (const strategy of strategies) results.push(await scanStrategy(strategy, connection.broker, source, clock, config, repos, listOption(args.symbols)?.map((s) => s.toUpperCase())));
+    for (const strategy of strategies) results.push(await scanStrategy(strategy, connection.broker, source, clock, config, repos, symbolsGiven));
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ mode: config.mode, gateway: `${config.ib.host}:${config.ib.port}`, marketData: connection.broker.marketDataState(), db: db ? config.paths.db : null, scans: results }, null, 2)}\n`);
       return;
@@ -117,6 +136,7 @@ export async function main(argv: string[] = hideBin(process.argv)): Promise<void
     for (const r of results) {
       process.stdout.write(`\n${r.agent} (${r.strategy}) at ${r.at} New York: ${r.candidates} candidates; ${config.mode} gateway ${config.ib.host}:${config.ib.port}\n`);
       process.stdout.write(r.guards.length > 0 ? `The live day-trader would enter nothing now: ${r.guards.join(', ')}\n` : 'No guard blocks entries now.\n');
+      for (const note of r.notes) process.stdout.write(`Note: ${note}\n`);
       const table = new Table({ head: ['#', 'Symbol', 'Score', 'Price', 'RSI', 'ATR %', 'Gap %', 'Rel vol', 'Spread %', 'Decision'], style: { head: [], border: [], compact: true }, colWidths: [4, 8, 7, 9, 6, 7, 7, 8, 9, 70], wordWrap: true });
       for (const row of r.rows) {
         const m = row.metrics;

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
-import type { BrokerPort, Execution, OrderEvent, OrderId } from '../../shared/broker/types';
+import type { BrokerPort, Execution, OrderEvent, OrderId, StockContract } from '../../shared/broker/types';
 import type { Repositories } from '../../shared/db';
 import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { errorMessage } from '../../shared/errors/errors';
@@ -75,9 +75,14 @@ export class EntryExecutor {
   }): Promise<EntryResult> {
     const { repos, config, clock } = this.d;
     const tradingDay = tradingDayOf(clock.now());
+    // The claim carries the instrument's conId: the exit manager (another process, another connection that
+    // never saw our scanner rows) protects with it from the first fill on. Without it, a symbol that is
+    // ambiguous on SMART gets its stop refused (200) until a lagging position report names the contract.
+    const contract = await this.contractOf(input.symbol);
     const claim = repos.positions.claimSymbol({
       symbol: input.symbol, tradingDay, agentName: input.agentName ?? config.strategy.agentName, maxOpenPositions: config.risk.maxOpenPositions, requestedQuantity: input.quantity,
       stopLossPrice: input.stopLossPrice, profitTargetPrice: input.profitTargetPrice, metadata: input.metadata ?? { score: input.score, reason: input.reason },
+      conId: contract?.conId,
     });
     if (!claim.ok) return { ok: false, reason: `claim_refused: ${claim.reason}` };
     const positionId = claim.position.id;
@@ -96,7 +101,7 @@ export class EntryExecutor {
     }
     let orderId: OrderId;
     try {
-      orderId = await this.d.broker.placeOrder({ orderRef: positionId, symbol: input.symbol, side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'IOC' });
+      orderId = await this.d.broker.placeOrder({ orderRef: positionId, symbol: input.symbol, conId: contract?.conId, side: 'BUY', quantity: input.quantity, type: 'LMT', limitPrice, tif: 'IOC' });
     } catch (error) {
       // Not sent (the adapter never queues): the claim is released, nothing is at the broker.
       try {
@@ -120,6 +125,16 @@ export class EntryExecutor {
     }
     this.d.log.info('order_placed', { symbol: input.symbol, positionId, orderId, side: 'BUY', type: 'LMT', tif: 'IOC', quantity: input.quantity, limitPrice, score: input.score });
     return { ok: true, positionId, orderId, quantity: input.quantity };
+  }
+
+  /** The stock's contract, or undefined when the broker cannot name it now (the order then says 200 itself). */
+  private async contractOf(symbol: string): Promise<StockContract | undefined> {
+    try {
+      return await this.d.broker.contractOf(symbol);
+    } catch (error) {
+      this.d.log.warn('contract_lookup_failed', { symbol, error: errorMessage(error), what: 'claimed without its conId; the first fill brings it' });
+      return undefined;
+    }
   }
 
   /**
@@ -257,6 +272,7 @@ export class EntryExecutor {
       orderRef: execution.orderRef, orderId: execution.orderId, permId: execution.permId, clientId: execution.clientId, executedAtMs: execution.timeMs,
     };
     const result = this.d.repos.ledger.recordEntryFill(positionId, record);
+    this.rememberConId(positionId, execution);
     if (result.status === 'corrected') {
       this.d.log.warn('execution_corrected', { positionId, execId: result.execId, previousExecId: result.previousExecId, price: execution.price });
       return true;
@@ -270,6 +286,13 @@ export class EntryExecutor {
       this.d.log.info('position_opened', { symbol: position.symbol, positionId, quantity: position.entryBooked, entryPrice: position.entryPrice });
     }
     return true;
+  }
+
+  /** A claim made without its conId (lookup failed, or a crash) takes it from its fill: execDetails names the contract. */
+  private rememberConId(positionId: string, execution: Execution): void {
+    if (!execution.conId) return;
+    const row = this.d.repos.positions.getById(positionId);
+    if (row && row.conId === null) this.d.repos.positions.updateActivePosition(positionId, { conId: execution.conId });
   }
 
   /** Something could not be written: no new entry until the in-flight ones are settled from the broker again. */

@@ -9,8 +9,10 @@ import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
 import { heldQuantity } from './held-quantity';
+import { BrokerReportEvidence } from './broker-report-evidence';
 import { OwnOrderCache } from './own-order-cache';
-import { brokerCap, coverTarget, needsMarketLevels, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
+import { StopAcknowledgements } from './stop-acknowledgement';
+import { coverTarget, needsMarketLevels, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
 import { quoteSnapshot } from '../../shared/broker/quote-snapshot';
 import { pastFlatProblem } from './sell-exposure';
 import { timeBasedExit, trailingLevel, trailingTriggered } from './exit-rules';
@@ -28,10 +30,16 @@ export interface ProtectionDeps {
   onProtectingChanged: (protecting: boolean) => void;
   /** Positions whose protection the broker keeps refusing (retries stopped): shown in the heartbeat. */
   onGaveUpChanged?: (symbols: string[]) => void;
+  /** Real time (ms) for the settle rules; tests inject their own. Default Date.now. */
+  realNowMs?: () => number;
 }
 
 /** OCA type 2 ("reduce with block"): a partial fill of one leg reduces the other, so the pair never oversells. */
 const OCA_REDUCE_WITH_BLOCK = 2 as const;
+
+/** A live quote older than this (real ms), or an execution of ours older than this (market ms), no longer says where the market is. */
+const LIVE_QUOTE_MAX_AGE_MS = 5_000;
+const OWN_EXECUTION_MAX_AGE_MS = 60_000;
 
 /** After giving up on a position's protection, one more try this much later (real ms), alerting again if it fails. */
 const GIVE_UP_RETRY_MS = 5 * 60_000;
@@ -70,8 +78,8 @@ export class ProtectionManager {
   /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
   private readonly lastActivityMs = new Map<string, number>();
   private readonly rowFingerprints = new Map<string, string>();
-  /** Per symbol: the broker's last settled report and what we held then (see brokerCap). */
-  private readonly settledViews = new Map<string, { broker: number; held: number }>();
+  /** Whether the broker's report may shrink protection: only when provably newer than our own fills. */
+  private readonly evidence: BrokerReportEvidence;
   private readonly afterSend: Array<() => void> = [];
   private readonly dbChanges: DbChangeProbe;
   private resyncing: Promise<void> | undefined;
@@ -84,9 +92,18 @@ export class ProtectionManager {
   /** Symbols whose adopted row is being priced from a quote. */
   private readonly pricing = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Stops just sent whose first word from the broker a pair waits for. */
+  private readonly stopAcks = new StopAcknowledgements();
+  /** The last LIVE (never delayed) price per symbol from the trailing-stop subscriptions. */
+  private readonly liveQuotes = new Map<string, { price: number; receivedAtMs: number }>();
 
   constructor(private readonly d: ProtectionDeps) {
     this.dbChanges = new DbChangeProbe(d.db);
+    this.evidence = new BrokerReportEvidence(d.config.exits.brokerSettleMs, () => this.now());
+  }
+
+  private now(): number {
+    return this.d.realNowMs?.() ?? Date.now();
   }
 
   get protecting(): boolean {
@@ -112,6 +129,7 @@ export class ProtectionManager {
       const known = this.brokerPositions.get(p.symbol)?.quantity ?? 0;
       if (known === 0 && p.quantity !== 0) this.unprotectedSinceMs.set(p.symbol, Date.now());
       this.brokerPositions.set(p.symbol, p);
+      this.evidence.reported(p.symbol);
       this.touch(p.symbol);
       void this.schedule(p.symbol);
     });
@@ -155,12 +173,14 @@ export class ProtectionManager {
     const started = Date.now();
     try {
       this.sentSinceSnapshot.clear();
+      const requestedMs = this.now();
       const [orders, positions] = await Promise.all([this.d.broker.openOrders('own'), this.d.broker.positions()]);
       this.cache.replaceWith(orders, this.sentSinceSnapshot);
       const stocks = positions.filter(isUsdStock);
       const seen = new Set(stocks.map((p) => p.symbol));
       for (const [symbol, known] of [...this.brokerPositions]) if (!seen.has(symbol)) this.brokerPositions.set(symbol, { ...known, quantity: 0 });
       for (const p of stocks) this.brokerPositions.set(p.symbol, p);
+      this.evidence.snapshotAnswered(requestedMs, stocks.map((p) => p.symbol), [...this.brokerPositions.keys()]);
       this.snapshotComplete = true;
       await this.bookMissedExecutions();
       await this.checkAll();
@@ -233,13 +253,18 @@ export class ProtectionManager {
     if (failure && failure.retryAtMs > Date.now()) return;
     const broker = this.brokerPositions.get(symbol);
     const settled = this.isSettled(symbol);
-    if (!row && broker && broker.quantity !== 0 && settled && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
     const held = row ? this.heldFor(row) : 0;
+    this.evidence.noteHeld(symbol, held);
+    // Shares nobody of ours explains, by a report that is newer than our last fill (a row just closed by our
+    // own exit leaves a report of the old shares behind for a while: never adopt those).
+    if (!row && broker && broker.quantity !== 0 && settled && this.evidence.believable(symbol) && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
     if (row && held !== 0 && needsMarketLevels(row) && (row.stopLossPrice === null || row.profitTargetPrice === null)) this.priceFromMarket(row, held);
+    // The strategy's own exits when its claim carries them (the day-trader set its levels with them), else the configured ones.
+    const plan = row?.metadata.exitPlan as { stopLossPct?: number; takeProfitPct?: number } | undefined;
     const actions = planProtection({
       symbol, row, held, brokerCap: this.brokerCapFor(symbol, held, settled), settled,
-      orders: this.cache.forSymbol(symbol), stopLossPct: this.d.config.strategy.stopLossPct, takeProfitPct: this.d.config.strategy.takeProfitPct,
-      brokerAverageCost: broker?.averageCost,
+      orders: this.cache.forSymbol(symbol), stopLossPct: plan?.stopLossPct ?? this.d.config.strategy.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? this.d.config.strategy.takeProfitPct,
+      brokerAverageCost: broker?.averageCost, marketPrice: row ? this.marketPrice(symbol, row) : undefined,
     });
     for (const action of actions) {
       try {
@@ -303,10 +328,26 @@ export class ProtectionManager {
       case 'place_pair': {
         const sequence = this.nextSequence(action.positionId);
         const ocaGroup = ocaGroupFor(action.positionId, sequence);
-        const common = { symbol: action.symbol, conId: row?.conId ?? undefined, side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
+        const common = { symbol: action.symbol, conId: this.conIdFor(action.symbol, row), side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
         crashPoint('exit-manager:before-protection');
-        await this.send({ ...common, orderRef: stopLossRef(action.positionId, sequence), type: 'STP', stopPrice: action.stopPrice }, action.positionId, 'SL', sequence);
+        const stopRef = stopLossRef(action.positionId, sequence);
+        const stopState = this.stopAcks.expect(stopRef, this.d.config.ib.requestTimeoutMs);
+        await this.send({ ...common, orderRef: stopRef, type: 'STP', stopPrice: action.stopPrice }, action.positionId, 'SL', sequence).catch((error) => {
+          stopState.cancel();
+          throw error;
+        });
         crashPoint('exit-manager:between-protection-legs');
+        // The target joins the group only once the broker shows the stop WORKING and unfilled. A stop that
+        // traded as it arrived (through the market) may have taken the position flat; a target sent behind
+        // it would sell shares no longer held. IB cancels an order joining a filled OCA group, but not one
+        // joining a partly filled reduce-type group, and the non-bracket transmit=false staging a single
+        // placement would need does not exist for OCA groups. A missing target is placed by the next check
+        // (a leg joining its group) once the group's size is known.
+        const state = await stopState.result;
+        if (state !== 'working') {
+          this.d.log.warn('protection_target_withheld', { symbol: action.symbol, positionId: action.positionId, ocaGroup, stop: state, what: 'the stop is not working unfilled: no target is sent beside it; the next check decides' });
+          return;
+        }
         await this.send({ ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.targetPrice }, action.positionId, 'TP', sequence);
         const sinceMs = this.unprotectedSinceMs.get(action.symbol);
         this.d.log.info('protection_placed', { symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, held, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup, msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined });
@@ -316,7 +357,7 @@ export class ProtectionManager {
       case 'place_leg': {
         // A missing leg joins the existing OCA group; its ref takes the next sequence so it stays unique.
         const sequence = this.nextSequence(action.positionId);
-        const common = { symbol: action.symbol, conId: row?.conId ?? undefined, side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup: action.ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
+        const common = { symbol: action.symbol, conId: this.conIdFor(action.symbol, row), side: action.side, quantity: action.quantity, tif: 'GTC' as const, ocaGroup: action.ocaGroup, ocaType: OCA_REDUCE_WITH_BLOCK };
         const request: OrderRequest = action.leg === 'SL'
           ? { ...common, orderRef: stopLossRef(action.positionId, sequence), type: 'STP', stopPrice: action.price }
           : { ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.price };
@@ -335,6 +376,11 @@ export class ProtectionManager {
       case 'cancel': {
         await this.d.broker.cancelOrder(action.order.orderId as OrderId);
         this.d.log.info('protection_cancelled', { symbol: action.order.symbol, orderRef: action.order.orderRef, reason: action.reason });
+        return;
+      }
+      case 'exit_now': {
+        this.d.log.warn('stop_through_market', { symbol: action.symbol, positionId: action.positionId, stopPrice: action.stopPrice, marketPrice: action.marketPrice, what: 'a stop there would fill as it arrives: closing at market instead of placing a pair' });
+        await this.placeExit(action.symbol, action.reason, action.positionId);
         return;
       }
       case 'mark_protected': {
@@ -382,7 +428,7 @@ export class ProtectionManager {
     for (const slice of slices) {
       const sequence = this.nextSequence(row.id); // a read: WAL readers never wait for writers
       await this.send({
-        orderRef: exitRef(row.id, reason, sequence), symbol, conId: row.conId ?? undefined, side, quantity: slice.quantity, type: 'MKT', tif: 'DAY',
+        orderRef: exitRef(row.id, reason, sequence), symbol, conId: this.conIdFor(symbol, row), side, quantity: slice.quantity, type: 'MKT', tif: 'DAY',
         ocaGroup: slice.ocaGroup, ocaType: slice.ocaGroup ? OCA_REDUCE_WITH_BLOCK : undefined,
       }, row.id, 'EXIT', sequence);
     }
@@ -456,7 +502,7 @@ export class ProtectionManager {
 
   private requestFor(order: OwnOrder, totalQuantity: number): OrderRequest {
     return {
-      orderRef: order.orderRef, symbol: order.symbol, side: order.side, quantity: totalQuantity, type: order.leg === 'SL' ? 'STP' : order.leg === 'TP' ? 'LMT' : 'MKT',
+      orderRef: order.orderRef, symbol: order.symbol, conId: this.conIdFor(order.symbol, this.d.repos.positions.getById(order.positionId)), side: order.side, quantity: totalQuantity, type: order.leg === 'SL' ? 'STP' : order.leg === 'TP' ? 'LMT' : 'MKT',
       stopPrice: order.stopPrice, limitPrice: order.limitPrice, tif: order.leg === 'EXIT' ? 'DAY' : 'GTC', ocaGroup: order.ocaGroup, ocaType: order.ocaGroup ? OCA_REDUCE_WITH_BLOCK : undefined,
     };
   }
@@ -467,6 +513,27 @@ export class ProtectionManager {
     const next = Math.max(0, this.sequencesUsed.get(positionId) ?? 0, ...used, ...this.cache.all().filter((o) => o.positionId === positionId).map((o) => o.sequence)) + 1;
     this.sequencesUsed.set(positionId, next);
     return next;
+  }
+
+  /**
+   * Where the market is, as far as we know in real time: a live quote, else our own latest execution of the
+   * position within the last market minute (a fill is a real-time trade price; delayed quotes never count).
+   */
+  private marketPrice(symbol: string, row: ActivePosition): number | undefined {
+    const quote = this.liveQuotes.get(symbol);
+    if (quote && this.now() - quote.receivedAtMs <= LIVE_QUOTE_MAX_AGE_MS) return quote.price;
+    const latest = this.d.repos.trades.getByPosition(row.id).at(-1);
+    if (!latest || !(latest.price > 0) || this.d.clock.now() - Date.parse(latest.executed_at) > OWN_EXECUTION_MAX_AGE_MS) return undefined;
+    return latest.price;
+  }
+
+  /**
+   * The contract our orders name: the claim's conId (the day-trader resolved it, or took it from its fill),
+   * else the broker's report of the position. SMART without it is ambiguous (200) for some symbols, and the
+   * position stream lags the fill: protection must never wait for it.
+   */
+  private conIdFor(symbol: string, row: ActivePosition | undefined): number | undefined {
+    return row?.conId ?? (this.brokerPositions.get(symbol)?.conId || undefined);
   }
 
   private isHalted(): boolean {
@@ -482,19 +549,19 @@ export class ProtectionManager {
     return halt !== undefined;
   }
 
+  /** The most the broker can hold now, by its last report that is provably newer than our own fills. */
   private brokerCapFor(symbol: string, held: number, settled: boolean): number | undefined {
-    if (settled) this.settledViews.set(symbol, { broker: this.brokerPositions.get(symbol)?.quantity ?? 0, held });
-    return brokerCap(this.settledViews.get(symbol), held);
+    return this.evidence.cap(symbol, held, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
   }
 
   /** Settled: nothing of ours touched the symbol for longer than the broker's reports lag. */
   private isSettled(symbol: string): boolean {
     if (this.cache.forSymbol(symbol).some((o) => o.pending || o.modifying)) return false;
-    return Date.now() - (this.lastActivityMs.get(symbol) ?? 0) >= this.d.config.exits.brokerSettleMs;
+    return this.now() - (this.lastActivityMs.get(symbol) ?? 0) >= this.d.config.exits.brokerSettleMs;
   }
 
   private touch(symbol: string): void {
-    this.lastActivityMs.set(symbol, Date.now());
+    this.lastActivityMs.set(symbol, this.now());
   }
 
   private fingerprintChanged(row: ActivePosition): boolean {
@@ -591,6 +658,7 @@ export class ProtectionManager {
     if (!parsed) return;
     const cached = this.cache.apply(event);
     if (cached) this.touch(cached.symbol);
+    this.stopAcks.onEvent(event);
     const symbol = cached?.symbol ?? this.d.repos.positions.getById(parsed.positionId)?.symbol;
     switch (event.kind) {
       case 'accepted':
@@ -668,12 +736,16 @@ export class ProtectionManager {
     const held = new Set(this.trails.keys());
     for (const symbol of held) {
       if (this.quoteSubscriptions.has(symbol)) continue;
-      this.quoteSubscriptions.set(symbol, this.d.broker.subscribeQuotes(symbol, (quote) => this.onQuote(symbol, quote.last)));
+      this.quoteSubscriptions.set(symbol, this.d.broker.subscribeQuotes(symbol, (quote) => {
+        if (!quote.delayed && quote.last) this.liveQuotes.set(symbol, { price: quote.last, receivedAtMs: quote.receivedAtMs });
+        this.onQuote(symbol, quote.last);
+      }));
     }
     for (const [symbol, unsubscribe] of this.quoteSubscriptions) {
       if (held.has(symbol)) continue;
       unsubscribe();
       this.quoteSubscriptions.delete(symbol);
+      this.liveQuotes.delete(symbol);
     }
   }
 

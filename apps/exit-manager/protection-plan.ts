@@ -28,6 +28,8 @@ export type ProtectionAction =
   | { kind: 'place_leg'; positionId: string; symbol: string; leg: 'SL' | 'TP'; side: 'BUY' | 'SELL'; quantity: number; price: number; ocaGroup: string }
   | { kind: 'reduce'; order: OwnOrder; totalQuantity: number; reason: string }
   | { kind: 'cancel'; order: OwnOrder; reason: string }
+  /** The stop would be through the market: a pair would fill its stop as it arrives. Close at market instead. */
+  | { kind: 'exit_now'; positionId: string; symbol: string; reason: 'STOP_LOSS'; stopPrice: number; marketPrice: number }
   | { kind: 'mark_protected'; positionId: string; stopOrderId: number; targetOrderId: number; ocaGroup: string; quantity: number; stopPrice: number; targetPrice: number };
 
 export interface PlanInput {
@@ -49,6 +51,11 @@ export interface PlanInput {
   stopLossPct: number;
   takeProfitPct: number;
   brokerAverageCost?: number;
+  /**
+   * The freshest real-time price we know of the stock (a live quote, else our own latest execution), or
+   * undefined. Delayed data is never one: a 15-minute-old quote says nothing about where a stop would be.
+   */
+  marketPrice?: number;
 }
 
 const remaining = (o: OwnOrder) => Math.max(0, o.quantity - o.filled);
@@ -106,8 +113,7 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
   const entry = row.entryPrice ?? input.brokerAverageCost ?? 0;
   if (!(entry > 0)) return actions;
   const direction = held > 0 ? 1 : -1;
-  const stopPrice = row.stopLossPrice ?? cents(entry * (1 - (direction * input.stopLossPct) / 100));
-  const targetPrice = row.profitTargetPrice ?? cents(entry * (1 + (direction * input.takeProfitPct) / 100));
+  const { stopPrice, targetPrice } = protectionPrices(row, entry, direction, input.stopLossPct, input.takeProfitPct);
 
   // Duplicate legs inside a group: keep the oldest of each kind.
   for (const group of groups) {
@@ -126,7 +132,14 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
       if (!live.some((o) => o.leg === leg)) actions.push({ kind: 'place_leg', positionId: row.id, symbol, leg, side: closingSide, quantity: size, price: leg === 'SL' ? stopPrice : targetPrice, ocaGroup: group.key });
     }
   }
-  if (covered < target) actions.push({ kind: 'place_pair', positionId: row.id, symbol, side: closingSide, quantity: target - covered, stopPrice, targetPrice });
+  if (covered < target) {
+    const market = input.marketPrice;
+    if (market !== undefined && market > 0 && (direction > 0 ? stopPrice >= market : stopPrice <= market)) {
+      actions.push({ kind: 'exit_now', positionId: row.id, symbol, reason: 'STOP_LOSS', stopPrice, marketPrice: market });
+      return actions;
+    }
+    actions.push({ kind: 'place_pair', positionId: row.id, symbol, side: closingSide, quantity: target - covered, stopPrice, targetPrice });
+  }
 
   const complete = covered === target && actions.length === 0 && groups.length > 0 && groups.every((g) => g.orders.some((o) => o.leg === 'SL') && g.orders.some((o) => o.leg === 'TP'));
   if (complete) {
@@ -138,6 +151,23 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
     }
   }
   return actions;
+}
+
+/**
+ * Stop and target of a position. The row's levels, unless they are on the wrong side of our own entry
+ * price: levels set from the pre-trade quote (a delayed one can be 15 minutes old) that were never moved to
+ * the real fill (the day-trader died between its order and the DB update) can put a long's stop ABOVE the
+ * price it was bought at, i.e. through the market: it would sell as it arrives. Those are rebased on the
+ * entry price with the position's percentages. Adopted holdings keep their market-priced levels.
+ */
+export function protectionPrices(row: ActivePosition, entry: number, direction: 1 | -1, stopLossPct: number, takeProfitPct: number): { stopPrice: number; targetPrice: number; rebased: boolean } {
+  const fromEntry = { stopPrice: cents(entry * (1 - (direction * stopLossPct) / 100)), targetPrice: cents(entry * (1 + (direction * takeProfitPct) / 100)) };
+  const stopPrice = row.stopLossPrice ?? fromEntry.stopPrice;
+  const targetPrice = row.profitTargetPrice ?? fromEntry.targetPrice;
+  const ourEntry = row.entryPrice;
+  if (row.id.startsWith('A-') || ourEntry === null || !(ourEntry > 0)) return { stopPrice, targetPrice, rebased: false };
+  const consistent = direction > 0 ? stopPrice < ourEntry && targetPrice > ourEntry : stopPrice > ourEntry && targetPrice < ourEntry;
+  return consistent ? { stopPrice, targetPrice, rebased: false } : { ...fromEntry, rebased: true };
 }
 
 /** Adopted rows that are not our own recovered fills: their stop and target must be priced off the market. */

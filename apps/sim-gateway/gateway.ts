@@ -273,6 +273,7 @@ export class SimGateway implements GatewayContext {
   private createEngine(): BrokerEngine {
     const engine = new BrokerEngine(this.store, { hasSymbol: (s) => this.infos.has(s), snapshot: (s) => this.feed.snapshot(s) }, this.clock, {
       accountId: this.accountId, startingCash: this.options.startingCash, buyingPowerMultiple: 4, strictPrices: () => this.realism.strictModifications,
+      lateOcaJoinRules: () => this.realism.lateOcaJoinRules,
     });
     engine.on('order', (order) => {
       this.exposure.touch(order.symbol);

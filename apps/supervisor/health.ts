@@ -47,10 +47,10 @@ export function progressStaleMs(config: ResolvedConfig): number {
  * Decides whether a bot is healthy from PM2's view and its latest beat (pure, unit-tested).
  * kill = SIGKILL the pid (a hung process ignores SIGINT; PM2 then restarts it at once);
  * restart = ask PM2 to (re)start a stopped or errored app.
+ * dbLockObserved: the supervisor found the DB's write lock held by another connection just now.
  */
-export function assessBot(view: ProcessView, heartbeat: BeatView | undefined, realNowMs: number, config: ResolvedConfig): Health {
+export function assessBot(view: ProcessView, heartbeat: BeatView | undefined, realNowMs: number, config: ResolvedConfig, dbLockObserved = false): Health {
   const { startupGraceMs } = config.supervisor;
-  const heartbeatStaleMs = staleLimitMs(view.name, config);
   if (view.status === 'stopped' || view.status === 'errored' || view.status === 'not_found') return { healthy: false, reason: `pm2 status ${view.status}`, action: 'restart' };
   if (view.status !== 'online') return { healthy: true, note: view.status };
   const booting = view.uptimeMs < startupGraceMs;
@@ -58,7 +58,9 @@ export function assessBot(view: ProcessView, heartbeat: BeatView | undefined, re
     return booting ? { healthy: true, note: 'starting' } : { healthy: false, reason: `no heartbeat from pid ${view.pid} after ${Math.round(view.uptimeMs)} ms`, action: 'kill' };
   }
   const ageMs = realNowMs - heartbeat.beatAtMs;
-  if (ageMs > heartbeatStaleMs) return { healthy: false, reason: `heartbeat stale for ${ageMs} ms (event loop hung)`, action: 'kill' };
+  const stale = judgeBeatAge(view.name, ageMs, { waitingForDbLock: heartbeat.waitingForDbLockSinceMs != null, lockObserved: dbLockObserved }, config);
+  if (stale.hung) return { healthy: false, reason: stale.reason, action: 'kill' };
+  if (stale.lockWait) return { healthy: true, note: stale.reason };
   // A work loop that needs the DB cannot complete while someone else holds its write lock: that is the lock,
   // not a stuck loop (the beats above prove the event loop runs). It is judged again once the lock is gone.
   if (heartbeat.state === 'ready' && heartbeat.progressAtMs !== null && heartbeat.waitingForDbLockSinceMs == null) {
@@ -69,6 +71,38 @@ export function assessBot(view: ProcessView, heartbeat: BeatView | undefined, re
     return { healthy: false, reason: `still starting after ${Math.round(view.uptimeMs)} ms`, action: 'kill' };
   }
   return { healthy: true, note: heartbeat.state };
+}
+
+export type BeatAgeVerdict =
+  | { hung: false; lockWait: false }
+  | { hung: false; lockWait: true; reason: string }
+  | { hung: true; lockWait: false; reason: string };
+
+/**
+ * Whether a beat this old means a hung event loop (pure, unit-tested). Past the app's staleness limit it
+ * does, unless a DB write lock held elsewhere explains a late beat: the bot's last beat said it was waiting
+ * for the lock, or the supervisor sees the lock itself. Then the bot gets `dbLockGraceMs` more, and no more:
+ * its writes fail fast during a lock (db-lock-breaker.ts), so a lock delays a beat by about one busy
+ * timeout, and a bot hung while someone holds the lock (or hung holding it itself) is still killed.
+ */
+export function judgeBeatAge(app: string, ageMs: number, lock: { waitingForDbLock: boolean; lockObserved: boolean }, config: ResolvedConfig): BeatAgeVerdict {
+  const limitMs = staleLimitMs(app, config);
+  if (ageMs <= limitMs) return { hung: false, lockWait: false };
+  const locked = lock.waitingForDbLock || lock.lockObserved;
+  const evidence = lock.waitingForDbLock ? 'its last beat waits for the DB lock' : 'the DB write lock is held';
+  if (!locked) return { hung: true, lockWait: false, reason: `heartbeat stale for ${ageMs} ms (event loop hung)` };
+  const withGraceMs = limitMs + dbLockGraceMs(config);
+  if (ageMs <= withGraceMs) return { hung: false, lockWait: true, reason: `heartbeat ${ageMs} ms old, ${evidence}: waiting, up to ${withGraceMs} ms` };
+  return { hung: true, lockWait: false, reason: `heartbeat stale for ${ageMs} ms (event loop hung; ${evidence}, but no lock wait lasts past ${withGraceMs} ms)` };
+}
+
+/**
+ * Extra heartbeat age allowed while a DB write lock is held elsewhere: one more exit-manager staleness
+ * period, at least two busy timeouts. During a lock a bot's write waits the busy timeout once per probe
+ * interval and fails at once otherwise, so this covers a probe and a busy machine, not a long stall.
+ */
+export function dbLockGraceMs(config: ResolvedConfig): number {
+  return Math.max(config.supervisor.exitManagerHeartbeatStaleMs, 2 * config.db.botBusyTimeoutMs);
 }
 
 /** Heartbeat age that counts as hung: shorter for the exit manager, which beats four times a second. */

@@ -6,6 +6,7 @@ import { realDelayMs } from '../../shared/time/clock';
 import { runBackupProcess } from './backup-job';
 import type { AlertDraft } from '../../shared/alerts/alert-types';
 import { sampleGatewayClock } from './gateway-clock';
+import { DbWriteLockProbe } from './db-lock-probe';
 import { ClockWatch, DiskWatch } from './host-checks';
 import { LogHousekeeper } from './log-housekeeping';
 import { Pm2Client } from './pm2-client';
@@ -25,7 +26,10 @@ runApp({
     ctx.onShutdown('pm2', () => pm2.disconnect(), 50);
     // Liveness files tell a hung bot (no beat anywhere) from one whose heartbeat row is blocked by a DB lock.
     const liveness = new LivenessFiles(livenessDirFor(config.paths.db));
-    const supervisor = new Supervisor({ pm2, repos, clock, log, config, liveness });
+    // A late beat is excused for a while only when the lock is really held now (a probe that never waits).
+    const lockProbe = new DbWriteLockProbe(config.paths.db, config.db.busyTimeoutMs);
+    ctx.onShutdown('db-lock-probe', () => lockProbe.close(), 60);
+    const supervisor = new Supervisor({ pm2, repos, clock, log, config, liveness, dbLockHeldElsewhere: () => lockProbe.heldElsewhere() });
     const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'], runBackup: (trigger) => runBackupProcess(trigger) });
     supervisor.rollTradingDay();
 

@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/time/clock';
 import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
 import { gatewayNotBackAlert } from '../../shared/alerts/ops-alerts';
 import { GatewayRestartWindow } from './gateway-window';
-import { assessBot, latestBeat, restartDelayMs, staleLimitMs, type BeatView, type ProcessView } from './health';
+import { assessBot, judgeBeatAge, latestBeat, restartDelayMs, staleLimitMs, type BeatView, type ProcessView } from './health';
 import { isAlreadyStarting, type Pm2Api } from './pm2-client';
 
 /** Checked in this order: the exit manager first, so protection is back before anything else. */
@@ -37,6 +37,8 @@ export interface SupervisorDeps {
   realNowMs?: () => number;
   /** Sends a signal to a pid (default process.kill; tests record it instead). */
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /** True while another connection holds the DB's write lock, asked without waiting (db-lock-probe.ts; default: never). */
+  dbLockHeldElsewhere?: () => boolean;
 }
 
 /**
@@ -47,7 +49,9 @@ export interface SupervisorDeps {
  * A bot is hung when neither its row nor its liveness file got a beat within its staleness limit. A DB
  * write lock held by someone else stops the rows of every bot at once but none of the files, so it can
  * never make a live bot look hung; a bot hung while holding the lock itself stops both and is killed,
- * which releases the lock.
+ * which releases the lock. A bot's own writes during a lock fail fast (db-lock-breaker.ts) but a late beat
+ * is still possible then: while the lock is held (its beat says so, or the probe finds it) a late beat is
+ * given `dbLockGraceMs` more before it counts as a hang (health.ts, judgeBeatAge).
  */
 export class Supervisor {
   private readonly restarts = new Map<string, RestartRecord>();
@@ -60,6 +64,9 @@ export class Supervisor {
   private readonly realNowMs: () => number;
   private readonly kill: (pid: number, signal: NodeJS.Signals) => void;
   private readonly gatewayWindow: GatewayRestartWindow;
+  /** Bots whose late beat is currently excused by a DB lock: said once per episode. */
+  private readonly lateDuringLock = new Set<string>();
+  private lockProbeFailed = false;
 
   constructor(private readonly d: SupervisorDeps) {
     this.realNowMs = d.realNowMs ?? Date.now;
@@ -82,7 +89,10 @@ export class Supervisor {
       const beat = latestBeat(view.pid, row, this.readLiveness(app));
       if (beat) beats.push(beat);
       if (this.rowBlockedByLock(app, view, row, beat, nowMs)) lockedRows.push({ app, sinceMs: beat!.waitingForDbLockSinceMs! });
-      const health = assessBot(view, beat, nowMs, this.d.config);
+      // The probe only for a late beat of the running pid: the one case a lock can excuse.
+      const late = beat !== undefined && beat.pid === view.pid && nowMs - beat.beatAtMs > staleLimitMs(app, this.d.config);
+      const health = assessBot(view, beat, nowMs, this.d.config, late && this.dbLockHeldElsewhere());
+      this.noteLateDuringLock(app, health.healthy && late ? health.note : undefined);
       const record = this.restarts.get(app) ?? { recent: 0, lastAtMs: 0, pendingUntilMs: 0 };
       if (health.healthy) {
         if (record.recent > 0 && nowMs - record.lastAtMs > STABLE_RESET_MS) this.restarts.delete(app);
@@ -109,24 +119,56 @@ export class Supervisor {
     if (!listed || listed.status !== 'online' || !listed.pid) return;
     const record = this.restarts.get(app);
     if (record && this.realNowMs() < record.pendingUntilMs) return;
-    if (!this.staleExitManager(listed.pid)) return;
+    if (!this.hungExitManager(listed.pid)) return;
     // The view is up to a check old: PM2 may have replaced the process since (a crash, a kill by someone
     // else). Only the pid PM2 runs now is judged; a new one booting belongs to the full check.
     const view = (await this.d.pm2.list()).find((v) => v.name === app);
     if (!view || view.status !== 'online' || view.pid !== listed.pid) return;
-    const ageMs = this.staleExitManager(view.pid);
-    if (!ageMs) return;
+    const reason = this.hungExitManager(view.pid);
+    if (!reason) return;
     const nowMs = this.realNowMs();
-    await this.recover(app, view, `heartbeat stale for ${ageMs} ms (event loop hung)`, 'kill');
+    await this.recover(app, view, reason, 'kill');
     this.restarts.set(app, { recent: (record?.recent ?? 0) + 1, lastAtMs: nowMs, pendingUntilMs: nowMs + this.d.config.supervisor.startupGraceMs / 2 });
   }
 
-  /** The age of the exit manager's latest beat from `pid` when it is past the staleness limit; undefined otherwise. */
-  private staleExitManager(pid: number): number | undefined {
-    const beat = latestBeat(pid, this.d.repos.heartbeats.get('exit-manager'), this.readLiveness('exit-manager'));
+  /** Why the exit manager running as `pid` counts as hung, or undefined when it does not (fresh, or late during a DB lock). */
+  private hungExitManager(pid: number): string | undefined {
+    const app = 'exit-manager';
+    const beat = latestBeat(pid, this.d.repos.heartbeats.get(app), this.readLiveness(app));
     if (!beat || beat.pid !== pid) return undefined; // booting: the full check owns that case
     const ageMs = this.realNowMs() - beat.beatAtMs;
-    return ageMs > staleLimitMs('exit-manager', this.d.config) ? ageMs : undefined;
+    if (ageMs <= staleLimitMs(app, this.d.config)) {
+      this.noteLateDuringLock(app, undefined);
+      return undefined;
+    }
+    const verdict = judgeBeatAge(app, ageMs, { waitingForDbLock: beat.waitingForDbLockSinceMs != null, lockObserved: this.dbLockHeldElsewhere() }, this.d.config);
+    this.noteLateDuringLock(app, verdict.lockWait ? verdict.reason : undefined);
+    return verdict.hung ? verdict.reason : undefined;
+  }
+
+  /** The probe's answer; a probe that fails (not for a lock) excuses nothing and is said once. */
+  private dbLockHeldElsewhere(): boolean {
+    if (!this.d.dbLockHeldElsewhere) return false;
+    try {
+      const held = this.d.dbLockHeldElsewhere();
+      this.lockProbeFailed = false;
+      return held;
+    } catch (error) {
+      if (!this.lockProbeFailed) this.d.log.error('db_lock_probe_failed', { error: errorMessage(error), what: 'late heartbeats are judged without knowing whether the DB is locked' });
+      this.lockProbeFailed = true;
+      return false;
+    }
+  }
+
+  /** Once per episode: a bot's beat is late and a DB lock held elsewhere is why it is not killed (yet). */
+  private noteLateDuringLock(app: string, why: string | undefined): void {
+    if (!why) {
+      this.lateDuringLock.delete(app);
+      return;
+    }
+    if (this.lateDuringLock.has(app)) return;
+    this.lateDuringLock.add(app);
+    this.d.log.warn('bot_late_during_db_lock', { target: app, reason: why, what: 'not killed for a lock held by someone else; killed if its beat stays away past the lock grace' });
   }
 
   private readLiveness(app: string): LivenessBeat | undefined {

@@ -1,8 +1,12 @@
 import type { Argv } from 'yargs';
 import { loadConfig } from '../../shared/config/load-config';
 import type { ResolvedConfig } from '../../shared/config/schema';
-import { engineSettings, type EngineSettings } from '../../shared/backtest/settings';
+import { checkEngineSettings, type EngineSettings } from '../../shared/backtest/settings';
 import type { CommissionSchedule } from '../../shared/backtest/commissions';
+import { checkConfigOverrides } from '../../shared/backtest/prepare';
+import { ConfigError } from '../../shared/errors/errors';
+import { loadStrategies } from '../../shared/strategy/registry';
+import type { Strategy } from '../../shared/strategy/types';
 import { CliUsageError } from '../report/cli-common';
 
 export interface CommonArgs {
@@ -90,31 +94,103 @@ export function loadRunConfig(args: CommonArgs): ResolvedConfig {
   return loadConfig({ configFile: args.config, overrides });
 }
 
-export function settingsFrom(args: CommonArgs): EngineSettings {
-  const spread = args.spread === undefined ? undefined : args.spread === 'model' ? 'model' : Number(args.spread);
-  if (spread !== undefined && spread !== 'model' && !Number.isFinite(spread)) throw new CliUsageError(`--spread must be "model" or a number of bps, got ${JSON.stringify(args.spread)}`);
-  try {
-    return engineSettings({
-      ...(args['initial-capital'] !== undefined ? { initialCapital: args['initial-capital'] } : {}),
-      ...(args['slippage-bps'] !== undefined ? { slippageBps: args['slippage-bps'] } : {}),
-      ...(spread !== undefined ? { spread } : {}),
-      ...(args.participation !== undefined ? { participation: args.participation } : {}),
-      ...(args['entry-latency-s'] !== undefined ? { entryLatencySeconds: args['entry-latency-s'] } : {}),
-      commissions: {
-        ...(args.commission ? { schedule: args.commission as CommissionSchedule } : {}),
-        ...(args['regulatory-fees'] !== undefined ? { regulatoryFees: args['regulatory-fees'] } : {}),
-      } as EngineSettings['commissions'],
-    });
-  } catch (error) {
-    throw new CliUsageError((error as Error).message);
+const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  'initial capital': '--initial-capital', slippage: '--slippage-bps', spread: '--spread', participation: '--participation', 'entry latency': '--entry-latency-s',
+};
+
+/** The engine settings the flags ask for, and every problem with them. */
+export function checkSettingsFlags(args: CommonArgs): { settings: EngineSettings; problems: string[] } {
+  const problems: string[] = [];
+  let spread = args.spread === undefined ? undefined : args.spread === 'model' ? 'model' as const : Number(args.spread);
+  if (spread !== undefined && spread !== 'model' && (args.spread!.trim() === '' || !Number.isFinite(spread))) {
+    problems.push(`--spread must be "model" or a number of bps, got ${JSON.stringify(args.spread)}`);
+    spread = undefined;
   }
+  const checked = checkEngineSettings({
+    ...(args['initial-capital'] !== undefined ? { initialCapital: args['initial-capital'] } : {}),
+    ...(args['slippage-bps'] !== undefined ? { slippageBps: args['slippage-bps'] } : {}),
+    ...(spread !== undefined ? { spread } : {}),
+    ...(args.participation !== undefined ? { participation: args.participation } : {}),
+    ...(args['entry-latency-s'] !== undefined ? { entryLatencySeconds: args['entry-latency-s'] } : {}),
+    commissions: {
+      ...(args.commission ? { schedule: args.commission as CommissionSchedule } : {}),
+      ...(args['regulatory-fees'] !== undefined ? { regulatoryFees: args['regulatory-fees'] } : {}),
+    } as EngineSettings['commissions'],
+  });
+  // The engine names its settings; the user typed flags: say which flag.
+  const flagOf = (problem: string) => Object.entries(SETTING_FLAGS).find(([prefix]) => problem.startsWith(prefix))?.[1];
+  return { settings: checked.settings, problems: [...problems, ...checked.problems.map((p) => (flagOf(p) ? `${flagOf(p)}: ${p}` : p))] };
+}
+
+/** A day flag: its value if it is a date YYYY-MM-DD, else a problem. */
+function checkDay(value: string | undefined, flag: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    problems.push(`--${flag} must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+export interface CheckedInputs {
+  from?: string;
+  to?: string;
+  /** The configuration with --strategies, --params and --set applied. */
+  config: ResolvedConfig;
+  /** The --set values (already validated; prepareBacktest applies them again to each point). */
+  configOverrides: Record<string, unknown>;
+  settings: EngineSettings;
+  strategies: Strategy[];
+}
+
+/**
+ * Every flag a backtest command shares, checked before any bars are read or generated: dates, the engine's
+ * assumptions, --set, --params, the configuration and the strategies with their parameters. All problems are
+ * listed at once (ConfigError, exit 78), like the configuration of the bots; `more` adds a command's own checks,
+ * run with the strategies when they loaded.
+ */
+export function checkCommonInputs(args: CommonArgs, more?: (strategies: readonly Strategy[] | undefined, problems: string[], config: ResolvedConfig | undefined) => void): CheckedInputs {
+  const problems: string[] = [];
+  const from = checkDay(args.from, 'from', problems);
+  const to = checkDay(args.to, 'to', problems);
+  if (from && to && from > to) problems.push(`--from ${from} is after --to ${to}`);
+  const { settings, problems: settingProblems } = checkSettingsFlags(args);
+  problems.push(...settingProblems);
+  let configOverrides: Record<string, unknown> = {};
+  try {
+    configOverrides = keyValues(args.set, 'set');
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  let config: ResolvedConfig | undefined;
+  try {
+    config = loadRunConfig(args);
+  } catch (error) {
+    if (error instanceof ConfigError) problems.push(...error.problems);
+    else if (error instanceof CliUsageError) problems.push(error.message);
+    else throw error;
+  }
+  let strategies: Strategy[] | undefined;
+  if (config) {
+    const overridden = checkConfigOverrides(config, configOverrides);
+    problems.push(...overridden.problems);
+    config = overridden.config;
+    try {
+      strategies = loadStrategies(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  more?.(strategies, problems, config);
+  if (problems.length > 0 || !config || !strategies) throw new ConfigError([...new Set(problems)]);
+  return { from, to, config, configOverrides, settings, strategies };
 }
 
 /** A day flag, checked for the form and for being a date. */
 export function dayOption(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw new CliUsageError(`--${flag} must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  const problems: string[] = [];
+  const day = checkDay(value, flag, problems);
+  if (problems.length > 0) throw new CliUsageError(problems[0]!);
+  return day;
 }

@@ -21,7 +21,8 @@ export function listCommand(args: { limit: number; json?: boolean; all?: boolean
     }
     const table = new Table({ head: ['Id', 'Kind', 'Created (UTC)', 'Days', 'Strategies', 'Trades', 'Net P&L', 'Return', 'Sharpe', 'Max DD', 'Objective'], style: { head: [], border: [], compact: true } });
     for (const r of runs) {
-      const strategies = (r.strategies as Array<{ agent: string }>).map((s) => s.agent).join(',');
+      // Runs stored before optimize and walk-forward wrote the list of agents hold the configuration's object instead.
+      const strategies = Array.isArray(r.strategies) ? (r.strategies as Array<{ agent: string }>).map((s) => s.agent).join(',') : '';
       table.push([r.id, r.kind, r.createdAt.slice(0, 19).replace('T', ' '), `${r.fromDay}..${r.toDay}`, strategies, r.trades, money(r.netPnl), pct(r.totalReturn), num(r.sharpe), pct(r.maxDrawdown),
         r.objective ? `${r.objective} ${num(r.objectiveValue, 3)}` : '']);
     }

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { objectiveValue, OBJECTIVES, type Objective } from '../../shared/backtest/analysis';
 import { gridPoints, parseAxis, randomPoints, type ParameterAxis, type ParameterPoint } from '../../shared/backtest/parameter-space';
-import { prepareBacktest } from '../../shared/backtest/prepare';
+import { checkConfigOverrides, prepareBacktest } from '../../shared/backtest/prepare';
 import { money, num, pct } from '../../shared/analytics/report/format';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { BarStore } from '../../shared/db/bar-store/bar-store-repository';
@@ -12,7 +12,7 @@ import { openDatabase } from '../../shared/db/open-database';
 import { BacktestRunsRepository } from '../../shared/db/repositories/backtest-runs-repository';
 import { CliUsageError } from '../report/cli-common';
 import { resolveBars } from './bars-option';
-import { dayOption, keyValues, listOption, loadRunConfig, settingsFrom, type CommonArgs } from './common';
+import { checkCommonInputs, listOption, type CommonArgs } from './common';
 import { heatmapHtml, heatmapMatrix, heatmapText } from './heatmap';
 import { runConfig } from './outputs';
 import type { PointResult, SearchJob } from './point-runner';
@@ -62,37 +62,41 @@ export interface PreparedSearch {
   seed?: number;
   barsLabel: string;
   days: string[];
+  /** The strategies a point starts from, as stored with a run: agent, strategy, parameters. */
+  strategies: Array<{ agent: string; strategy: string; params: Record<string, unknown> }>;
 }
 
 /** Flags to a search: bars resolved, strategies loaded, axes parsed against them, points drawn. */
-export function prepareSearch(args: SearchArgs): PreparedSearch {
-  const from = dayOption(args.from, 'from');
-  const to = dayOption(args.to, 'to');
-  if (!args.param || args.param.length === 0) throw new CliUsageError('name at least one --param to sweep, e.g. --param minScore=45:70:5');
-  const config = loadRunConfig(args);
-  const settings = settingsFrom(args);
-  const baseOverrides = keyValues(args.set, 'set');
-  const bars = resolveBars(args.bars, config.paths.bars, { from, to }, { quiet: args.quiet || args.json });
-  const store = BarStore.open(bars.file, { readonly: true });
-  let days: string[];
-  let axes: ParameterAxis[];
-  try {
-    const input = prepareBacktest(store, { from, to, symbols: listOption(args.symbols), config, configOverrides: baseOverrides, settings });
-    days = [...input.tradingDays];
-    axes = args.param.map((raw) => {
-      try {
-        return parseAxis(raw, input.strategies);
-      } catch (error) {
-        throw new CliUsageError((error as Error).message);
+export function prepareSearch(args: SearchArgs, moreChecks?: (problems: string[]) => void): PreparedSearch {
+  // Flags, configuration, strategies and every --param checked together (all problems at once, exit 78)
+  // before any bars are read or generated.
+  let axes: ParameterAxis[] = [];
+  const { from, to, config, configOverrides: baseOverrides, settings, strategies } = checkCommonInputs(args, (loaded, problems, config) => {
+    if (!args.param || args.param.length === 0) problems.push('name at least one --param to sweep, e.g. --param minScore=45:70:5');
+    else if (loaded) {
+      for (const raw of args.param) {
+        try {
+          const axis = parseAxis(raw, loaded);
+          // A configuration axis must name a real value with valid values (its ends), or every point is the same run.
+          if (axis.target.kind === 'config' && config) {
+            const ends = axis.values ? [axis.values[0]!, axis.values[axis.values.length - 1]!] : [axis.range!.min, axis.range!.max];
+            for (const value of new Set(ends)) problems.push(...checkConfigOverrides(config, { [axis.target.path]: value }).problems.map((p) => `--param ${p}`));
+          }
+          axes.push(axis);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          problems.push(error.message);
+        }
       }
-    });
-  } finally {
-    store.close();
-  }
+    }
+    if (args.random !== undefined && !(args.random >= 1)) problems.push(`--random needs a number of points >= 1, got ${args.random}`);
+    if (!(args['min-trades'] >= 0)) problems.push(`--min-trades must be 0 or more, got ${args['min-trades']}`);
+    if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) problems.push(`--workers must be a whole number of at least 1, got ${args.workers}`);
+    moreChecks?.(problems);
+  });
   let seed: number | undefined;
   let points: ParameterPoint[];
   if (args.random !== undefined) {
-    if (!(args.random >= 1)) throw new CliUsageError(`--random needs a number of points >= 1, got ${args.random}`);
     seed = args.seed ?? (Date.now() % 2_147_483_647);
     points = randomPoints(axes, Math.floor(args.random), seed);
   } else {
@@ -103,8 +107,17 @@ export function prepareSearch(args: SearchArgs): PreparedSearch {
     }
   }
   if (points.length > 100_000) throw new CliUsageError(`${points.length} points: too many for one search (use --random)`);
+  const bars = resolveBars(args.bars, config.paths.bars, { from, to }, { quiet: args.quiet || args.json });
+  const store = BarStore.open(bars.file, { readonly: true });
+  let days: string[];
+  try {
+    const input = prepareBacktest(store, { from, to, symbols: listOption(args.symbols), config, configOverrides: baseOverrides, settings });
+    days = [...input.tradingDays];
+  } finally {
+    store.close();
+  }
   const job: SearchJob = { storeFile: bars.file, config, symbols: listOption(args.symbols), settings, axes, baseOverrides };
-  return { config, job, axes, points, seed, barsLabel: bars.label, days };
+  return { config, job, axes, points, seed, barsLabel: bars.label, days, strategies: strategies.map((s) => ({ agent: s.name, strategy: s.type, params: { ...s.params } })) };
 }
 
 /** Runs every point of a search in parallel over `days[first..last]`, with a progress bar. */
@@ -144,7 +157,7 @@ export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
     try {
       const repo = new BacktestRunsRepository(db);
       runId = repo.save({
-        kind: 'optimize', fromDay: from, toDay: to, bars: search.barsLabel, symbols: search.job.symbols ?? [], strategies: search.config.strategies, settings: search.job.settings,
+        kind: 'optimize', fromDay: from, toDay: to, bars: search.barsLabel, symbols: search.job.symbols ?? [], strategies: search.strategies, settings: search.job.settings,
         config: runConfig(search.config), status: 'COMPLETED', trades: best?.figures.trades ?? 0, netPnl: best?.figures.netPnl, totalReturn: best?.figures.totalReturn,
         sharpe: best?.figures.sharpe, maxDrawdown: best?.figures.maxDrawdown, objective: args.objective, objectiveValue: best?.objective, metrics: best?.figures ?? {},
         detail: { axes: search.axes, seed: search.seed, minTrades: args['min-trades'], best: best?.point, points: results.length, failed: failed.length, wallSeconds, workers },

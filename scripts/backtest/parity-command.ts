@@ -10,7 +10,10 @@ import { prepareBacktest } from '../../shared/backtest/prepare';
 import { engineSettings, type EngineSettings } from '../../shared/backtest/settings';
 import { formatEt } from '../../shared/analytics/trading-days';
 import { money, pct } from '../../shared/analytics/report/format';
+import { ENV_VARIABLES } from '../../shared/config/env-variables';
 import { loadConfig } from '../../shared/config/load-config';
+import { ConfigError } from '../../shared/errors/errors';
+import { loadStrategies } from '../../shared/strategy/registry';
 import { BarStore } from '../../shared/db/bar-store/bar-store-repository';
 import { CompressedClock } from '../../shared/time/compressed-clock';
 import { readClockAnchor } from '../../shared/time/sim-clock-file';
@@ -20,6 +23,7 @@ import { CliUsageError } from '../report/cli-common';
 import { fillFromModel, tradingDaysFrom } from '../bars/fill';
 import { marketModel } from '../bars/market-model-source';
 import { WARMUP_TRADING_DAYS } from './bars-option';
+import { dayOption } from './common';
 import { saveRun } from './outputs';
 import { ProgressBar } from './progress';
 
@@ -109,23 +113,48 @@ export interface ParityOutcome {
 
 /** Runs both sides and compares them (the command prints and stores what this returns). */
 export async function runParity(args: ParityArgs): Promise<ParityOutcome> {
-  if (!(args.days >= 1 && args.days <= 60)) throw new CliUsageError(`--days must be 1 to 60, got ${args.days}`);
-  if (!(args.speed >= 1 && args.speed <= 600)) throw new CliUsageError(`--speed must be 1 to 600, got ${args.speed}`);
+  // Every problem at once (exit 78) before the system starts: a typo found after hours of simulated days wastes them.
+  const problems: string[] = [];
+  if (!(Number.isInteger(args.days) && args.days >= 1 && args.days <= 60)) problems.push(`--days must be a whole number from 1 to 60, got ${args.days}`);
+  if (!(args.speed >= 1 && args.speed <= 600)) problems.push(`--speed must be 1 to 600, got ${args.speed}`);
+  if (!(Number.isInteger(args.universe) && args.universe >= 30 && args.universe <= 500)) problems.push(`--universe must be a whole number from 30 to 500, got ${args.universe}`);
+  if (!(args['min-matched'] >= 0 && args['min-matched'] <= 1)) problems.push(`--min-matched is a share from 0 to 1, got ${args['min-matched']}`);
+  if (!(args['max-pnl-difference'] >= 0)) problems.push(`--max-pnl-difference is a share of the live P&L, 0 or more, got ${args['max-pnl-difference']}`);
+  for (const flag of ['day-start', 'day-end'] as const) {
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(args[flag])) problems.push(`--${flag} must be HH:MM (New York), got ${JSON.stringify(args[flag])}`);
+  }
   const replayDir = args.bars && args.bars !== 'synthetic' ? path.resolve(args.bars) : undefined;
-  if (replayDir && !(fs.existsSync(replayDir) && fs.statSync(replayDir).isDirectory())) throw new CliUsageError(`--bars ${args.bars}: not a folder of <SYMBOL>.csv files (or "synthetic")`);
-  const first = tradingDayOnOrAfter(args['start-day']);
-  const days = [first];
-  while (days.length < args.days) days.push(nextTradingDay(days[days.length - 1]!));
+  if (replayDir && !(fs.existsSync(replayDir) && fs.statSync(replayDir).isDirectory())) problems.push(`--bars ${args.bars}: not a folder of <SYMBOL>.csv files (or "synthetic")`);
+  let first: string | undefined;
+  try {
+    first = tradingDayOnOrAfter(dayOption(args['start-day'], 'start-day')!);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    problems.push(error.message);
+  }
   const extra: Record<string, string> = {};
+  const knownNames = new Set(ENV_VARIABLES.map((v) => v.name));
   for (const raw of args.set ?? []) {
     const i = raw.indexOf('=');
-    if (i <= 0) throw new CliUsageError(`--set expects NAME=value, got ${JSON.stringify(raw)}`);
-    extra[raw.slice(0, i)] = raw.slice(i + 1);
+    if (i <= 0) problems.push(`--set expects NAME=value, got ${JSON.stringify(raw)}`);
+    // Only configuration variables reach both sides; any other name would be ignored by both (SIM_* tune the simulator).
+    else if (!knownNames.has(raw.slice(0, i)) && !raw.startsWith('SIM_')) problems.push(`--set ${raw.slice(0, i)}: not a configuration variable (see the Configuration section of the README)`);
+    else extra[raw.slice(0, i)] = raw.slice(i + 1);
   }
   const env: Record<string, string> = {
     SIM_PROFILE: 'ideal', SIM_MARKET: replayDir ? 'replay' : 'synthetic', ...(replayDir ? { SIM_REPLAY_DIR: replayDir } : {}), SIM_UNIVERSE_SIZE: String(args.universe),
     SCAN_TIMES: args['scan-times'], SCANNER_REFRESH_S: '1000000', MAX_POSITION_PCT: String(args['max-position-pct']), LOG_CONSOLE: 'false', ...extra,
   };
+  // The configuration both sides will run with (the bots would refuse it at start; the backtest at the end).
+  try {
+    loadStrategies(loadConfig({ env }));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0 || !first) throw new ConfigError(problems);
+  const days = [first];
+  while (days.length < args.days) days.push(nextTradingDay(days[days.length - 1]!));
   if (args.reuse && !args.dir) throw new CliUsageError('--reuse needs --dir, the folder of a kept parity run');
   const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ibdt-parity-'));
   const started = Date.now();

@@ -7,7 +7,7 @@ import { renderTerminal } from '../../shared/analytics/report/terminal';
 import { duration, money, num, pct } from '../../shared/analytics/report/format';
 import { BarStore } from '../../shared/db/bar-store/bar-store-repository';
 import { resolveBars } from './bars-option';
-import { dayOption, keyValues, listOption, loadRunConfig, settingsFrom, type CommonArgs } from './common';
+import { checkCommonInputs, keyValues, listOption, type CommonArgs } from './common';
 import { resultDigest, saveRun, writeRunFiles } from './outputs';
 import { ProgressBar } from './progress';
 
@@ -21,10 +21,9 @@ export interface RunArgs extends CommonArgs {
 
 /** npm run backtest -- run: one backtest, its files, its row in the DB, a summary on the terminal or as JSON. */
 export async function runCommand(args: RunArgs): Promise<void> {
-  const from = dayOption(args.from, 'from');
-  const to = dayOption(args.to, 'to');
-  const config = loadRunConfig(args);
-  const settings = { ...settingsFrom(args), recordSignals: args['record-signals'] ?? false };
+  // Every flag and the configuration checked first, all problems at once, before any bars are read or made.
+  const { from, to, config, settings: checkedSettings } = checkCommonInputs(args);
+  const settings = { ...checkedSettings, recordSignals: args['record-signals'] ?? false };
   const bars = resolveBars(args.bars, config.paths.bars, { from, to }, { quiet: args.quiet || args.json });
   const store = BarStore.open(bars.file, { readonly: true });
   try {

@@ -71,10 +71,12 @@ export function parameterStability(names: readonly string[], chosen: ReadonlyArr
 /** npm run backtest -- walk-forward */
 export async function walkForwardCommand(args: WalkForwardArgs): Promise<void> {
   const started = Date.now();
-  if (!(args['in-sample'] >= 2) || !(args['out-of-sample'] >= 1)) throw new CliUsageError('--in-sample needs at least 2 days and --out-of-sample at least 1');
-  const search = prepareSearch(args);
   const step = args.step ?? args['out-of-sample'];
-  if (!(step >= 1)) throw new CliUsageError('--step must be at least 1 trading day');
+  const search = prepareSearch(args, (problems) => {
+    if (!(Number.isInteger(args['in-sample']) && args['in-sample'] >= 2)) problems.push(`--in-sample needs a whole number of at least 2 trading days, got ${args['in-sample']}`);
+    if (!(Number.isInteger(args['out-of-sample']) && args['out-of-sample'] >= 1)) problems.push(`--out-of-sample needs a whole number of at least 1 trading day, got ${args['out-of-sample']}`);
+    if (!(Number.isInteger(step) && step >= 1)) problems.push(`--step must be a whole number of at least 1 trading day, got ${step}`);
+  });
   const windows = walkForwardWindows(search.days, args['in-sample'], args['out-of-sample'], step, args.anchored);
   if (windows.length === 0) {
     throw new CliUsageError(`${search.days.length} trading days of bars from ${search.days[0]} to ${search.days[search.days.length - 1]}: not enough for ${args['in-sample']} in-sample days and an out-of-sample test`);
@@ -124,7 +126,7 @@ export async function walkForwardCommand(args: WalkForwardArgs): Promise<void> {
     try {
       const repo = new BacktestRunsRepository(db);
       runId = repo.save({
-        kind: 'walk-forward', fromDay: result.fromDay, toDay: result.toDay, bars: search.barsLabel, symbols: result.symbols, strategies: search.config.strategies, settings: search.job.settings,
+        kind: 'walk-forward', fromDay: result.fromDay, toDay: result.toDay, bars: search.barsLabel, symbols: result.symbols, strategies: search.strategies, settings: search.job.settings,
         config: runConfig(search.config), status: 'COMPLETED', trades: trades.length, netPnl: figures.netPnl, totalReturn: figures.totalReturn, sharpe: figures.sharpe, maxDrawdown: figures.maxDrawdown,
         objective: args.objective, objectiveValue: objectiveValue(analysis.metrics, args.objective, 0), metrics: figures,
         detail: { axes: search.axes, seed: search.seed, inSample: args['in-sample'], outOfSample: args['out-of-sample'], step, anchored: args.anchored, windows: reports, stability, wallSeconds },

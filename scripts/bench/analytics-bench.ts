@@ -15,22 +15,14 @@ import { generateReport } from '../../shared/history/generate-report';
 import { ManualClock } from '../../shared/time/clock';
 import { newYorkTime, tradingDayOf } from '../../shared/time/trading-calendar';
 import { round } from './stats';
+import { mulberry32 } from '../../shared/random/mulberry32';
 
 const EQUITY_DAYS = 2_520;
 const TRADES = 100_000;
 const TARGET_MS = 1_000;
 
-/** mulberry32: a tiny seeded PRNG, so every run benchmarks the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded, so every run benchmarks the same data. */
+const prng = mulberry32;
 
 interface BenchTrade extends ClosedTradeInput {
   positionId: string;

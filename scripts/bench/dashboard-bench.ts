@@ -30,6 +30,7 @@ import { freePort } from '../harness/ports';
 import { SystemHarness } from '../harness/system-harness';
 import { launchChromium } from '../dashboard/chromium';
 import { round, summarize } from './stats';
+import { mulberry32 } from '../../shared/random/mulberry32';
 
 const TRADES = 100_000;
 const SNAPSHOT_DAYS = 252;
@@ -39,16 +40,8 @@ const LIVE_MINUTES = Number(process.env.BENCH_DASHBOARD_LIVE_MINUTES ?? 60);
 const PAGE_TARGET_MS = 300;
 const LIVE_TARGET_MS = 1_000;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded, so every run benchmarks the same data. */
+const prng = mulberry32;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

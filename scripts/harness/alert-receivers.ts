@@ -187,6 +187,9 @@ export class SmtpReceiver {
         }, (error: Error) => callback(error));
       },
     });
+    // A client killed mid-session (the notifier SIGKILLed on purpose) resets its socket; smtp-server reports
+    // that as an 'error' event, which would throw without a listener. A receiver only counts what arrived.
+    server.on('error', () => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const port = (server.server.address() as AddressInfo).port;
     receiver = new SmtpReceiver(server, port);

@@ -31,7 +31,7 @@ export interface BacktestInput {
   config: EngineConfig;
   strategies: readonly Strategy[];
   settings: EngineSettings;
-  /** The trades inside each bar, when known (the parity check's simulator path); else the bar's OHLC, stop first. */
+  /** The trades inside each bar, when known (meant for the parity check; no command supplies one yet); else the bar's OHLC, stop first. */
   intrabar?: IntrabarPath;
   onDay?: (done: number, total: number) => void;
 }

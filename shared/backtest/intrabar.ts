@@ -12,8 +12,9 @@ export interface IntrabarTick {
 /**
  * The path of trades inside a bar, when one is known: a bar says only open, high, low and close, so the engine
  * assumes the worst order (the stop first); given the path, orders fill where and when a real order would,
- * trade by trade. The parity check gives the engine the simulator's own path (the ticks and quotes sim-gateway
- * played to the live system, derived from the same bars and seed), so both sides fill on the same trades.
+ * trade by trade. Meant for the parity check (the ticks and quotes sim-gateway played to the live system, derived
+ * from the same bars and seed, so both sides fill on the same trades); no command supplies a path yet, so every
+ * backtest today fills on the bar model (fill-model.ts).
  */
 export interface IntrabarPath {
   ticks(symbol: string, bar: MinuteBar): readonly IntrabarTick[];

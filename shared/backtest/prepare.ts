@@ -21,13 +21,46 @@ export interface BacktestRequest {
   settings: EngineSettings;
 }
 
+/** true when `section.path` is a value of the configuration schema, else the keys the deepest object found has. */
+function knownKeys(section: string, path: readonly string[]): true | string[] {
+  let node: unknown = (configSchema as unknown as { shape: Record<string, unknown> }).shape[section];
+  for (const part of path) {
+    const shape = objectShape(node);
+    if (!shape) return [];
+    if (!(part in shape)) return Object.keys(shape);
+    node = shape[part];
+  }
+  return true;
+}
+
+/** The shape of a zod object, through defaults, optionals and refinements (zod v3's _def). */
+function objectShape(schema: unknown): Record<string, unknown> | undefined {
+  let node = schema as { _def?: { typeName?: string; innerType?: unknown; schema?: unknown; shape?: () => Record<string, unknown> } } | undefined;
+  for (let depth = 0; node?._def && depth < 10; depth++) {
+    const def = node._def;
+    if (def.typeName === 'ZodObject') return def.shape?.();
+    node = (def.innerType ?? def.schema) as typeof node;
+  }
+  return undefined;
+}
+
 /** Sections of the configuration a backtest may change per run (what the engine reads). */
 const OVERRIDABLE = ['strategy', 'risk', 'exits', 'schedule', 'intervals', 'strategies'] as const;
 
-/** The configuration with dotted overrides applied; each touched section is validated with the config schema. */
+/** The configuration with dotted overrides applied; each touched section is validated (a ConfigError lists every problem). */
 export function applyConfigOverrides(config: ResolvedConfig, overrides: Readonly<Record<string, unknown>> = {}): ResolvedConfig {
+  const checked = checkConfigOverrides(config, overrides);
+  if (checked.problems.length > 0) throw new ConfigError(checked.problems);
+  return checked.config;
+}
+
+/**
+ * The configuration with dotted overrides applied, each touched section validated with the config schema, and
+ * every problem found; `config` is the input unchanged when there are problems.
+ */
+export function checkConfigOverrides(config: ResolvedConfig, overrides: Readonly<Record<string, unknown>> = {}): { config: ResolvedConfig; problems: string[] } {
   const entries = Object.entries(overrides);
-  if (entries.length === 0) return config;
+  if (entries.length === 0) return { config, problems: [] };
   const problems: string[] = [];
   const clone = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
   const touched = new Set<string>();
@@ -35,6 +68,12 @@ export function applyConfigOverrides(config: ResolvedConfig, overrides: Readonly
     const [section, ...rest] = dotted.split('.');
     if (!(OVERRIDABLE as readonly string[]).includes(section!) || rest.length === 0) {
       problems.push(`${dotted}: only ${OVERRIDABLE.map((s) => `${s}.*`).join(', ')} can be set for a backtest run`);
+      continue;
+    }
+    const known = section === 'strategies' ? true : knownKeys(section!, rest);
+    if (known !== true) {
+      // zod drops keys it does not know: a typo would be ignored silently (and an optimisation axis on it a no-op).
+      problems.push(`${dotted}: the configuration has no such value${known.length > 0 ? ` (${[section, ...rest.slice(0, -1)].join('.')} has ${known.join(', ')})` : ''}`);
       continue;
     }
     let node: Record<string, unknown> = clone[section!]!;
@@ -48,8 +87,8 @@ export function applyConfigOverrides(config: ResolvedConfig, overrides: Readonly
     if (!parsed.success) for (const issue of parsed.error!.issues) problems.push(`${[section, ...issue.path].join('.')}: ${issue.message}`);
     else if (section !== 'strategies') clone[section] = parsed.data as Record<string, unknown>;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return clone as unknown as ResolvedConfig;
+  if (problems.length > 0) return { config, problems };
+  return { config: clone as unknown as ResolvedConfig, problems };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/errors';
 import { DEFAULT_COMMISSIONS, type CommissionSettings } from './commissions';
 
 /**
@@ -49,7 +50,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   recordSignals: false,
 };
 
-export function engineSettings(partial: Partial<EngineSettings> = {}): EngineSettings {
+/** The settings with the defaults filled in, and every problem with them (empty: usable). */
+export function checkEngineSettings(partial: Partial<EngineSettings> = {}): { settings: EngineSettings; problems: string[] } {
   const settings = { ...DEFAULT_ENGINE_SETTINGS, ...partial, commissions: { ...DEFAULT_ENGINE_SETTINGS.commissions, ...partial.commissions } };
   const problems: string[] = [];
   if (!(settings.initialCapital > 0)) problems.push(`initial capital must be positive, got ${settings.initialCapital}`);
@@ -57,6 +59,12 @@ export function engineSettings(partial: Partial<EngineSettings> = {}): EngineSet
   if (settings.spread !== 'model' && !(settings.spread >= 0)) problems.push(`spread must be "model" or >= 0 bps, got ${settings.spread}`);
   if (!(settings.participation > 0 && settings.participation <= 1)) problems.push(`participation must be in (0, 1], got ${settings.participation}`);
   if (!(settings.entryLatencySeconds >= 0 && settings.entryLatencySeconds < 60)) problems.push(`entry latency must be 0 to 59 seconds, got ${settings.entryLatencySeconds}`);
-  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  return { settings, problems };
+}
+
+/** The settings with the defaults filled in; a ConfigError (exit 78) lists every problem. */
+export function engineSettings(partial: Partial<EngineSettings> = {}): EngineSettings {
+  const { settings, problems } = checkEngineSettings(partial);
+  if (problems.length > 0) throw new ConfigError(problems);
   return settings;
 }

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/schema';
 import type { Logger } from '../log/logger';
 import type { HeartbeatPublisher } from '../process/heartbeat-publisher';
 import { IbBrokerAdapter } from './ib/ib-broker-adapter';
+import { marketDataReason } from './market-data-reason';
 import type { BrokerPort } from './types';
 
 export interface CreateBrokerOptions {
@@ -46,7 +47,7 @@ export function createBroker(options: CreateBrokerOptions): BrokerPort {
         heartbeat.setDetail({ brokerLinkedOnce: true });
       }
       if (event.kind === 'disconnected') heartbeat.setBrokerConnected(false);
-      if (event.kind === 'market_data') heartbeat.setDetail({ marketData: { type: event.state, code: event.code, reason: event.message } });
+      if (event.kind === 'market_data') heartbeat.setDetail({ marketData: { type: event.state, code: event.code, reason: marketDataReason(event.code, event.message) } });
       if (event.kind === 'notice' && (event.code === 1100 || event.code === 2103 || event.code === 2105)) options.log.warn('broker_notice', { code: event.code, message: event.message });
       if (event.kind === 'notice' && (event.code === 1101 || event.code === 1102)) options.log.info('broker_notice', { code: event.code, message: event.message });
     });

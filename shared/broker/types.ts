@@ -82,6 +82,14 @@ export interface Execution {
   /** Known once IB's commission report arrived. */
   commission?: number;
   realizedPnl?: number;
+  /** The instrument's contract id (execDetails carries the contract): what later orders for it must name. */
+  conId?: ConId;
+}
+
+/** What addresses a US stock unambiguously at IB: its conId (and its primary exchange when known). */
+export interface StockContract {
+  conId: ConId;
+  primaryExchange?: string;
 }
 
 /** Order life cycle as a tagged union: callers switch on `kind`. */
@@ -219,6 +227,12 @@ export interface BrokerPort {
 
   /** Sends an order now or throws BrokerUnavailable; never queues it for later. */
   placeOrder(request: OrderRequest): Promise<OrderId>;
+  /**
+   * The contract of a US stock (SMART, USD): from what this connection has seen (scanner rows, executions,
+   * positions) or one contract-details lookup. Undefined when IB does not name exactly one: an order for
+   * it would then be refused as ambiguous (200).
+   */
+  contractOf(symbol: string): Promise<StockContract | undefined>;
   modifyOrder(orderId: OrderId, request: OrderRequest): Promise<void>;
   cancelOrder(orderId: OrderId): Promise<void>;
   globalCancel(): Promise<void>;

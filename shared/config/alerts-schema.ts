@@ -97,7 +97,7 @@ export const alertsConfigSchema = z
 export type AlertsConfig = z.infer<typeof alertsConfigSchema>;
 
 /** Config paths whose values are secrets: never printed, never accepted from a config file inside the repository. */
-export const SECRET_CONFIG_PATHS: readonly string[] = ['alerts.webhook.url', 'alerts.slack.webhookUrl', 'alerts.email.smtpUrl'];
+export const SECRET_CONFIG_PATHS: readonly string[] = ['alerts.webhook.url', 'alerts.slack.webhookUrl', 'alerts.email.smtpUrl', 'dashboard.token'];
 
 /** Problems between alert keys (each with its variable), for loadConfig's list. */
 export function alertsConfigProblems(alerts: AlertsConfig): string[] {

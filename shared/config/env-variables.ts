@@ -121,7 +121,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SNAPSHOT_RETENTION_DAYS', path: 'snapshots.intradayRetentionDays', description: 'trading days of intraday snapshots kept; older days keep their closing snapshot (90)' },
   { name: 'DASHBOARD_HOST', path: 'dashboard.host', description: 'address the dashboard listens on (127.0.0.1); any other needs DASHBOARD_TOKEN' },
   { name: 'DASHBOARD_PORT', path: 'dashboard.port', description: 'dashboard port: page, JSON API, SSE and /metrics (8501)' },
-  { name: 'DASHBOARD_TOKEN', path: 'dashboard.token', description: 'bearer token the dashboard requires (16+ characters; required off loopback)' },
+  { name: 'DASHBOARD_TOKEN', path: 'dashboard.token', description: 'bearer token the dashboard requires (16+ characters; required off loopback); secret', secret: true },
   { name: 'DASHBOARD_POLL_MS', path: 'dashboard.pollMs', description: 'DB change probe period while a browser listens, real ms (100)' },
   { name: 'DASHBOARD_BROKER', path: 'dashboard.brokerLink', description: 'the dashboard reads prices, working orders and the account from the gateway itself (true)' },
   { name: 'DASHBOARD_BROKER_REFRESH_MS', path: 'dashboard.brokerRefreshMs', description: 'refresh period of that broker view, real ms (2000)' },

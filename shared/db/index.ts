@@ -16,6 +16,7 @@ import { AlertsOutboxRepository } from './repositories/alerts-outbox-repository'
 import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../alerts/alert-types';
 
 export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
+export { DbLockBreaker, type DbLockBreakerOptions, type DbLockChange } from './db-lock-breaker';
 export { mapDbError, isBusyError } from './db-errors';
 export * from './types';
 export * from './ids';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SchemaTooNewError } from '../errors/errors';
+import { DbLockBreaker, type DbLockBreakerOptions } from './db-lock-breaker';
 import { mapDbError } from './db-errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 
@@ -20,6 +21,12 @@ export interface OpenDatabaseOptions {
   readonly?: boolean;
   /** false: a missing file is an error instead of a new empty DB (tools that must not create one). */
   create?: boolean;
+  /**
+   * Once open: after a write meets someone else's lock, later writes fail at once instead of each waiting
+   * `busyTimeoutMs`, with one probe per interval (db-lock-breaker.ts). The bots' event loops need it; a tool
+   * that may simply wait does not.
+   */
+  lockBreaker?: Omit<DbLockBreakerOptions, 'busyTimeoutMs'>;
 }
 
 /**
@@ -45,6 +52,8 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
     if (options.readonly) assertSchemaNotNewer(db, dbPath);
     else migrate(db, dbPath);
     if (openBusyTimeoutMs !== busyTimeoutMs) db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+    // After the migration: a migration must wait for the lock, never fail fast.
+    if (options.lockBreaker && !options.readonly) new DbLockBreaker(db, { ...options.lockBreaker, busyTimeoutMs }).install();
     return db;
   } catch (error) {
     db?.close();

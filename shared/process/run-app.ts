@@ -1,6 +1,6 @@
 import { loadConfig } from '../config/load-config';
 import type { ResolvedConfig } from '../config/schema';
-import { createRepositories, isBusyError, openDatabase, type Db, type Repositories } from '../db';
+import { createRepositories, isBusyError, openDatabase, type Db, type DbLockChange, type Repositories } from '../db';
 import { AppError, ConfigError, EXIT_SOFTWARE, errorMessage } from '../errors/errors';
 import { createLogger, type Logger } from '../log/logger';
 import { ProcessMetrics } from '../metrics/process-metrics';
@@ -156,8 +156,13 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
     if (options.useDatabase !== false) {
       // better-sqlite3 waits for a lock synchronously, stopping the whole event loop. At start (before any
       // broker traffic) a migration may wait the long timeout; from then on a write blocked by someone else's
-      // lock fails with SQLITE_BUSY after a few tens of ms and is retried by its caller.
-      db = openDatabase(config.paths.db, { busyTimeoutMs: config.db.botBusyTimeoutMs, openBusyTimeoutMs: config.db.busyTimeoutMs });
+      // lock fails with SQLITE_BUSY after a few tens of ms and is retried by its caller, and once one has,
+      // the next ones fail at once (one probe per interval waits): a burst of writes during a lock costs the
+      // loop one busy timeout, not one per write (db-lock-breaker.ts).
+      db = openDatabase(config.paths.db, {
+        busyTimeoutMs: config.db.botBusyTimeoutMs, openBusyTimeoutMs: config.db.busyTimeoutMs,
+        lockBreaker: { onChange: (change) => logDbLockChange(log, change) },
+      });
     }
     const repos = db ? createRepositories(db, clock, options.app, { alertThresholds: config.alerts.thresholds }) : (undefined as unknown as Repositories);
     if (db) {
@@ -191,6 +196,15 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
     log.error('startup_failed', { error: errorMessage(error), kind: error instanceof AppError ? error.kind : 'bug', stack: error instanceof AppError ? undefined : (error as Error)?.stack });
     process.stderr.write(`${options.app}: startup failed: ${errorMessage(error)}\n`);
     await shutdown('startup_failed', code);
+  }
+}
+
+/** Once per lock each way: the writes refused meanwhile are logged by their callers, who retry them. */
+function logDbLockChange(log: Logger, change: DbLockChange): void {
+  if (change.kind === 'failing_fast') {
+    log.warn('db_writes_failing_fast', { busyTimeoutMs: change.busyTimeoutMs, probeEveryMs: change.probeEveryMs, what: 'another process holds the DB write lock: writes fail at once (one waits per probe interval) so the event loop keeps running; callers retry' });
+  } else {
+    log.info('db_writes_restored', { lockedForMs: change.lockedForMs, refusedFast: change.refusedFast });
   }
 }
 

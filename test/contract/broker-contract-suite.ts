@@ -109,6 +109,10 @@ export function brokerContractSuite(name: string, setup: () => Promise<BrokerHar
         const fill = await events.waitForOrder(isFilled(orderRef), h.eventTimeoutMs, `fill of ${orderRef}`);
         expect(fill.execution).toMatchObject({ symbol, side: 'BUY', quantity: 10, orderRef });
         expect(fill.execution.execId).not.toBe('');
+        // The fill names the exact contract, and it is the one contractOf gives (what a claim carries).
+        const contract = await h.broker.contractOf(symbol);
+        expect(contract?.conId).toBeGreaterThan(0);
+        expect(fill.execution.conId).toBe(contract!.conId);
         await events.waitForOrder((e) => e.kind === 'commission' && executionBase(e.execId) === executionBase(fill.execution.execId), h.eventTimeoutMs, 'commission');
 
         // Position reports trail the fill that caused them (hundreds of ms, sometimes seconds, at IB): the

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { IbBrokerAdapter } from '../../shared/broker/ib/ib-broker-adapter';
 import type { BrokerPosition } from '../../shared/broker/types';
 import { createRepositories, openDatabase } from '../../shared/db';
+import { LATEST_SCHEMA_VERSION } from '../../shared/db/migrations';
 import { silentLogger } from '../../shared/log/logger';
 import { CompressedClock } from '../../shared/time/compressed-clock';
 import { readClockAnchor } from '../../shared/time/sim-clock-file';
@@ -144,7 +145,7 @@ describe('npm run doctor against the simulator', () => {
     const foreign = checkOf(report, 'foreignPositions').details as { positions: Array<{ conId: number; handling: string }> };
     expect(foreign.positions.map((p) => p.conId).sort()).toEqual(held.map((p) => p.conId).sort());
     expect(checkOf(report, 'historicalData').status).toBe('ok');
-    expect(checkOf(report, 'database')).toMatchObject({ status: 'ok', finding: `${freshDb} opens, schema 2 (current), 0 active position row(s)` });
+    expect(checkOf(report, 'database')).toMatchObject({ status: 'ok', finding: `${freshDb} opens, schema ${LATEST_SCHEMA_VERSION} (current), 0 active position row(s)` });
   });
 
   it('marketData "none": NOT READY, naming market data', async () => {

@@ -90,8 +90,33 @@ describe('IB adapter: ambiguous symbols and foreign holdings against the realist
     const bars = await broker.historicalBars(symbol, { barSize: '5 mins', duration: '3600 S' });
     expect(bars.length).toBeGreaterThan(0);
     const positions = await trade(broker, events, symbol, 'BUY', 5);
-    expect(positions.find((p) => p.symbol === symbol && isUsdStock(p))?.conId).toBeGreaterThan(0);
+    const conId = positions.find((p) => p.symbol === symbol && isUsdStock(p))?.conId;
+    expect(conId).toBeGreaterThan(0);
     expect(events.connectionEvents.filter((e) => e.kind === 'error' && e.code === 200)).toEqual([]);
+    // What the day-trader puts on its claim, and what its fill says: the same contract (the exit manager,
+    // another connection that never scanned, protects with it before any position report).
+    expect(await broker.contractOf(symbol)).toMatchObject({ conId });
+    const fills = events.orderEvents.filter((e) => e.kind === 'filled' && e.execution.symbol === symbol);
+    expect(fills.length).toBeGreaterThan(0);
+    for (const fill of fills) expect(fill.kind === 'filled' && fill.execution.conId).toBe(conId);
+  });
+
+  it('a connection that never scanned nor held the symbol names it by the conId it is given: its stop is not refused', async () => {
+    const { broker: dayTrader, events: dayTraderEvents } = await connect(94);
+    const scanned = await dayTrader.scan('MOST_ACTIVE', { rows: 50 });
+    const held = (await gateway.admin<{ positions: Array<{ symbol: string; quantity: number }> }>('GET /state')).positions;
+    const symbol = ambiguousSymbols.find((s) => scanned.includes(s) && !held.some((p) => p.symbol === s && p.quantity !== 0))!;
+    expect(symbol).toBeDefined();
+    const contract = await dayTrader.contractOf(symbol);
+    expect(contract?.conId).toBeGreaterThan(0);
+    await dayTrader.placeOrder({ orderRef: ref(`BUY-${symbol}`), symbol, conId: contract!.conId, side: 'BUY', quantity: 5, type: 'MKT', tif: 'DAY' });
+    await dayTraderEvents.waitForOrder((e) => e.kind === 'filled' && e.execution.symbol === symbol, 15_000, 'the entry fill');
+    const { broker: exitManager, events: exitEvents } = await connect(95);
+    const stopRef = ref(`SL-${symbol}`);
+    await exitManager.placeOrder({ orderRef: stopRef, symbol, conId: contract!.conId, side: 'SELL', quantity: 5, type: 'STP', stopPrice: 0.5, tif: 'GTC' });
+    const outcome = await exitEvents.waitForOrder((e) => (e.kind === 'accepted' || e.kind === 'rejected') && e.ref === stopRef, 15_000, 'the stop acknowledged');
+    expect(outcome.kind).toBe('accepted');
+    if (outcome.kind === 'accepted') await exitManager.cancelOrder(outcome.orderId);
   });
 
   it('an adapter that never scanned learns the conId from the positions it holds, and can sell an ambiguous symbol', async () => {

@@ -84,6 +84,28 @@ describe('IB adapter: order errors and execution corrections against the realist
     expect((await broker.openOrders('own')).some((o) => o.orderRef === orderRef)).toBe(false);
   });
 
+  it('an order joining an OCA group one of whose orders already filled is cancelled as it arrives (IB), never working past flat', async () => {
+    const symbol = symbols[2]!;
+    const buyRef = ref('oca-buy');
+    await broker.placeOrder({ orderRef: buyRef, symbol, side: 'BUY', quantity: 20, type: 'MKT', tif: 'DAY' });
+    await events.waitForOrder((e) => e.kind === 'status' && e.ref === buyRef && e.status === 'Filled', 15_000, 'the buy filled');
+    const last = await lastPrice(symbol);
+    const group = ref('oca-group');
+    // A stop far above the market (a long's stop through the market) triggers and fills as it arrives...
+    const stopRef = ref('oca-stop');
+    await broker.placeOrder({ orderRef: stopRef, symbol, side: 'SELL', quantity: 20, type: 'STP', stopPrice: cents(last * 1.5), tif: 'GTC', ocaGroup: group, ocaType: 2 });
+    await events.waitForOrder((e) => e.kind === 'status' && e.ref === stopRef && e.status === 'Filled', 15_000, 'the stop filled on arrival');
+    // ...and the take-profit that joins its group afterwards must never work.
+    const targetRef = ref('oca-target');
+    await broker.placeOrder({ orderRef: targetRef, symbol, side: 'SELL', quantity: 20, type: 'LMT', limitPrice: cents(last * 1.2), tif: 'GTC', ocaGroup: group, ocaType: 2 });
+    const ended = await events.waitForOrder((e) => e.kind === 'cancelled' && e.ref === targetRef, 15_000, 'the late joiner cancelled');
+    expect(ended).toMatchObject({ kind: 'cancelled', filled: 0 });
+    const [atGateway] = (await gatewayState(gateway, targetRef)).orders;
+    expect(atGateway).toMatchObject({ status: 'Cancelled', filled: 0 });
+    const { exposure } = await gateway.admin<{ exposure: { intervals: Array<{ symbol: string }>; open: Array<{ symbol: string }> } }>('GET /exposure');
+    expect([...exposure.intervals, ...exposure.open].filter((i) => i.symbol === symbol)).toEqual([]);
+  });
+
   it('a corrected execution arrives as a filled event with the same execId prefix and a higher suffix; executions() has only the latest', async () => {
     await gateway.admin('POST /realism', { correctionProbability: 1, executionLag: { minMs: 0, maxMs: 20 }, correctionDelay: { minMs: 50, maxMs: 200 } });
     try {

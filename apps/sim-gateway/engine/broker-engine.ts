@@ -29,6 +29,11 @@ export interface EngineOptions {
   buyingPowerMultiple: number;
   /** Check prices against the minimum tick like IB (110), for new orders and modifications. */
   strictPrices?: () => boolean;
+  /**
+   * An order that joins an OCA group after one of its members completed (ocaType 1: traded at all) is
+   * cancelled as it arrives, as IB cancels a group's remaining orders. Off: it works beside the filled one.
+   */
+  lateOcaJoinRules?: () => boolean;
 }
 
 /**
@@ -128,10 +133,32 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
       }
     }
     this.refreshStatus(order, nowMs);
+    const lateJoin = this.options.lateOcaJoinRules?.() ? this.lateOcaJoin(order) : undefined;
+    if (lateJoin) {
+      // Acknowledged, then cancelled at once (orderStatus Cancelled + 202): it never works.
+      this.saveAndAnnounce(order);
+      this.cancel(order, lateJoin);
+      return undefined;
+    }
     this.saveAndAnnounce(order);
     this.matchSymbol(symbol, nowMs);
     // IOC: what could not fill at once is cancelled (orderStatus Cancelled with filled > 0 when it partly filled).
     if (order.tif === 'IOC' && isWorking(order)) this.cancel(order, order.filled > 0 ? `IOC: ${remainingOf(order)} not fillable at once` : 'IOC: not fillable at once');
+    return undefined;
+  }
+
+  /**
+   * IB's OCA rule applied to an order arriving after its group traded: "when any order in the OCA grouping
+   * is fully executed, the IB system will automatically issue a cancel request for the remaining order(s)"
+   * (ocaType 1: already on a partial execution). The newcomer is one of the remaining orders, so it is
+   * cancelled as it arrives and never works. A type-2/3 group that only partly traded keeps the newcomer
+   * in full: IB documents no re-balancing of a later order, so the bots must not count on one.
+   */
+  private lateOcaJoin(order: SimOrder): string | undefined {
+    if (!order.ocaGroup) return undefined;
+    const members = this.getOrders().filter((o) => o !== order && o.clientId !== 0 && o.ocaGroup === order.ocaGroup && o.account === order.account);
+    if (members.some((o) => o.status === 'Filled')) return `OCA group ${order.ocaGroup} already filled`;
+    if ((order.ocaType ?? 1) === 1 && members.some((o) => o.filled > 0)) return `OCA group ${order.ocaGroup} already traded`;
     return undefined;
   }
 

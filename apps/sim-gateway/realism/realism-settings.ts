@@ -46,6 +46,8 @@ export interface RealismSettings {
   ambiguousSymbols: boolean;
   /** Modifications are checked like IB does (price off the tick: 110; precautions: 201); a rejected modify leaves the order working. */
   strictModifications: boolean;
+  /** An order joining an OCA group that already traded is cancelled (a member filled) or reduced, as IB does. */
+  lateOcaJoinRules: boolean;
 }
 
 const REALISTIC: RealismSettings = {
@@ -64,6 +66,7 @@ const REALISTIC: RealismSettings = {
   maxScannerSubscriptions: 10,
   ambiguousSymbols: true,
   strictModifications: true,
+  lateOcaJoinRules: true,
 };
 
 const IDEAL: RealismSettings = {
@@ -82,6 +85,7 @@ const IDEAL: RealismSettings = {
   maxScannerSubscriptions: 0,
   ambiguousSymbols: false,
   strictModifications: false,
+  lateOcaJoinRules: false,
 };
 
 export function realismFor(profile: SimProfile, overrides: { marketData?: MarketDataPermission; foreignHoldings?: boolean } = {}): RealismSettings {

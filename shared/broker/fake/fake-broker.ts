@@ -3,7 +3,7 @@ import { BrokerTimeout, BrokerUnavailable } from '../../errors/errors';
 import type { Clock } from '../../time/clock';
 import type {
   AccountPnl, AccountSummary, Bar, BrokerOrder, BrokerPort, BrokerPosition, ConnectInfo, ConnectionEvent, Execution, MarketDataState, OrderEvent, OrderId,
-  OrderRequest, Quote, ScanCode, Unsubscribe,
+  OrderRequest, Quote, ScanCode, StockContract, Unsubscribe,
 } from '../types';
 import { asOrderId } from '../types';
 import { BrokerRequestError } from '../ib/pending-requests';
@@ -62,6 +62,13 @@ export class FakeBroker implements BrokerPort {
   /** The exchange does not answer (IB's 1100 seen from the orders): orders are accepted, nothing fills or expires. */
   frozen = false;
   rejectNext = 0;
+  /**
+   * The events of a new order come on a later turn of the event loop, as from a socket: placeOrder has
+   * returned and the caller may already send its next order (the real adapter writes and returns at once).
+   */
+  eventsAfterPlacementReturns = false;
+  /** Symbols IB finds ambiguous on SMART: an order for one without its conId is refused with 200. */
+  readonly ambiguous = new Set<string>();
   readonly accountId = 'DU0000001';
   /** Every order request sent, in order: tests assert "never sent twice". */
   readonly sent: Array<{ orderId: OrderId; request: OrderRequest }> = [];
@@ -228,6 +235,10 @@ export class FakeBroker implements BrokerPort {
       queueMicrotask(() => this.events.emit('order', { kind: 'rejected', orderId, ref: request.orderRef, code: 200, reason: 'No security definition has been found for the request' }));
       return orderId;
     }
+    if (this.ambiguous.has(request.symbol) && request.conId !== conIdOf(request.symbol)) {
+      queueMicrotask(() => this.events.emit('order', { kind: 'rejected', orderId, ref: request.orderRef, code: 200, reason: `The contract description specified for ${request.symbol} is ambiguous.` }));
+      return orderId;
+    }
     if (this.rejectNext > 0) {
       this.rejectNext -= 1;
       queueMicrotask(() => this.events.emit('order', { kind: 'rejected', orderId, ref: request.orderRef, code: 201, reason: 'Order rejected - reason: fake rejection' }));
@@ -241,7 +252,8 @@ export class FakeBroker implements BrokerPort {
     };
     this.orders.set(orderId, order);
     // Like the adapter, events arrive asynchronously after placeOrder returns.
-    queueMicrotask(() => {
+    const deliver = this.eventsAfterPlacementReturns ? (fn: () => void) => void setImmediate(fn) : queueMicrotask;
+    deliver(() => {
       this.events.emit('order', { kind: 'accepted', orderId, ref: order.orderRef, status: 'Submitted', permId: order.permId });
       this.emitOpen(order);
       this.match(order.symbol);
@@ -249,6 +261,10 @@ export class FakeBroker implements BrokerPort {
       if (request.tif === 'IOC' && isWorking(order) && !this.frozen) this.cancel(order, 'IOC remainder cancelled');
     });
     return orderId;
+  }
+  async contractOf(symbol: string): Promise<StockContract | undefined> {
+    this.requireConnected(`contract lookup for ${symbol}`);
+    return this.market.has(symbol) ? { conId: conIdOf(symbol) } : undefined;
   }
   async modifyOrder(orderId: OrderId, request: OrderRequest): Promise<void> {
     this.requireConnected(`modification of order ${orderId}`);
@@ -403,7 +419,7 @@ export class FakeBroker implements BrokerPort {
     const seq = this.execSeq++;
     const execution: Execution = {
       execId: `0000fake.${order.permId.toString(16)}.${seq.toString(16).padStart(6, '0')}.01`, orderId: order.orderId, clientId: this.clientId, permId: order.permId, orderRef: order.orderRef,
-      symbol: order.symbol, side: order.side, quantity, price, cumulativeQuantity: order.filledQuantity, avgPrice: order.avgFillPrice, timeMs: this.clock.now(), commission,
+      symbol: order.symbol, side: order.side, quantity, price, cumulativeQuantity: order.filledQuantity, avgPrice: order.avgFillPrice, timeMs: this.clock.now(), commission, conId,
     };
     this.executionLog.push(execution);
     this.emitExecution({ kind: 'filled', orderId: order.orderId, ref: order.orderRef, execution: { ...execution, commission: undefined }, remaining: order.remainingQuantity });

@@ -4,7 +4,7 @@ import { BrokerUnavailable } from '../../errors/errors';
 import type { Logger } from '../../log/logger';
 import type {
   AccountPnl, AccountSummary, Bar, BarSize, BrokerOrder, BrokerPort, BrokerPosition, ConnectInfo, ConnectionEvent, Execution, MarketDataState,
-  OrderEvent, OrderId, OrderRequest, Quote, ScanCode, Unsubscribe,
+  OrderEvent, OrderId, OrderRequest, Quote, ScanCode, StockContract, Unsubscribe,
 } from '../types';
 import { asOrderId, isUsdStock } from '../types';
 import { executionBase, executionVersion } from '../../db/execution-ids';
@@ -328,6 +328,11 @@ export class IbBrokerAdapter implements BrokerPort {
     });
   }
 
+  async contractOf(symbol: string): Promise<StockContract | undefined> {
+    const resolved = await this.resolveStock(symbol);
+    return resolved?.conId ? { conId: resolved.conId, primaryExchange: resolved.primaryExchange } : undefined;
+  }
+
   /** The contract of an order: the conId the caller knows, else what we learned, else a lookup. */
   private async contractForOrder(request: OrderRequest): Promise<Contract> {
     if (request.conId) return stockContract(request.symbol, { conId: request.conId, primaryExchange: this.contracts.get(request.symbol)?.primaryExchange });
@@ -401,6 +406,7 @@ export class IbBrokerAdapter implements BrokerPort {
       cumulativeQuantity: Number(execution.cumQty ?? 0),
       avgPrice: execution.avgPrice ?? 0,
       timeMs: parseExecutionTime(execution.time, Date.now()),
+      ...(contract.conId ? { conId: contract.conId } : {}),
     };
   }
 
@@ -463,6 +469,10 @@ export class IbBrokerAdapter implements BrokerPort {
       if (reqId !== -1) return; // answers to reqExecutions are collected by executions()
       const row = this.toExecution(contract, execution);
       this.orderMeta(row.orderId, row.orderRef, row.symbol, row.side);
+      // Our own fill names the exact contract: later orders and data for the symbol are never ambiguous (200).
+      if (contract.conId && contract.secType === 'STK' && (contract.currency ?? 'USD') === 'USD' && !this.contracts.has(row.symbol)) {
+        this.contracts.set(row.symbol, { conId: contract.conId, primaryExchange: contract.primaryExch || undefined });
+      }
       emit({ kind: 'filled', orderId: row.orderId, ref: row.orderRef, execution: row, remaining: undefined });
     });
     ib.on(EventName.commissionReport, (report: CommissionReport) => {

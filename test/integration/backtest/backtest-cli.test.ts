@@ -69,6 +69,9 @@ describe('npm run backtest', () => {
     expect(badDay).toMatchObject({ code: 78, stderr: expect.stringMatching(/--from must be a date YYYY-MM-DD, got "2026-13-01"/) });
     const badParams = await cli('backtest', ['run', ...SYNTHETIC, '--params', '{"gap-momentum":{"minScore":500}}']);
     expect(badParams).toMatchObject({ code: 78, stderr: expect.stringMatching(/strategies\.params\.gap-momentum\.minScore\) = 500/) });
+    // Every problem at once, found before any bars are read or generated.
+    const many = await cli('backtest', ['run', '--bars', 'synthetic', '--from', '2026-12-01', '--to', '2026-11-01', '--participation', '2', '--set', 'risk.maxOpenPosition=2', '--params', '{"gap-momentum":{"minScore":500}}']);
+    expect(many).toMatchObject({ code: 78, stderr: expect.stringMatching(/4 problems[^]*--from 2026-12-01 is after --to 2026-11-01[^]*--participation[^]*risk\.maxOpenPosition: the configuration has no such value[^]*minScore\) = 500/) });
     const noCommand = await cli('backtest', ['fly']);
     expect(noCommand.code).toBe(78);
     const help = await cli('backtest', ['--help']);
@@ -107,6 +110,11 @@ describe('npm run backtest', () => {
     const best = result.top[0]!;
     const single = json<{ metrics: { netPnl: number } }>(await cli('backtest', ['run', ...SYNTHETIC, '--params', JSON.stringify({ 'gap-momentum': best.point }), '--json', '--quiet', '--no-save']));
     expect(single.metrics.netPnl).toBeCloseTo(best.objective!, 6);
+    // Stored with its strategies like a run, so `list` shows it (it once stored the configuration's object and list failed).
+    const stored = json<Array<{ kind: string; strategies: Array<{ agent: string; params: Record<string, unknown> }> }>>(await cli('backtest', ['list', '--json']));
+    expect(stored.find((r) => r.kind === 'optimize')!.strategies).toEqual([expect.objectContaining({ agent: 'gap-momentum', params: expect.objectContaining({ minScore: 55 }) })]);
+    const listed = await cli('backtest', ['list']);
+    expect(listed).toMatchObject({ code: 0, stdout: expect.stringMatching(/optimize .* gap-momentum/) });
     const random = await cli('backtest', ['optimize', ...SYNTHETIC, '--param', 'minScore=40:70', '--random', '3', '--seed', '99', '--min-trades', '0', '--workers', '1', '--json', '--quiet', '--no-save']);
     expect(random.stderr).toMatch(/random search: 3 points, seed 99/);
     const again = await cli('backtest', ['optimize', ...SYNTHETIC, '--param', 'minScore=40:70', '--random', '3', '--seed', '99', '--min-trades', '0', '--workers', '2', '--json', '--quiet', '--no-save']);
@@ -150,5 +158,12 @@ describe('npm run bars', () => {
     expect(await cli('bars', ['import', '--synthetic', '--from', '2026-11-26', '--to', '2026-11-26'])).toMatchObject({ code: 65, stderr: expect.stringMatching(/no NYSE trading day between 2026-11-26 and 2026-11-26/) });
     expect(await cli('bars', ['import', '--synthetic', '--from', '2026-11-23', '--to', '2026-11-24', '--symbols', 'NOPE'])).toMatchObject({ code: 65, stderr: expect.stringMatching(/unknown symbol NOPE/) });
     expect(await cli('bars', ['import'])).toMatchObject({ code: 78, stderr: expect.stringMatching(/say what to import/) });
+    // Every flag problem at once, before anything is generated.
+    const flags = await cli('bars', ['import', '--synthetic', '--from', '2026-11-27', '--to', '2026-11-23', '--universe', '5']);
+    expect(flags).toMatchObject({ code: 78, stderr: expect.stringMatching(/2 problems[^]*--from 2026-11-27 is after --to 2026-11-23[^]*--universe must be a whole number of at least 30/) });
+    const download = await cli('bars', ['download', '--symbols', 'AAPL,B@D', '--from', '2026-11-2', '--max-requests', '0']);
+    expect(download).toMatchObject({ code: 78, stderr: expect.stringMatching(/not a ticker: B@D[^]*--from must be a date[^]*--from and --to are required[^]*--max-requests must be at least 1/) });
+    // A store that does not exist yet is empty, not an error.
+    expect(json<{ symbols: unknown[] }>(await cli('bars', ['list', '--json', '--store', path.join(temp.dir, 'not-yet.db')])).symbols).toEqual([]);
   });
 });

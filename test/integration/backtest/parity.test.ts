@@ -8,7 +8,7 @@ import { testEnv } from '../../helpers/test-env';
  * day-trader, reconciler, supervisor, dashboard, notifier; scripts/harness/system-harness.ts) plays one
  * simulated session, then the backtest runs on the same bars with the same configuration, and the trades are
  * compared. The session is the early close after Thanksgiving (13:00), flattened two hours before it, at 20x:
- * about five real minutes. The 5-day figures of `npm run backtest -- parity` are in the README.
+ * about five real minutes. The README shows the figures of the last `npm run backtest -- parity` run.
  */
 describe('npm run backtest -- parity (one short session)', () => {
   jest.setTimeout(20 * 60_000);

@@ -63,4 +63,11 @@ describe('npm run scan against the simulator', () => {
     expect(result.stdout).toMatch(/Nothing was placed/);
     expect(result.stdout).not.toMatch(/opening-range-breakout/);
   });
+
+  it('refuses bad flags and an unknown strategy together, before asking the gateway', async () => {
+    const result = await scan(['--strategy', 'no-such-strategy', '--symbols', 'AAPL,B@D']);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toMatch(/2 problems[^]*--symbols: not a ticker: B@D[^]*no strategy "no-such-strategy"/);
+    expect(result.stdout).toBe('');
+  });
 });

@@ -157,5 +157,11 @@ describe('a bot while another process holds the DB write lock', () => {
     expect(exitManager.child.signalCode).toBeNull();
     expect(rows.get('exit-manager')!.pid).toBe(pid);
     expect(exitManager.log().filter((l) => l.event === 'crashed' || l.event === 'shutdown_started' || l.event === 'db_busy_unhandled')).toEqual([]);
+    // Its connection stopped waiting the busy timeout on every write once the lock was met, and waits again after it.
+    const lockLines = await waitUntil(() => {
+      const lines = exitManager.log().filter((l) => l.event === 'db_writes_failing_fast' || l.event === 'db_writes_restored').map((l) => l.event);
+      return lines.includes('db_writes_restored') && lines;
+    }, 10_000, 'the exit manager logging its writes restored');
+    expect(lockLines).toEqual(['db_writes_failing_fast', 'db_writes_restored']);
   }, 120_000);
 });

@@ -224,8 +224,10 @@ describe('exit manager against the fake broker', () => {
     const [stop] = (await working('ABC')).filter((o) => o.type === 'STP');
     broker.rejectNextModify(201, 'Order rejected - reason: order precautions');
     broker.setPosition('ABC', 70, 50); // 30 shares sold by hand: protection must shrink to 70
+    // A report that may predate our fill never shrinks protection; the next resync's snapshot, requested
+    // longer than BROKER_SETTLE_MS after it, is the evidence.
     await waitUntil(async () => {
-      await m.checkAll();
+      await m.resync('interval');
       return broker.modified.length >= 1;
     }, 5_000, 'a reduction sent');
     await flush();

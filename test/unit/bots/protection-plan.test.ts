@@ -33,6 +33,23 @@ describe('protection planning', () => {
     ]);
   });
 
+  it('rebases levels that sit on the wrong side of our own entry (set from a stale pre-trade quote) on the entry price', () => {
+    // Claimed off a 15-minute-old quote of 55 (stop 54.50, target 56), bought at 50: a stop at 54.50 is through the market.
+    expect(plan({ row: { ...row, stopLossPrice: 54.5, profitTargetPrice: 56 } })).toEqual([
+      { kind: 'place_pair', positionId: row.id, symbol: 'ABC', side: 'SELL', quantity: 100, stopPrice: 49.55, targetPrice: 50.9 },
+    ]);
+    expect(plan({ row: { ...row, stopLossPrice: 44, profitTargetPrice: 45 } })).toEqual([ // a target below the entry is as wrong
+      { kind: 'place_pair', positionId: row.id, symbol: 'ABC', side: 'SELL', quantity: 100, stopPrice: 49.55, targetPrice: 50.9 },
+    ]);
+  });
+
+  it('closes at market instead of placing a pair whose stop is already through the market', () => {
+    expect(plan({ marketPrice: 49.4 })).toEqual([{ kind: 'exit_now', positionId: row.id, symbol: 'ABC', reason: 'STOP_LOSS', stopPrice: 49.55, marketPrice: 49.4 }]);
+    expect(plan({ marketPrice: 49.55 })).toEqual([{ kind: 'exit_now', positionId: row.id, symbol: 'ABC', reason: 'STOP_LOSS', stopPrice: 49.55, marketPrice: 49.55 }]);
+    expect(plan({ marketPrice: 49.56 })).toEqual([{ kind: 'place_pair', positionId: row.id, symbol: 'ABC', side: 'SELL', quantity: 100, stopPrice: 49.55, targetPrice: 50.9 }]);
+    expect(plan({ held: -100, marketPrice: 50.5 })).toEqual([{ kind: 'exit_now', positionId: row.id, symbol: 'ABC', reason: 'STOP_LOSS', stopPrice: 50.45, marketPrice: 50.5 }]);
+  });
+
   it('protects a short the other way round', () => {
     expect(plan({ held: -100 })).toEqual([{ kind: 'place_pair', positionId: row.id, symbol: 'ABC', side: 'BUY', quantity: 100, stopPrice: 50.45, targetPrice: 49.1 }]);
   });

@@ -1,4 +1,4 @@
-import { assessBot, latestBeat, restartDelayMs, type ProcessView } from '../../../apps/supervisor/health';
+import { assessBot, dbLockGraceMs, judgeBeatAge, latestBeat, restartDelayMs, type ProcessView } from '../../../apps/supervisor/health';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { Heartbeat } from '../../../shared/db/repositories/heartbeats-repository';
 
@@ -46,6 +46,33 @@ describe('supervisor health decisions', () => {
     const blocked = { ...beat, progressAtMs: now - 20_000, waitingForDbLockSinceMs: now - 20_000 };
     expect(assessBot(view, blocked, now, config)).toEqual({ healthy: true, note: 'ready' });
     expect(assessBot(view, { ...blocked, waitingForDbLockSinceMs: null }, now, config)).toMatchObject({ healthy: false, reason: expect.stringMatching(/work loop stuck/) });
+  });
+
+  it('lets a DB lock explain a late beat for one grace period, never longer, and nothing else explain it', () => {
+    // Exit manager: stale after 1000 ms; grace one more staleness period (at least two busy timeouts of 50 ms).
+    expect(dbLockGraceMs(config)).toBe(1_000);
+    expect(dbLockGraceMs(loadConfig({ env: { DB_BOT_BUSY_TIMEOUT_MS: '500', EXIT_MANAGER_STALE_MS: '600' } }))).toBe(1_000);
+    const none = { waitingForDbLock: false, lockObserved: false };
+    const reported = { waitingForDbLock: true, lockObserved: false };
+    const observed = { waitingForDbLock: false, lockObserved: true };
+    expect(judgeBeatAge('exit-manager', 1_000, none, config)).toEqual({ hung: false, lockWait: false });
+    expect(judgeBeatAge('exit-manager', 1_001, none, config)).toEqual({ hung: true, lockWait: false, reason: 'heartbeat stale for 1001 ms (event loop hung)' });
+    expect(judgeBeatAge('exit-manager', 1_001, reported, config)).toEqual({ hung: false, lockWait: true, reason: 'heartbeat 1001 ms old, its last beat waits for the DB lock: waiting, up to 2000 ms' });
+    expect(judgeBeatAge('exit-manager', 2_000, observed, config)).toEqual({ hung: false, lockWait: true, reason: 'heartbeat 2000 ms old, the DB write lock is held: waiting, up to 2000 ms' });
+    expect(judgeBeatAge('exit-manager', 2_001, { waitingForDbLock: true, lockObserved: true }, config)).toEqual({ hung: true, lockWait: false, reason: 'heartbeat stale for 2001 ms (event loop hung; its last beat waits for the DB lock, but no lock wait lasts past 2000 ms)' });
+    // The other bots: their own staleness limit (3000 ms) plus the same grace.
+    expect(judgeBeatAge('day-trader', 3_500, none, config)).toMatchObject({ hung: true });
+    expect(judgeBeatAge('day-trader', 3_500, observed, config)).toMatchObject({ hung: false, lockWait: true });
+    expect(judgeBeatAge('day-trader', 4_001, observed, config)).toMatchObject({ hung: true });
+  });
+
+  it('does not kill a bot whose late beat a DB lock explains, and kills it past the grace', () => {
+    const em: ProcessView = { ...view, name: 'exit-manager' };
+    const late = { ...beat, app: 'exit-manager', beatAtMs: now - 1_500 };
+    expect(assessBot(em, late, now, config)).toMatchObject({ healthy: false, action: 'kill', reason: 'heartbeat stale for 1500 ms (event loop hung)' });
+    expect(assessBot(em, late, now, config, true)).toEqual({ healthy: true, note: 'heartbeat 1500 ms old, the DB write lock is held: waiting, up to 2000 ms' });
+    expect(assessBot(em, { ...late, waitingForDbLockSinceMs: now - 1_800 }, now, config)).toMatchObject({ healthy: true });
+    expect(assessBot(em, { ...late, beatAtMs: now - 2_500, waitingForDbLockSinceMs: now - 2_800 }, now, config, true)).toMatchObject({ healthy: false, action: 'kill' });
   });
 
   it('restarts the exit manager with no delay and backs off for the others', () => {

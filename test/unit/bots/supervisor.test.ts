@@ -2,7 +2,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ProcessView, Pm2Status } from '../../../apps/supervisor/health';
 import type { Pm2Api } from '../../../apps/supervisor/pm2-client';
-import { Supervisor } from '../../../apps/supervisor/supervisor';
+import { DbWriteLockProbe } from '../../../apps/supervisor/db-lock-probe';
+import { Supervisor, type SupervisorDeps } from '../../../apps/supervisor/supervisor';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
 import { createRepositories, openDatabase, type Db, type Heartbeat, type Repositories } from '../../../shared/db';
@@ -58,8 +59,8 @@ describe('supervisor', () => {
   let holder: Database.Database | undefined;
   const baseConfig = loadConfig({ env: {} }); // stale after 3000 ms (exit manager 1000 ms), startup grace 8000 ms
 
-  const supervisor = (config: ResolvedConfig = baseConfig) => new Supervisor({
-    pm2, repos, clock, log, config, liveness,
+  const supervisor = (config: ResolvedConfig = baseConfig, deps: Partial<SupervisorDeps> = {}) => new Supervisor({
+    pm2, repos, clock, log, config, liveness, ...deps,
     realNowMs: () => realNowMs,
     kill: (pid, signal) => {
       if (killError) throw killError;
@@ -192,11 +193,11 @@ describe('supervisor', () => {
     expect(kills).toEqual([]);
   });
 
-  it('kills a hung bot while the DB is locked: its liveness file is stale too', async () => {
+  it('kills a hung bot while the DB is locked: its liveness file is stale too, past the lock grace', async () => {
     allOnline();
     allFresh();
-    rowBeat('exit-manager', 2_000);
-    fileBeat('exit-manager', 2_000);
+    rowBeat('exit-manager', 2_100);
+    fileBeat('exit-manager', 2_100, { waitingForDbLockSinceMs: realNowMs - 2_500 });
     holdWriteLock();
     await supervisor().check();
     expect(kills).toEqual([{ pid: 100, signal: 'SIGKILL' }]);
@@ -215,9 +216,42 @@ describe('supervisor', () => {
     await s.checkExitManagerFast();
     expect(kills).toEqual([]);
 
-    realNowMs += 1_200; // no beat at all for 1.3 s: hung
+    // No beat for 1.3 s, the last one waiting for the lock: a lock can explain a late beat, for a while.
+    realNowMs += 1_200;
+    await s.checkExitManagerFast();
+    await s.check(); // the full check judges it the same way
+    expect(kills).toEqual([]);
+    expect(events('bot_late_during_db_lock')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ target: 'exit-manager', reason: expect.stringMatching(/1300 ms old, its last beat waits for the DB lock: waiting, up to 2000 ms/) }) })]);
+
+    realNowMs += 800; // 2.1 s: longer than any lock wait of a live loop: hung
     await s.checkExitManagerFast();
     expect(kills).toEqual([{ pid: 100, signal: 'SIGKILL' }]);
+    expect(events('bot_unhealthy')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ target: 'exit-manager', reason: 'heartbeat stale for 2100 ms (event loop hung; its last beat waits for the DB lock, but no lock wait lasts past 2000 ms)' }) })]);
+  });
+
+  it('excuses a late exit-manager beat while its own probe finds the DB locked, and only then', async () => {
+    const probe = new DbWriteLockProbe(dbPath, 1_000);
+    try {
+      allOnline();
+      allFresh();
+      const s = supervisor(baseConfig, { dbLockHeldElsewhere: () => probe.heldElsewhere() });
+      await s.check();
+      // The last beat said nothing about a lock (the lock came after it): without the lock this age is a hang.
+      fileBeat('exit-manager', 1_300);
+      rowBeat('exit-manager', 1_300);
+      holdWriteLock();
+      await s.checkExitManagerFast();
+      await s.check();
+      expect(kills).toEqual([]);
+      expect(events('bot_late_during_db_lock')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ target: 'exit-manager', reason: expect.stringMatching(/the DB write lock is held/) }) })]);
+
+      holder!.exec('ROLLBACK'); // the probe finds no lock: the same beat is a hang now
+      await s.checkExitManagerFast();
+      expect(kills).toEqual([{ pid: 100, signal: 'SIGKILL' }]);
+      expect(events('bot_unhealthy')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ target: 'exit-manager', reason: 'heartbeat stale for 1300 ms (event loop hung)' }) })]);
+    } finally {
+      probe.close();
+    }
   });
 
   it('does not kill or restart an exit manager PM2 has already replaced since the last full check', async () => {

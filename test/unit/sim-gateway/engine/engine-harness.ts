@@ -52,6 +52,8 @@ export class EngineHarness {
   store: BrokerStore;
   engine: BrokerEngine;
   private readonly startingCash: number;
+  /** IB's rule for an order joining an OCA group that already traded (the realistic profile's switch). */
+  lateOcaJoinRules = false;
   private readonly temp = makeTempDir('engine');
 
   constructor(options: { at?: number; startingCash?: number } = {}) {
@@ -109,7 +111,7 @@ export class EngineHarness {
   }
 
   private newEngine(): BrokerEngine {
-    const engine = new BrokerEngine(this.store, this.market, this.clock, { accountId: 'DU1234567', startingCash: this.startingCash, buyingPowerMultiple: 4 });
+    const engine = new BrokerEngine(this.store, this.market, this.clock, { accountId: 'DU1234567', startingCash: this.startingCash, buyingPowerMultiple: 4, lateOcaJoinRules: () => this.lateOcaJoinRules });
     engine.on('order', (o) => this.orderEvents.push({ ...o }));
     engine.on('execution', (e) => this.executions.push({ ...e }));
     engine.on('position', (p) => this.positionEvents.push({ ...p }));

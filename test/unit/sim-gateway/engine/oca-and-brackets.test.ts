@@ -62,6 +62,50 @@ describe('BrokerEngine OCA groups and brackets', () => {
     });
   });
 
+  describe('an order joining an OCA group that already traded (IB cancels the remaining orders of a completed group)', () => {
+    /** The chaos find: a stop already through the market fills as it arrives; the take-profit sent behind it joins the filled group. */
+    function stopFilledOnArrival(ocaType: number): void {
+      holdLong(1_000);
+      h.tick('AAA', { last: 9.5, bid: 9.48, ask: 9.52, bidSize: 5_000 });
+      h.place(1, 2, 'AAA', { action: 'SELL', orderType: 'STP', auxPrice: 9.9, totalQuantity: 1_000, ocaGroup: 'P-1:OCA:1', ocaType });
+      expect(h.order(1, 2)).toMatchObject({ status: 'Filled', filled: 1_000 });
+      h.place(1, 3, 'AAA', { action: 'SELL', orderType: 'LMT', lmtPrice: 10.2, totalQuantity: 1_000, ocaGroup: 'P-1:OCA:1', ocaType });
+    }
+
+    it.each([1, 2, 3])('ocaType %d: the late order is cancelled as it arrives (202) and never trades', (ocaType) => {
+      h.lateOcaJoinRules = true;
+      stopFilledOnArrival(ocaType);
+      expect(h.order(1, 3)).toMatchObject({ status: 'Cancelled', filled: 0 });
+      expect(h.errors).toEqual([{ clientId: 1, orderId: 3, code: 202, message: expect.stringContaining('OCA group P-1:OCA:1 already filled') }]);
+      h.tick('AAA', { last: 10.3, bid: 10.3, ask: 10.32 });
+      expect(h.fillsOf(3)).toEqual([]);
+      expect(h.engine.positionOf('AAA')).toBe(0); // never short
+    });
+
+    it('type 1: a member that traded only in part already cancels the newcomer', () => {
+      h.lateOcaJoinRules = true;
+      holdLong(500);
+      h.place(1, 2, 'AAA', { action: 'SELL', orderType: 'LMT', lmtPrice: 11, totalQuantity: 500, ocaGroup: 'g', ocaType: 1 });
+      h.tick('AAA', { last: 11.0, bid: 11.0, ask: 11.02, bidSize: 200 });
+      h.place(1, 3, 'AAA', { action: 'SELL', orderType: 'STP', auxPrice: 9, totalQuantity: 500, ocaGroup: 'g', ocaType: 1 });
+      expect(h.order(1, 3).status).toBe('Cancelled');
+    });
+
+    it('type 2: a group that only partly traded keeps the newcomer (IB documents no re-balancing of a later order)', () => {
+      h.lateOcaJoinRules = true;
+      holdLong(500);
+      h.place(1, 2, 'AAA', { action: 'SELL', orderType: 'LMT', lmtPrice: 11, totalQuantity: 500, ocaGroup: 'g', ocaType: 2 });
+      h.tick('AAA', { last: 11.0, bid: 11.0, ask: 11.02, bidSize: 200 });
+      h.place(1, 3, 'AAA', { action: 'SELL', orderType: 'STP', auxPrice: 9, totalQuantity: 300, ocaGroup: 'g', ocaType: 2 });
+      expect(h.order(1, 3)).toMatchObject({ status: 'Submitted', totalQuantity: 300 });
+    });
+
+    it('with the switch off (the ideal profile) the late order works beside the filled one', () => {
+      stopFilledOnArrival(2);
+      expect(h.order(1, 3)).toMatchObject({ status: 'Submitted' });
+    });
+  });
+
   describe('brackets', () => {
     /** Parent BUY LMT 10.00 (id 10), take profit SELL LMT 11 (id 11), stop SELL STP 9 (id 12, transmits all). */
     function placeBracket(parentLimit: number, transmitLast = true): void {

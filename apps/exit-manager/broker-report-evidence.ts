@@ -1,0 +1,68 @@
+import { brokerCap } from './protection-plan';
+
+/**
+ * When may the broker's position report shrink our protection? Only on evidence that it is newer than
+ * what we know of our own fills. The shares we hold come from our own fills (see heldQuantity); the
+ * report lags them (IB: hundreds of ms, sometimes seconds), and a gateway that goes silent right after a
+ * fill withholds it altogether. "Nothing happened for a while" is no evidence: in a silence nothing
+ * happens, and a report from before the fill would cancel the stop of shares still held (the chaos run's
+ * "covers 398 more than held", 15 s unprotected).
+ *
+ * So a report counts only when it was RECEIVED (stream) or REQUESTED (snapshot) at least `settleMs` after
+ * the last change of our own count for the symbol: by then any report of our fills has had the time to
+ * arrive, and one that still differs says the shares moved outside our orders (sold by hand). Between two
+ * such reports the broker holds what the last one said, moved by our own fills since (brokerCap).
+ * All times are real ms from the injected `nowMs`.
+ */
+export class BrokerReportEvidence {
+  /** When the broker's current word on each symbol was given (received, or the snapshot requested). */
+  private readonly reportedAtMs = new Map<string, number>();
+  /** The last complete snapshot's request time: a symbol it omits is reported flat as of then. */
+  private snapshotRequestedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly held = new Map<string, { quantity: number; changedAtMs: number }>();
+  /** Per symbol: the last believable report and what we held then. */
+  private readonly views = new Map<string, { broker: number; held: number }>();
+
+  constructor(private readonly settleMs: number, private readonly nowMs: () => number) {}
+
+  /** A position update arrived now (the stream), or a snapshot requested at `atMs` reported the symbol. */
+  reported(symbol: string, atMs = this.nowMs()): void {
+    this.reportedAtMs.set(symbol, atMs);
+  }
+
+  /** A complete positions snapshot requested at `atMs` was answered (the symbols it listed: `reported`). */
+  snapshotAnswered(atMs: number, listed: readonly string[], known: readonly string[]): void {
+    this.snapshotRequestedAtMs = Math.max(this.snapshotRequestedAtMs, atMs);
+    for (const symbol of new Set([...listed, ...known])) this.reported(symbol, atMs);
+  }
+
+  /**
+   * Our own count now; a change (a fill we learned of) restarts the wait for a report that shows it. First
+   * sight of shares we hold (a start with positions open) counts as a change: their fills may be seconds
+   * old, their report not yet in. First sight of none has no fill of ours for a report to trail.
+   */
+  noteHeld(symbol: string, quantity: number): void {
+    const known = this.held.get(symbol);
+    if (known?.quantity === quantity) return;
+    this.held.set(symbol, { quantity, changedAtMs: !known && quantity === 0 ? Number.NEGATIVE_INFINITY : this.nowMs() });
+  }
+
+  /** The broker's current report was given late enough after our last fill to show it. */
+  believable(symbol: string): boolean {
+    const changedAtMs = this.held.get(symbol)?.changedAtMs;
+    if (changedAtMs === undefined) return false;
+    const reportedAtMs = this.reportedAtMs.get(symbol) ?? this.snapshotRequestedAtMs;
+    if (reportedAtMs === Number.NEGATIVE_INFINITY) return false; // the broker has said nothing yet
+    return reportedAtMs >= changedAtMs + this.settleMs;
+  }
+
+  /**
+   * The most the broker can be holding (see brokerCap): from the last believable report, taken now when the
+   * current one is believable and nothing of ours is in flight (`quiet`). Undefined before any.
+   */
+  cap(symbol: string, heldNow: number, brokerQuantity: number, quiet: boolean): number | undefined {
+    this.noteHeld(symbol, heldNow);
+    if (quiet && this.believable(symbol)) this.views.set(symbol, { broker: brokerQuantity, held: heldNow });
+    return brokerCap(this.views.get(symbol), heldNow);
+  }
+}

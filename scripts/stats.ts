@@ -2,13 +2,15 @@
  * npm run stats -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--symbol AAPL] [--agent NAME] [--json]
  *   [--initial-capital 100000] [--risk-free 0.04] [--benchmark closes.csv]
  *
- * The headline performance metrics of all history (or a date range) as a table, or as JSON with --json.
+ * The headline performance metrics of all history (or a date range) as a table, or as JSON with --json, and the
+ * same period per strategy (agent_name): trades, win rate, net P&L, profit factor, average win and loss, max drawdown.
  * --benchmark takes a CSV with columns date,close (e.g. SPY daily closes) for the information ratio.
  */
 import fs from 'node:fs';
 import Table from 'cli-table3';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { agentBreakdown, type AgentPerformance } from '../shared/analytics/agent-breakdown';
 import { DEFAULT_INITIAL_CAPITAL } from '../shared/analytics/conventions';
 import { equityCurve } from '../shared/analytics/equity-series';
 import { returnsFromPrices, type PerformanceMetrics } from '../shared/analytics/metrics';
@@ -70,6 +72,22 @@ export function metricsTable(m: PerformanceMetrics): string {
   return table.toString();
 }
 
+/** One row per agent; with a single agent a line says whose trades they are (a table would repeat the metrics). */
+export function agentTable(rows: readonly AgentPerformance[]): string {
+  if (rows.length === 0) return '';
+  if (rows.length === 1) return `All ${rows[0]!.trades} closed trade(s) by agent ${rows[0]!.agent}.`;
+  const table = new Table({
+    head: ['Agent', 'Trades', 'Won', 'Lost', 'Win rate', 'Net P&L', 'Profit factor', 'Avg win', 'Avg loss', 'Max drawdown'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const a of rows) {
+    table.push([a.agent, a.trades, a.wins, a.losses, pct(a.winRate), money(a.netProfit), a.losses === 0 ? 'n/a (no losers)' : num(a.profitFactor),
+      money(a.averageWin), money(a.averageLoss), pct(a.maxDrawdown)]);
+  }
+  return `By agent\n${table.toString()}\n(max drawdown of each agent's own equity: initial capital + its realized P&L)`;
+}
+
 export function main(argv: string[] = hideBin(process.argv)): void {
   const args = yargs(argv)
     .scriptName('npm run stats --')
@@ -91,17 +109,22 @@ export function main(argv: string[] = hideBin(process.argv)): void {
   const db = openExistingDatabase(config.paths.db);
   try {
     const loader = new PerformanceLoader(db, cliClock(config));
-    const { metrics, daily } = loader.performance({
-      from, to, symbol: args.symbol, agentName: args.agent,
-      initialCapital: numberOption(args['initial-capital'], 'INITIAL_CAPITAL', DEFAULT_INITIAL_CAPITAL),
+    const initialCapital = numberOption(args['initial-capital'], 'INITIAL_CAPITAL', DEFAULT_INITIAL_CAPITAL);
+    const { metrics, daily, trades } = loader.performance({
+      from, to, symbol: args.symbol, agentName: args.agent, initialCapital,
       riskFreeRate: numberOption(args['risk-free'], 'RISK_FREE_RATE', 0),
       benchmark: args.benchmark ? readBenchmark(args.benchmark) : undefined,
     });
+    // Each agent's drawdown in a range starts from the equity its earlier trades built, as with --agent.
+    const history = from ? loader.trades.closedForAnalytics({ to, symbol: args.symbol, agentName: args.agent }) : trades;
+    const byAgent = agentBreakdown({ trades, history, from, to, initialCapital });
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ query: { from: from ?? null, to: to ?? null, symbol: args.symbol ?? null, agent: args.agent ?? null }, openTrades: loader.trades.openCount(), metrics }, null, 2)}\n`);
+      const query = { from: from ?? null, to: to ?? null, symbol: args.symbol ?? null, agent: args.agent ?? null };
+      process.stdout.write(`${JSON.stringify({ query, openTrades: loader.trades.openCount(), metrics, byAgent }, null, 2)}\n`);
       return;
     }
     process.stdout.write(`${metricsTable(metrics)}\n`);
+    if (byAgent.length > 0) process.stdout.write(`\n${agentTable(byAgent)}\n`);
     if (daily.length > 0) {
       process.stdout.write(`\nEquity\n${asciiEquityChart(equityCurve(daily).map((p) => ({ label: p.label ?? 'start', equity: p.equity })))}\n`);
     }

@@ -8,13 +8,11 @@ import { checkConfigOverrides, prepareBacktest } from '../../shared/backtest/pre
 import { money, num, pct } from '../../shared/analytics/report/format';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { BarStore } from '../../shared/db/bar-store/bar-store-repository';
-import { openDatabase } from '../../shared/db/open-database';
-import { BacktestRunsRepository } from '../../shared/db/repositories/backtest-runs-repository';
 import { CliUsageError } from '../report/cli-common';
 import { resolveBars } from './bars-option';
 import { checkCommonInputs, listOption, type CommonArgs } from './common';
 import { heatmapHtml, heatmapMatrix, heatmapText } from './heatmap';
-import { runConfig } from './outputs';
+import { runConfig, saveRunWithChildren } from './outputs';
 import type { PointResult, SearchJob } from './point-runner';
 import { ProgressBar } from './progress';
 import { defaultWorkers, runPoints } from './worker-pool';
@@ -151,28 +149,18 @@ export async function optimizeCommand(args: OptimizeArgs): Promise<void> {
   if (args.heatmap && (!names.includes(xName!) || !names.includes(yName!))) throw new CliUsageError(`--heatmap ${args.heatmap}: both must be swept parameters (${names.join(', ')})`);
   const matrix = xName && yName && xName !== yName ? heatmapMatrix(results, xName, yName) : undefined;
 
-  let runId: number | undefined;
-  if (args.save !== false) {
-    const db = openDatabase(search.config.paths.db);
-    try {
-      const repo = new BacktestRunsRepository(db);
-      runId = repo.save({
-        kind: 'optimize', fromDay: from, toDay: to, bars: search.barsLabel, symbols: search.job.symbols ?? [], strategies: search.strategies, settings: search.job.settings,
-        config: runConfig(search.config), status: 'COMPLETED', trades: best?.figures.trades ?? 0, netPnl: best?.figures.netPnl, totalReturn: best?.figures.totalReturn,
-        sharpe: best?.figures.sharpe, maxDrawdown: best?.figures.maxDrawdown, objective: args.objective, objectiveValue: best?.objective, metrics: best?.figures ?? {},
-        detail: { axes: search.axes, seed: search.seed, minTrades: args['min-trades'], best: best?.point, points: results.length, failed: failed.length, wallSeconds, workers },
-      });
-      for (const r of results) {
-        repo.save({
-          kind: 'optimize-point', parentId: runId, label: JSON.stringify(r.point), fromDay: from, toDay: to, bars: search.barsLabel, symbols: [], strategies: [], settings: {}, config: {},
-          status: r.error ? 'FAILED' : 'COMPLETED', error: r.error, trades: r.figures.trades ?? 0, netPnl: r.figures.netPnl, totalReturn: r.figures.totalReturn, sharpe: r.figures.sharpe,
-          maxDrawdown: r.figures.maxDrawdown, objective: args.objective, objectiveValue: r.objective, metrics: r.figures, detail: { point: r.point },
-        });
-      }
-    } finally {
-      db.close();
-    }
-  }
+  const runId = args.save === false ? undefined : saveRunWithChildren(search.config.paths.db, {
+    run: {
+      kind: 'optimize', fromDay: from, toDay: to, bars: search.barsLabel, symbols: search.job.symbols ?? [], strategies: search.strategies, settings: search.job.settings,
+      config: runConfig(search.config), status: 'COMPLETED', trades: best?.figures.trades ?? 0, netPnl: best?.figures.netPnl, totalReturn: best?.figures.totalReturn,
+      sharpe: best?.figures.sharpe, maxDrawdown: best?.figures.maxDrawdown, objective: args.objective, objectiveValue: best?.objective, metrics: best?.figures ?? {},
+      detail: { axes: search.axes, seed: search.seed, minTrades: args['min-trades'], best: best?.point, points: results.length, failed: failed.length, wallSeconds, workers },
+    },
+  }, results.map((r) => ({
+    kind: 'optimize-point', label: JSON.stringify(r.point), fromDay: from, toDay: to, bars: search.barsLabel, symbols: [], strategies: [], settings: {}, config: {},
+    status: r.error ? 'FAILED' : 'COMPLETED', error: r.error, trades: r.figures.trades ?? 0, netPnl: r.figures.netPnl, totalReturn: r.figures.totalReturn, sharpe: r.figures.sharpe,
+    maxDrawdown: r.figures.maxDrawdown, objective: args.objective, objectiveValue: r.objective, metrics: r.figures, detail: { point: r.point },
+  })));
   const dir = args.out ?? path.join(search.config.paths.reports, 'backtests', runId !== undefined ? `optimize-${runId}` : `optimize-${from}-${to}`);
   fs.mkdirSync(dir, { recursive: true });
   const header = [...names, 'objective', 'trades', 'net_pnl', 'total_return', 'sharpe', 'sortino', 'max_drawdown', 'profit_factor', 'error'];

@@ -6,7 +6,9 @@ import { renderCsv } from '../../shared/analytics/report/csv-report';
 import { renderMarkdown } from '../../shared/analytics/report/markdown';
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { openDatabase } from '../../shared/db/open-database';
-import { BacktestRunsRepository, type BacktestRunKind } from '../../shared/db/repositories/backtest-runs-repository';
+import {
+  BacktestRunsRepository, type BacktestRunKind, type BacktestRunRecord, type StoredBacktestTrade, type StoredEquityDay,
+} from '../../shared/db/repositories/backtest-runs-repository';
 import { headline, type BacktestAnalysis } from '../../shared/backtest/analysis';
 import type { BacktestResult } from '../../shared/backtest/result';
 import { renderTearSheet } from '../../shared/backtest/tear-sheet';
@@ -79,6 +81,26 @@ export function saveRun(dbPath: string, result: BacktestResult, analysis: Backte
     }, options.withTrades === false ? [] : result.trades.map((t) => ({ ...t, score: t.score })), options.withTrades === false ? [] : (analysis?.daily ?? []).map((d) => ({
       tradingDay: d.tradingDay, startEquity: d.startEquity, endEquity: d.endEquity, realizedPnl: d.pnl, trades: d.trades,
     })));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Stores a run made of other runs (an optimisation and its points, a walk-forward and its windows) in the trading
+ * DB: the parent with its trades and daily equity, then each child pointing at it. Returns the parent's id.
+ */
+export function saveRunWithChildren(
+  dbPath: string,
+  parent: { run: BacktestRunRecord; trades?: readonly StoredBacktestTrade[]; equity?: readonly StoredEquityDay[] },
+  children: readonly BacktestRunRecord[],
+): number {
+  const db = openDatabase(dbPath);
+  try {
+    const runs = new BacktestRunsRepository(db);
+    const parentId = runs.save(parent.run, parent.trades, parent.equity);
+    for (const child of children) runs.save({ ...child, parentId });
+    return parentId;
   } finally {
     db.close();
   }

@@ -8,11 +8,9 @@ import { analyzeBacktest, headline, objectiveValue } from '../../shared/backtest
 import type { ParameterPoint } from '../../shared/backtest/parameter-space';
 import type { BacktestResult, BacktestTrade } from '../../shared/backtest/result';
 import { renderTearSheet } from '../../shared/backtest/tear-sheet';
-import { openDatabase } from '../../shared/db/open-database';
-import { BacktestRunsRepository } from '../../shared/db/repositories/backtest-runs-repository';
 import { CliUsageError } from '../report/cli-common';
 import { prepareSearch, ranked, searchOptions, searchPoints, type SearchArgs } from './optimize-command';
-import { runConfig } from './outputs';
+import { runConfig, saveRunWithChildren } from './outputs';
 import { runPoints } from './worker-pool';
 
 export interface WalkForwardArgs extends SearchArgs {
@@ -120,28 +118,20 @@ export async function walkForwardCommand(args: WalkForwardArgs): Promise<void> {
   const stability = parameterStability(names, chosen);
   const figures = headline(analysis.metrics);
   const wallSeconds = (Date.now() - started) / 1000;
-  let runId: number | undefined;
-  if (args.save !== false) {
-    const db = openDatabase(search.config.paths.db);
-    try {
-      const repo = new BacktestRunsRepository(db);
-      runId = repo.save({
-        kind: 'walk-forward', fromDay: result.fromDay, toDay: result.toDay, bars: search.barsLabel, symbols: result.symbols, strategies: search.strategies, settings: search.job.settings,
-        config: runConfig(search.config), status: 'COMPLETED', trades: trades.length, netPnl: figures.netPnl, totalReturn: figures.totalReturn, sharpe: figures.sharpe, maxDrawdown: figures.maxDrawdown,
-        objective: args.objective, objectiveValue: objectiveValue(analysis.metrics, args.objective, 0), metrics: figures,
-        detail: { axes: search.axes, seed: search.seed, inSample: args['in-sample'], outOfSample: args['out-of-sample'], step, anchored: args.anchored, windows: reports, stability, wallSeconds },
-      }, trades, analysis.daily.map((d) => ({ tradingDay: d.tradingDay, startEquity: d.startEquity, endEquity: d.endEquity, realizedPnl: d.pnl, trades: d.trades })));
-      for (const w of reports) {
-        repo.save({
-          kind: 'walk-forward-window', parentId: runId, label: `window ${String(w.window)}`, fromDay: (w.outOfSample as string[])[0]!, toDay: (w.outOfSample as string[])[1]!, bars: search.barsLabel,
-          symbols: [], strategies: [], settings: {}, config: {}, status: 'COMPLETED', trades: Number(w.outOfSampleTrades ?? 0), netPnl: w.outOfSampleNetPnl as number, totalReturn: w.outOfSampleReturn as number,
-          objective: args.objective, objectiveValue: w.outOfSampleObjective as number | null, detail: w,
-        });
-      }
-    } finally {
-      db.close();
-    }
-  }
+  const runId = args.save === false ? undefined : saveRunWithChildren(search.config.paths.db, {
+    run: {
+      kind: 'walk-forward', fromDay: result.fromDay, toDay: result.toDay, bars: search.barsLabel, symbols: result.symbols, strategies: search.strategies, settings: search.job.settings,
+      config: runConfig(search.config), status: 'COMPLETED', trades: trades.length, netPnl: figures.netPnl, totalReturn: figures.totalReturn, sharpe: figures.sharpe, maxDrawdown: figures.maxDrawdown,
+      objective: args.objective, objectiveValue: objectiveValue(analysis.metrics, args.objective, 0), metrics: figures,
+      detail: { axes: search.axes, seed: search.seed, inSample: args['in-sample'], outOfSample: args['out-of-sample'], step, anchored: args.anchored, windows: reports, stability, wallSeconds },
+    },
+    trades,
+    equity: analysis.daily.map((d) => ({ tradingDay: d.tradingDay, startEquity: d.startEquity, endEquity: d.endEquity, realizedPnl: d.pnl, trades: d.trades })),
+  }, reports.map((w) => ({
+    kind: 'walk-forward-window', label: `window ${String(w.window)}`, fromDay: (w.outOfSample as string[])[0]!, toDay: (w.outOfSample as string[])[1]!, bars: search.barsLabel,
+    symbols: [], strategies: [], settings: {}, config: {}, status: 'COMPLETED', trades: Number(w.outOfSampleTrades ?? 0), netPnl: w.outOfSampleNetPnl as number, totalReturn: w.outOfSampleReturn as number,
+    objective: args.objective, objectiveValue: w.outOfSampleObjective as number | null, detail: w,
+  })));
   const dir = args.out ?? path.join(search.config.paths.reports, 'backtests', runId !== undefined ? `walk-forward-${runId}` : `walk-forward-${result.fromDay}-${result.toDay}`);
   fs.mkdirSync(dir, { recursive: true });
   const windowRows = reports.map((w) => [w.window, (w.inSample as string[]).join('..'), (w.outOfSample as string[]).join('..'), ...names.map((n) => (w.chosen as ParameterPoint)[n]), w.ranked ? '' : 'kept previous',

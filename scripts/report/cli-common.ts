@@ -60,6 +60,11 @@ export function validDay(value: unknown, flag: string): string | undefined {
 
 /** Runs a CLI body: user errors print their message and exit with their code; bugs print the stack. */
 export function runCli(name: string, body: () => void | Promise<void>): void {
+  // `npm run stats | head`: the reader closing the pipe is normal, not a crash. The output is dropped and the
+  // command finishes its work (liquidate must never stop half-way because nobody reads its table).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   Promise.resolve()
     .then(body)
     .catch((error: unknown) => {

@@ -54,6 +54,11 @@
  * - time in market = length of the union of all holding intervals / regular-session time of the trading days
  *   covered (390 minutes, 210 on 13:00 early closes). Overnight holds count their overnight hours; capped at 1.
  *
+ * Per strategy (agent_name; agent-breakdown.ts)
+ * - the trade statistics above over that agent's closed trades of the period.
+ * - max drawdown of the agent's own daily equity: initial capital + its cumulative realized P&L since its first
+ *   trade (the account's net liquidation belongs to all agents together), the same series `--agent` uses.
+ *
  * Degenerate input never produces NaN or ±Infinity: every function returns a finite number or null
  * (JSON-safe). null means "not defined for this input" (empty series, one observation, zero deviation).
  * A standard / downside deviation or tracking error below 1e-12 per day counts as zero: it is float dust of a

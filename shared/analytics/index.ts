@@ -10,4 +10,5 @@ export * from './drawdown';
 export * from './trade-stats';
 export * from './equity-series';
 export * from './metrics';
+export * from './agent-breakdown';
 export { tradingDaysBetween, sessionMinutes, tradingDayOfTime, isoWeekKey, isoWeekBounds, monthBounds, monthKey, formatEt, isTradingDate } from './trading-days';

@@ -123,6 +123,10 @@ export interface BreakdownRow {
   grossLoss: number;
   profitFactor: number | null;
   averageTrade: number | null;
+  /** null without a winning trade. */
+  averageWin: number | null;
+  /** Negative; null without a losing trade. */
+  averageLoss: number | null;
   averageHoldingMinutes: number | null;
 }
 
@@ -158,6 +162,8 @@ export function breakdownBy(trades: readonly ClosedTradeInput[], keyOf: (t: Clos
       grossLoss: g.grossLoss,
       profitFactor: g.losses === 0 ? null : ratio(g.grossProfit, Math.abs(g.grossLoss)),
       averageTrade: (g.grossProfit + g.grossLoss) / g.trades,
+      averageWin: g.wins > 0 ? g.grossProfit / g.wins : null,
+      averageLoss: g.losses > 0 ? g.grossLoss / g.losses : null,
       averageHoldingMinutes: finiteOrNull(g.heldMinutes / g.trades),
     }))
     .sort((a, b) => b.netProfit - a.netProfit || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

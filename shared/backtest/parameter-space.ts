@@ -1,4 +1,8 @@
+import { mulberry32 } from '../random/mulberry32';
 import type { Strategy } from '../strategy/types';
+
+// Re-exported so callers that took the PRNG from here keep working.
+export { mulberry32 };
 
 /**
  * The parameters an optimisation sweeps, written `--param name=spec`:
@@ -114,16 +118,4 @@ export function pointOverrides(point: ParameterPoint, axes: readonly ParameterAx
     else (params[axis.target.agent] ??= {})[axis.target.param] = value;
   }
   return { params, config };
-}
-
-/** mulberry32: a tiny seeded PRNG (the seed is printed, so any search can be replayed). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -1,4 +1,5 @@
 import type { DailyRecord } from '../analytics/equity-series';
+import type { CandidateMetrics } from '../strategy/candidate-metrics';
 import type { EngineSettings } from './settings';
 
 /** One closed round trip of a backtest (the same fields as the live `round_trips`, plus what decided it). */
@@ -37,19 +38,14 @@ export interface DecisionEvent {
   detail: string;
 }
 
-export interface SignalRow {
+/** A candidate the scan evaluated: what was decided, with what was measured about it (the day-trader's own metrics). */
+export interface SignalRow extends Pick<CandidateMetrics, 'price' | 'rsi' | 'atrPct' | 'gapPct' | 'relativeVolume' | 'spreadPct'> {
   t: number;
   agent: string;
   symbol: string;
   score: number;
   decision: 'TAKEN' | 'REJECTED';
   reason: string;
-  price?: number;
-  rsi?: number;
-  atrPct?: number;
-  gapPct?: number;
-  relativeVolume?: number;
-  spreadPct?: number;
 }
 
 export interface BacktestStats {

@@ -7,6 +7,7 @@ export interface MinuteBar {
   readonly high: number;
   readonly low: number;
   readonly close: number;
+  /** Shares, a positive integer. */
   readonly volume: number;
 }
 

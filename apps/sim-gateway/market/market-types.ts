@@ -1,4 +1,7 @@
+import type { MinuteBar } from '../../../shared/bars/day-bars';
 import type { TradingDay } from '../../../shared/time/trading-calendar';
+
+export type { MinuteBar };
 
 /** Contract details the simulator answers reqContractDetails with. */
 export interface SymbolInfo {
@@ -8,17 +11,6 @@ export interface SymbolInfo {
   readonly longName: string;
   readonly primaryExchange: 'NASDAQ' | 'NYSE' | 'ARCA';
   readonly industry: string;
-}
-
-/** One minute of trades; `startMs` is the bar START (the bar covers [startMs, startMs + 60 000)). */
-export interface MinuteBar {
-  readonly startMs: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  /** Shares, a positive integer. */
-  readonly volume: number;
 }
 
 /** Regular-session (09:30 to the close) OHLCV of one trading day. */

@@ -1,4 +1,5 @@
 import { formatEt } from '../trading-days';
+import { AGENT_COLUMNS, AGENT_NET_PNL_COLUMN, agentCells, showsAgentTable } from './by-agent';
 import { duration, money, num, pct, pctUnits, price } from './format';
 import { equityNote } from './markdown';
 import type { ReportData } from './report-model';
@@ -49,6 +50,10 @@ export function renderHtml(data: ReportData): string {
       data.bySymbol.map((s) => [td(s.key), td(s.trades, true), td(s.wins, true), td(s.losses, true), td(pct(s.winRate), true),
         td(money(s.netProfit), true, s.netProfit), td(num(s.profitFactor), true), td(money(s.averageTrade), true), td(duration(s.averageHoldingMinutes), true)]),
     ));
+  }
+  if (showsAgentTable(data)) {
+    parts.push('<h2>By agent</h2>', tableHtml([...AGENT_COLUMNS], data.byAgent.map((a) =>
+      agentCells(a).map((text, i) => (i === 0 ? td(text) : td(text, true, i === AGENT_NET_PNL_COLUMN ? a.netProfit : undefined))))));
   }
   if (data.activity) {
     const a = data.activity;

@@ -1,5 +1,6 @@
 import { formatEt } from '../trading-days';
 import { asciiEquityChart } from './ascii-chart';
+import { AGENT_ALIGN, AGENT_COLUMNS, agentCells, showsAgentTable } from './by-agent';
 import { duration, money, num, pct, pctUnits, price } from './format';
 import type { ReportData } from './report-model';
 import { summaryRows } from './summary';
@@ -13,7 +14,7 @@ function table(header: string[], rows: Array<Array<string | number>>, align?: Ar
   return [header, sep, ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
 }
 
-/** The report as Markdown: summary, ASCII equity chart, trades, per-symbol breakdown, scan activity. */
+/** The report as Markdown: summary, ASCII equity chart, trades, per-symbol and per-agent breakdowns, scan activity. */
 export function renderMarkdown(data: ReportData): string {
   const { period, metrics } = data;
   const out: string[] = [];
@@ -53,8 +54,8 @@ export function renderMarkdown(data: ReportData): string {
       '',
     );
   }
-  if (data.byAgent.length > 1) {
-    out.push('## By agent', '', table(['Agent', 'Trades', 'Win rate', 'Net P&L'], data.byAgent.map((a) => [a.key, a.trades, pct(a.winRate), money(a.netProfit)]), ['l', 'r', 'r', 'r']), '');
+  if (showsAgentTable(data)) {
+    out.push('## By agent', '', table([...AGENT_COLUMNS], data.byAgent.map(agentCells), AGENT_ALIGN), '');
   }
   if (period.kind !== 'daily' && metrics.tradingDays > 0) {
     out.push('## Daily returns', '', `Best day ${metrics.bestDay ? `${metrics.bestDay.day} ${pct(metrics.bestDay.return)}` : 'n/a'}, worst day ${metrics.worstDay ? `${metrics.worstDay.day} ${pct(metrics.worstDay.return)}` : 'n/a'}, ` +

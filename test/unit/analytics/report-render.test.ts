@@ -108,6 +108,35 @@ describe('report renderers', () => {
     expect(summaryRows(data).find((r) => r.key === 'win_rate')!.value).toBe('n/a');
   });
 
+  it('attributes P&L to each agent in markdown, HTML and the terminal when several agents traded', () => {
+    const data = reportData('daily', '2026-11-23', [
+      ...DAY_TRADES, // gap-momentum: +180, -90, +60
+      reportTrade('NVDA', '2026-11-23', '09:50', '10:20', -40, 'opening-range-breakout'),
+      reportTrade('TSLA', '2026-11-23', '10:00', '11:00', 25, 'opening-range-breakout'),
+    ]);
+    // gap-momentum: 3 trades, 2 won, +150, PF 240 / 90 = 2.67, avg win +120, avg loss -90, avg held 92 min
+    // opening-range-breakout: 2 trades, 1 won, -15, PF 25 / 40 = 0.63, avg win +25, avg loss -40, avg held 45 min
+    const md = renderMarkdown(data);
+    expect(md).toContain('## By agent');
+    expect(md).toMatch(/\| gap-momentum \| 3 \| 2 \| 1 \| 66\.67% \| \+150\.00 \| 2\.67 \| \+120\.00 \| -90\.00 \| 1h 32m \|/);
+    expect(md).toMatch(/\| opening-range-breakout \| 2 \| 1 \| 1 \| 50\.00% \| -15\.00 \| 0\.63 \| \+25\.00 \| -40\.00 \| 45m \|/);
+    const html = renderHtml(data);
+    expect(html).toContain('<h2>By agent</h2>');
+    expect(html).toMatch(/<tr><td>gap-momentum<\/td><td class="n">3<\/td><td class="n">2<\/td><td class="n">1<\/td><td class="n">66\.67%<\/td><td class="n pos">\+150\.00<\/td><td class="n">2\.67<\/td>/);
+    expect(html).toMatch(/<tr><td>opening-range-breakout<\/td><td class="n">2<\/td>.*<td class="n neg">-15\.00<\/td><td class="n">0\.63<\/td><td class="n">\+25\.00<\/td><td class="n">-40\.00<\/td>/);
+    const terminal = renderTerminal(data);
+    expect(terminal).toContain('By agent');
+    expect(terminal).toMatch(/gap-momentum\s+│\s+3\s+│\s+2\s+│\s+1\s+│\s+66\.67%\s+│\s+\+150\.00\s+│\s+2\.67\s+│\s+\+120\.00\s+│\s+-90\.00/);
+    expect(terminal).toMatch(/opening-range-breakout\s+│\s+2\s+│\s+1\s+│\s+1\s+│\s+50\.00%\s+│\s+-15\.00\s+│\s+0\.63\s+│\s+\+25\.00\s+│\s+-40\.00/);
+    expect(terminal).toMatch(/NVDA\s+│\s+opening-range-breakout\s+│\s+LONG/); // the trades name their agent too
+
+    // With one agent the table would repeat the summary: none in any format.
+    const single = reportData('daily', '2026-11-23', DAY_TRADES);
+    expect(renderMarkdown(single)).not.toContain('By agent');
+    expect(renderHtml(single)).not.toContain('By agent');
+    expect(renderTerminal(single)).not.toContain('By agent');
+  });
+
   it('shows "no losers" rather than an infinite profit factor, and escapes HTML', () => {
     const data = reportData('daily', '2026-11-23', [reportTrade('A&B', '2026-11-23', '10:00', '10:30', 10, '<script>x</script>')]);
     expect(renderMarkdown(data)).toMatch(/\| Profit factor \| n\/a \(no losers\) \|/);

@@ -61,8 +61,9 @@ describe('trade statistics', () => {
   it('breaks figures down by symbol, best net profit first', () => {
     const rows = breakdownBy([trade(100, '10:00', 10, 'MSFT'), trade(-40, '10:10', 20, 'MSFT'), trade(-5, '10:20', 30, 'AAPL'), trade(7, '10:30', 40, 'TSLA')], (t) => t.symbol);
     expect(rows.map((r) => r.key)).toEqual(['MSFT', 'TSLA', 'AAPL']);
-    expect(rows[0]).toMatchObject({ trades: 2, wins: 1, losses: 1, winRate: 0.5, netProfit: 60, profitFactor: 2.5, averageTrade: 30, averageHoldingMinutes: 15 });
-    expect(rows[1]).toMatchObject({ profitFactor: null, winRate: 1 });
+    expect(rows[0]).toMatchObject({ trades: 2, wins: 1, losses: 1, winRate: 0.5, netProfit: 60, profitFactor: 2.5, averageTrade: 30, averageWin: 100, averageLoss: -40, averageHoldingMinutes: 15 });
+    expect(rows[1]).toMatchObject({ profitFactor: null, winRate: 1, averageWin: 7, averageLoss: null });
+    expect(rows[2]).toMatchObject({ averageWin: null, averageLoss: -5 });
   });
 
   it('measures time in market as the union of holding intervals over session time', () => {

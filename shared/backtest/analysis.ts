@@ -1,6 +1,8 @@
+import { agentBreakdown } from '../analytics/agent-breakdown';
 import { buildDailyEquity, equityCurve, type DailyEquity } from '../analytics/equity-series';
 import { computePerformance, type PerformanceMetrics } from '../analytics/metrics';
-import type { ReportData, ReportTrade } from '../analytics/report/report-model';
+import { agentReportRow } from '../analytics/report/by-agent';
+import type { AgentReportRow, ReportData, ReportTrade } from '../analytics/report/report-model';
 import { breakdownBy, type BreakdownRow, type ClosedTradeInput } from '../analytics/trade-stats';
 import { tradingDaysBetween } from '../analytics/trading-days';
 import type { BacktestResult, BacktestTrade } from './result';
@@ -13,7 +15,7 @@ import type { BacktestResult, BacktestTrade } from './result';
 export interface BacktestAnalysis {
   daily: DailyEquity[];
   metrics: PerformanceMetrics;
-  byAgent: BreakdownRow[];
+  byAgent: AgentReportRow[];
   bySymbol: BreakdownRow[];
   byExitReason: BreakdownRow[];
   report: ReportData;
@@ -27,7 +29,7 @@ export function analyzeBacktest(result: BacktestResult, options: { riskFreeRate?
   const daily = buildDailyEquity(result.daily, { initialCapital: result.settings.initialCapital, fillTradingDays: false });
   const inputs = tradeInputs(result.trades);
   const metrics = computePerformance({ daily, trades: inputs, options: { riskFreeRate: options.riskFreeRate } });
-  const byAgent = breakdownBy(inputs, (t) => t.agentName ?? '');
+  const byAgent = agentBreakdown({ trades: inputs, initialCapital: result.settings.initialCapital }).map(agentReportRow);
   const bySymbol = breakdownBy(inputs, (t) => t.symbol);
   const reasons = new Map(result.trades.map((t, i) => [inputs[i]!, t.exitReason] as const));
   const byExitReason = breakdownBy(inputs, (t) => reasons.get(t) ?? '');

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import { agentBreakdown } from '../analytics/agent-breakdown';
 import { DEFAULT_INITIAL_CAPITAL } from '../analytics/conventions';
 import { equityCurve, sliceDailyEquity, type DailyEquity } from '../analytics/equity-series';
 import { computePerformance } from '../analytics/metrics';
+import { agentReportRow } from '../analytics/report/by-agent';
 import { reportPeriod } from '../analytics/report/period';
 import type { CurvePoint, ReportData, ReportPeriodKind, ReportTrade } from '../analytics/report/report-model';
 import { breakdownBy, type ClosedTradeInput } from '../analytics/trade-stats';
@@ -51,13 +53,16 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
   const metrics = computePerformance({ daily, trades: inputs, options: { riskFreeRate: request.riskFreeRate } });
   const openingEquity = daily[0]?.startEquity ?? full.filter((d) => d.tradingDay < period.from).pop()?.endEquity ?? initialCapital;
   const activity = new PipelineHistoryRepository(db).activity(period.from, period.to);
+  // An agent's drawdown in the period starts from the equity its earlier trades built (as npm run stats does).
+  const history = loader.trades.closedForAnalytics({ to: period.to });
+  const byAgent = agentBreakdown({ trades: inputs, history, from: period.from, to: period.to, initialCapital });
   return {
     period,
     generatedAt: isoTime(nowMs),
     metrics,
     trades,
     bySymbol: breakdownBy(inputs, (t) => t.symbol),
-    byAgent: breakdownBy(inputs, (t) => t.agentName ?? ''),
+    byAgent: byAgent.map(agentReportRow),
     curve: period.kind === 'daily' ? snapshotCurve(loader, period.from) ?? intradayCurve(openingEquity, trades) : dailyCurve(daily),
     equitySource: equitySourceOf(daily),
     initialCapital,

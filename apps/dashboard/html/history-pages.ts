@@ -1,3 +1,4 @@
+import { showsAgentTable } from '../../../shared/analytics/report/by-agent';
 import type { PerformanceData, PerformanceQueryParams } from '../views/performance';
 import type { OperationsData, PortfolioData, TradesData } from '../views/tables';
 import { tradesQueryString } from '../views/tables';
@@ -36,6 +37,7 @@ export function performancePage(d: PerformanceData): string {
 ${section('panel-stats', 'Statistics', html`<table class="data stats"><tbody>${stats.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table>`)}
 ${section('panel-monthly', 'Monthly returns', monthlyTable(d))}
 ${section('panel-heatmap', 'P&L by symbol and time of day (exit, New York)', heatmapTable(d), 'wide')}
+${showsAgentTable(d) ? section('panel-agents', 'By strategy', agentTable(d), 'wide') : ''}
 ${section('panel-symbols', 'By symbol', html`<table class="data"><thead><tr><th>symbol</th><th>trades</th><th>win rate</th><th>net P&L</th><th>profit factor</th></tr></thead><tbody>${d.bySymbol.map((r) => html`<tr><td>${r.key}</td><td>${r.trades}</td><td>${percent(r.winRate, { fromRatio: true, sign: false })}</td><td class="${signClass(r.netProfit)}">${money(r.netProfit, { sign: true })}</td><td>${fixed(r.profitFactor)}</td></tr>`)}</tbody></table>`)}
 </div>`;
   return layout({
@@ -53,6 +55,13 @@ function queryOf(q: PerformanceQueryParams): string {
 
 function fixed(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+}
+
+/** One row per agent_name, the figures of `npm run stats`; each name opens the page filtered to that agent. */
+function agentTable(d: PerformanceData): RawHtml {
+  return html`<table class="data" id="agents-table"><thead><tr><th>agent</th><th>trades</th><th>won</th><th>lost</th><th>win rate</th><th>net P&L</th><th>profit factor</th><th>avg win</th><th>avg loss</th><th>max drawdown</th></tr></thead><tbody>
+${d.byAgent.map((r) => html`<tr><td><a href="/performance${queryOf({ ...d.query, agent: r.agent })}">${r.agent}</a></td><td>${r.trades}</td><td>${r.wins}</td><td>${r.losses}</td><td>${percent(r.winRate, { fromRatio: true, sign: false })}</td><td class="${signClass(r.netProfit)}">${money(r.netProfit, { sign: true })}</td><td>${r.losses === 0 ? 'n/a (no losers)' : fixed(r.profitFactor)}</td><td>${money(r.averageWin)}</td><td>${money(r.averageLoss)}</td><td>${percent(r.maxDrawdown, { fromRatio: true })}</td></tr>`)}</tbody></table>
+<p class="muted">Max drawdown of each strategy's own equity: initial capital + its realized P&L (the account's NAV belongs to all of them).</p>`;
 }
 
 function monthlyTable(d: PerformanceData): RawHtml {

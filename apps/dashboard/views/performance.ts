@@ -1,3 +1,4 @@
+import { agentBreakdown, type AgentPerformance } from '../../../shared/analytics/agent-breakdown';
 import type { DailyEquity } from '../../../shared/analytics/equity-series';
 import type { PerformanceMetrics } from '../../../shared/analytics/metrics';
 import { breakdownBy, type BreakdownRow, type ClosedTradeInput } from '../../../shared/analytics/trade-stats';
@@ -33,6 +34,11 @@ export interface PerformanceData {
   monthly: Array<{ year: string; months: Array<number | null>; total: number | null }>;
   heatmap: HeatmapData;
   bySymbol: BreakdownRow[];
+  /**
+   * One row per agent (strategy) that closed a trade in the range, as `npm run stats -- --json` gives it
+   * (agentBreakdown); the page shows them when more than one agent traded.
+   */
+  byAgent: AgentPerformance[];
   /** The NAV high-water mark of the portfolio snapshots (survives restarts), null without snapshots. */
   highWater: HighWaterMark | null;
   /** Trading days with portfolio snapshots (their equity comes from the snapshots where the daily summary has none). */
@@ -67,15 +73,18 @@ export class PerformanceView {
     if (this.cache?.key === key && Date.now() - this.cache.builtAtMs < REFRESH_AFTER_MS) return { ok: true, data: this.cache.data };
     const result = this.s.db.read((r) => {
       const performance = r.performance.performance({ from: query.from, to: query.to, symbol: query.symbol, agentName: query.agent, fillTo: tradingDayOf(this.s.clock.now()) });
+      // Each agent's drawdown in a range starts from the equity its earlier trades built, as in npm run stats.
+      const history = query.from ? r.performance.trades.closedForAnalytics({ to: query.to, symbol: query.symbol, agentName: query.agent }) : undefined;
       const latest = r.snapshots?.latest();
       return {
         performance,
+        history,
         highWater: latest ? r.snapshots!.highWater(latest.account) ?? null : null,
         snapshotDays: r.snapshots ? r.snapshots.days(query.from, query.to).length : 0,
       };
     });
     if (!result.ok) return result;
-    const { performance, highWater, snapshotDays } = result.value;
+    const { performance, history, highWater, snapshotDays } = result.value;
     const data: PerformanceData = {
       generatedAt: new Date().toISOString(),
       query,
@@ -84,6 +93,7 @@ export class PerformanceView {
       monthly: monthlyTable(performance.metrics),
       heatmap: heatmap(performance.trades),
       bySymbol: breakdownBy(performance.trades, (t) => t.symbol).sort((a, b) => Math.abs(b.netProfit) - Math.abs(a.netProfit)).slice(0, 50),
+      byAgent: agentBreakdown({ trades: performance.trades, history, from: query.from, to: query.to }),
       highWater,
       snapshotDays,
     };

@@ -8,4 +8,4 @@ export { renderTerminal } from './terminal';
 export { asciiEquityChart, downsample } from './ascii-chart';
 export { svgEquityChart } from './svg-chart';
 export { formatCsv, parseCsv, parseCsvRecords, csvField, type CsvValue } from './csv';
-export { agentCells, showsAgentTable, AGENT_COLUMNS } from './by-agent';
+export { agentCells, agentReportRow, showsAgentTable, AGENT_COLUMNS } from './by-agent';

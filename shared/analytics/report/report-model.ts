@@ -1,3 +1,4 @@
+import type { AgentPerformance } from '../agent-breakdown';
 import type { PerformanceMetrics } from '../metrics';
 import type { BreakdownRow } from '../trade-stats';
 
@@ -38,6 +39,9 @@ export interface ReportTrade {
   source: string;
 }
 
+/** One agent's row of a report: the breakdown's fields (`key` is the agent_name) and its own max drawdown. */
+export interface AgentReportRow extends BreakdownRow, Pick<AgentPerformance, 'maxDrawdown'> {}
+
 export interface CurvePoint {
   label: string;
   equity: number;
@@ -57,7 +61,7 @@ export interface ReportData {
   metrics: PerformanceMetrics;
   trades: ReportTrade[];
   bySymbol: BreakdownRow[];
-  byAgent: BreakdownRow[];
+  byAgent: AgentReportRow[];
   /** Equity after each trade (daily report) or each day (weekly, monthly), opening value first. */
   curve: CurvePoint[];
   /** 'account' when every day's end equity came from the broker, 'derived' when none did, else 'mixed'. */

@@ -24,9 +24,9 @@ describe('report generation from the DB', () => {
   afterEach(() => db.close());
   afterAll(() => temp.cleanup());
 
-  function trade(id: string, symbol: string, day: string, entry: string, exit: string, entryPrice: number, exitPrice: number, quantity = 100) {
+  function trade(id: string, symbol: string, day: string, entry: string, exit: string, entryPrice: number, exitPrice: number, quantity = 100, agentName = 'gap-momentum') {
     const history = new TradeHistoryRepository(db, clock);
-    history.recordTrade({ positionId: id, symbol, agentName: 'gap-momentum', quantity, entryPrice, entryTimeMs: newYorkTime(day, entry), source: 'bot' });
+    history.recordTrade({ positionId: id, symbol, agentName, quantity, entryPrice, entryTimeMs: newYorkTime(day, entry), source: 'bot' });
     history.closeTrade(id, { exitPrice, exitTimeMs: newYorkTime(day, exit), exitReason: exitPrice > entryPrice ? 'PROFIT_TARGET' : 'STOP_LOSS' });
   }
 
@@ -100,6 +100,37 @@ describe('report generation from the DB', () => {
     const again = generateReport(db, clock, { period: 'daily', date: '2026-11-23', formats: ['md'], reportsDir });
     expect(again.files).toEqual(first.files);
     expect(fs.readdirSync(path.join(reportsDir, 'daily'))).toEqual(['2026-11-23.md']); // no temp files left
+  });
+
+  it('gives each agent its figures and its own max drawdown, from the equity it built before the period', () => {
+    // November with two strategies: gap-momentum +200 (11-23) -300 (11-24) +50 (11-30); opening-range-breakout -100 (11-23) +500 (11-25)
+    const ORB = 'opening-range-breakout';
+    trade('A1', 'AAPL', '2026-11-23', '09:40', '10:10', 100, 102);
+    trade('M1', 'MSFT', '2026-11-23', '10:00', '11:00', 200, 199, 100, ORB);
+    trade('A2', 'AAPL', '2026-11-24', '09:45', '10:45', 100, 97);
+    trade('N1', 'NVDA', '2026-11-25', '11:00', '13:00', 50, 55, 100, ORB);
+    trade('A3', 'AAPL', '2026-11-30', '09:50', '10:20', 100, 100.5);
+
+    const weekly = generateReport(db, clock, { period: 'weekly', date: '2026-11-25', formats: ['md'], reportsDir });
+    const [orb, gap] = weekly.data.byAgent;
+    // Best net P&L first; the field names of before (key, not agent), plus maxDrawdown
+    expect(orb).toMatchObject({ key: ORB, trades: 2, wins: 1, losses: 1, winRate: 0.5, netProfit: 400, profitFactor: 5, averageWin: 500, averageLoss: -100, averageHoldingMinutes: 90 });
+    expect(orb!.maxDrawdown).toBeCloseTo(-0.001, 12); // 100,000 → 99,900 (11-23) → 100,400 (11-25)
+    expect(gap).toMatchObject({ key: 'gap-momentum', trades: 2, wins: 1, losses: 1, netProfit: -100, averageWin: 200, averageLoss: -300, averageHoldingMinutes: 45 });
+    expect(gap!.profitFactor).toBeCloseTo(200 / 300, 12);
+    expect(gap!.maxDrawdown).toBeCloseTo(-300 / 100_200, 12); // 100,200 (11-23) → 99,900 (11-24)
+    const md = Object.values(weekly.contents)[0]!;
+    expect(md).toMatch(/\| opening-range-breakout \| 2 \| 1 \| 1 \| 50\.00% \| \+400\.00 \| 5\.00 \| \+500\.00 \| -100\.00 \| 1h 30m \| -0\.10% \|/);
+    expect(md).toMatch(/\| gap-momentum \| 2 \| 1 \| 1 \| 50\.00% \| -100\.00 \| 0\.67 \| \+200\.00 \| -300\.00 \| 45m \| -0\.30% \|/);
+
+    // A day of one agent: its drawdown starts from the 100,200 it had built on 11-23, not from 100,000 (-0.30 %)
+    const tuesday = loadReportData(db, clock, { period: 'daily', date: '2026-11-24' });
+    expect(tuesday.byAgent).toHaveLength(1);
+    expect(tuesday.byAgent[0]).toMatchObject({ key: 'gap-momentum', trades: 1, netProfit: -300 });
+    expect(tuesday.byAgent[0]!.maxDrawdown).toBeCloseTo(-300 / 100_200, 12);
+    // The week after: gap-momentum's equity only rises within it (99,900 → 99,950 on 11-30), so no drawdown in the period
+    const next = loadReportData(db, clock, { period: 'weekly', date: '2026-11-30' });
+    expect(next.byAgent.map((a) => [a.key, a.netProfit, a.maxDrawdown])).toEqual([['gap-momentum', 50, 0]]);
   });
 
   it('gives sensible reports for an empty history, a day without trades and an all-losers day', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { breakdownBy, buildDailyEquity, computePerformance, tradingDayOfTime, type ClosedTradeInput } from '../../../shared/analytics';
+import { agentBreakdown, breakdownBy, buildDailyEquity, computePerformance, tradingDayOfTime, type ClosedTradeInput } from '../../../shared/analytics';
 import {
-  formatCsv, parseCsv, parseCsvRecords, renderCsv, renderHtml, renderMarkdown, renderTerminal, reportPeriod, summaryRows,
+  agentReportRow, formatCsv, parseCsv, parseCsvRecords, renderCsv, renderHtml, renderMarkdown, renderTerminal, reportPeriod, summaryRows,
   type ReportData, type ReportPeriodKind, type ReportTrade,
 } from '../../../shared/analytics/report';
 import { newYorkTime } from '../../../shared/time/trading-calendar';
@@ -27,7 +27,7 @@ function reportData(kind: ReportPeriodKind, date: string, trades: ReportTrade[])
     metrics: computePerformance({ daily, trades: inputs }),
     trades,
     bySymbol: breakdownBy(inputs, (t) => t.symbol),
-    byAgent: breakdownBy(inputs, (t) => t.agentName ?? ''),
+    byAgent: agentBreakdown({ trades: inputs, initialCapital: 100_000 }).map(agentReportRow),
     curve: [{ label: 'open', equity }, ...trades.map((t) => ({ label: 'x', equity: (equity += t.realizedPnl) }))],
     equitySource: daily.length ? 'derived' : 'none',
     initialCapital: 100_000,
@@ -135,6 +135,26 @@ describe('report renderers', () => {
     expect(renderMarkdown(single)).not.toContain('By agent');
     expect(renderHtml(single)).not.toContain('By agent');
     expect(renderTerminal(single)).not.toContain('By agent');
+  });
+
+  it('gives each agent its own max drawdown in every format', () => {
+    const data = reportData('weekly', '2026-11-23', [
+      reportTrade('AAPL', '2026-11-23', '09:40', '10:10', 200),
+      reportTrade('MSFT', '2026-11-23', '10:00', '11:00', -100, 'opening-range-breakout'),
+      reportTrade('AAPL', '2026-11-24', '09:45', '10:45', -300),
+      reportTrade('NVDA', '2026-11-25', '11:00', '13:00', 500, 'opening-range-breakout'),
+    ]);
+    // opening-range-breakout alone: 100,000 → 99,900 (Mon) → 100,400 (Wed): -0.10 %
+    // gap-momentum alone: 100,200 (Mon) → 99,900 (Tue): -300 / 100,200 = -0.2994 %
+    expect(data.byAgent.map((a) => [a.key, a.netProfit])).toEqual([['opening-range-breakout', 400], ['gap-momentum', -100]]);
+    expect(data.byAgent[0]!.maxDrawdown).toBeCloseTo(-0.001, 12);
+    expect(data.byAgent[1]!.maxDrawdown).toBeCloseTo(-300 / 100_200, 12);
+    const md = renderMarkdown(data);
+    expect(md).toMatch(/\| Agent \| Trades \| Won \| Lost \| Win rate \| Net P&L \| Profit factor \| Avg win \| Avg loss \| Avg held \| Max drawdown \|/);
+    expect(md).toMatch(/\| opening-range-breakout \| 2 \| 1 \| 1 \| 50\.00% \| \+400\.00 \| 5\.00 \| \+500\.00 \| -100\.00 \| 1h 30m \| -0\.10% \|/);
+    expect(md).toMatch(/\| gap-momentum \| 2 \| 1 \| 1 \| 50\.00% \| -100\.00 \| 0\.67 \| \+200\.00 \| -300\.00 \| 45m \| -0\.30% \|/);
+    expect(renderHtml(data)).toMatch(/<td>gap-momentum<\/td>.*<td class="n">45m<\/td><td class="n">-0\.30%<\/td><\/tr>/);
+    expect(renderTerminal(data)).toMatch(/opening-range-breakout\s+│\s+2\s+│.*│\s+1h 30m\s+│\s+-0\.10%/);
   });
 
   it('shows "no losers" rather than an infinite profit factor, and escapes HTML', () => {

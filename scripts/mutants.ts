@@ -30,9 +30,9 @@ const MUTANTS: Mutant[] = [
   {
     name: 'claim',
     guard: 'claimSymbol refuses a symbol closed earlier the same trading day (no re-entry)',
-    file: 'shared/db/repositories/active-positions-repository.ts',
-    find: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined) return",
-    replace: "if (this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined && request.symbol === '') return",
+    file: 'shared/strategy/claim-rules.ts',
+    find: "if (facts.closedToday) return 'CLOSED_TODAY';",
+    replace: '',
     tests: ['test/db/repositories.test.ts', 'test/db/claim-race.test.ts'],
   },
   {
@@ -87,8 +87,8 @@ const MUTANTS: Mutant[] = [
     name: 'no-modify-up',
     guard: 'protection grows by a new pair, never by enlarging an order the broker may have reduced',
     file: 'apps/exit-manager/protection-plan.ts',
-    find: "if (covered < target) actions.push({ kind: 'place_pair'",
-    replace: "if (covered < target && mine.length > 0) for (const order of mine) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + target, reason: 'grow' });\n  else if (covered < target) actions.push({ kind: 'place_pair'",
+    find: "    actions.push({ kind: 'place_pair', positionId: row.id, symbol, side: closingSide, quantity: target - covered, stopPrice, targetPrice });",
+    replace: "    if (mine.length > 0) for (const order of mine) actions.push({ kind: 'reduce', order, totalQuantity: order.filled + target, reason: 'grow' });\n    else actions.push({ kind: 'place_pair', positionId: row.id, symbol, side: closingSide, quantity: target - covered, stopPrice, targetPrice });",
     tests: ['test/unit/bots/protection-plan.test.ts', 'test/unit/bots/exit-manager.test.ts'],
   },
   {
@@ -120,7 +120,7 @@ const MUTANTS: Mutant[] = [
     guard: 'a position report older than our own last fill never shrinks protection (a silent gateway withholds it)',
     file: 'apps/exit-manager/broker-report-evidence.ts',
     find: 'return reportedAtMs >= changedAtMs + this.settleMs;',
-    replace: 'return reportedAtMs >= Number.NEGATIVE_INFINITY || changedAtMs > 0;',
+    replace: 'return reportedAtMs >= changedAtMs + this.settleMs || reportedAtMs > Number.NEGATIVE_INFINITY;',
     tests: ['test/unit/bots/stale-position-report.test.ts'],
   },
   {
@@ -144,7 +144,7 @@ const MUTANTS: Mutant[] = [
     guard: 'a DB lock held elsewhere costs a bot at most one busy timeout per interval, not one per write',
     file: 'shared/db/db-lock-breaker.ts',
     find: 'if (!failing) this.startFailingFast(nowMs);',
-    replace: 'void failing;',
+    replace: 'if (!failing && nowMs < 0) this.startFailingFast(nowMs);',
     tests: ['test/db/db-lock-breaker.test.ts', 'test/integration/db-lock-burst.test.ts'],
   },
   {

@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { EntryExecutor } from '../../../apps/day-trader/entry-executor';
 import { ProtectionManager } from '../../../apps/exit-manager/protection-manager';
 import { conIdOf, FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../../../shared/db';
+import type { Db, Repositories } from '../../../shared/db';
 import { silentLogger } from '../../../shared/log/logger';
 import { ManualClock } from '../../../shared/time/clock';
-import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { flush, openFakeMarketDay } from './fake-market-day';
 import { waitUntil } from '../../helpers/wait-until';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The chaos find "ambiguous symbols protected late": a symbol IB finds ambiguous on SMART (200 without its
@@ -29,11 +26,7 @@ describe('a symbol that is ambiguous on SMART: entered and protected by conId', 
   let manager: ProtectionManager;
 
   beforeEach(async () => {
-    db = openDatabase(path.join(temp.dir, `a-${n++}.db`));
-    clock = new ManualClock(newYorkTime(DAY, '10:00'));
-    repos = createRepositories(db, clock, 'test');
-    broker = new FakeBroker(clock, { clientId: 11 });
-    await broker.connect();
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `a-${n++}.db`, { app: 'test', clientId: 11 }));
     broker.ambiguous.add('AMB');
     broker.setPrice('AMB', 20);
     manager = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined });

@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { BrokerReportEvidence } from '../../../apps/exit-manager/broker-report-evidence';
 import { ProtectionManager } from '../../../apps/exit-manager/protection-manager';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../../../shared/db';
+import type { Db, Repositories } from '../../../shared/db';
 import { silentLogger } from '../../../shared/log/logger';
 import { ManualClock } from '../../../shared/time/clock';
-import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { DAY, flush, openFakeMarketDay } from './fake-market-day';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The chaos find "protection cancelled for a position still held" (seed 12, 15.3 s unprotected): a gateway
@@ -51,11 +48,7 @@ describe('a position report older than our own fills never shrinks protection', 
   const workingQuantities = async (symbol: string) => (await broker.openOrders('own')).filter((o) => o.symbol === symbol).map((o) => [o.orderRef, o.quantity]);
 
   beforeEach(async () => {
-    db = openDatabase(path.join(temp.dir, `s-${n++}.db`));
-    clock = new ManualClock(newYorkTime(DAY, '10:00'));
-    repos = createRepositories(db, clock, 'exit-manager');
-    broker = new FakeBroker(clock, { clientId: 12 });
-    await broker.connect();
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `s-${n++}.db`, { app: 'exit-manager', clientId: 12 }));
     broker.setPrice('XYZ', 20);
     nowMs = 1_000_000;
   });

@@ -1,18 +1,15 @@
-import path from 'node:path';
 import { ProtectionManager } from '../../../apps/exit-manager/protection-manager';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import type { BrokerOrder } from '../../../shared/broker/types';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../../../shared/db';
+import type { Db, Repositories } from '../../../shared/db';
 import { silentLogger } from '../../../shared/log/logger';
 import { ManualClock } from '../../../shared/time/clock';
-import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { DAY, flush, openFakeMarketDay } from './fake-market-day';
 import { waitUntil } from '../../helpers/wait-until';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The chaos find "a take-profit working with the position flat" (neverPastFlat, seed 14): the stop of a new
@@ -72,11 +69,7 @@ describe('a stop that would be through the market', () => {
   };
 
   beforeEach(async () => {
-    db = openDatabase(path.join(temp.dir, `t-${n++}.db`));
-    clock = new ManualClock(newYorkTime(DAY, '10:00'));
-    repos = createRepositories(db, clock, 'exit-manager');
-    broker = new FakeBroker(clock, { clientId: 12 });
-    await broker.connect();
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `t-${n++}.db`, { app: 'exit-manager', clientId: 12 }));
     broker.setPrice('GAP', 10);
     pastFlat = [];
     watchPastFlat('GAP');

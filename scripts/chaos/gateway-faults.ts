@@ -94,9 +94,12 @@ export async function silenceGateway(ctx: FaultContext, seconds: number, detecta
   const reconnection = await waitReconnected(ctx, startedMs);
   endBlind(reconnection.connectedAtMs['exit-manager'] ?? Date.now());
   for (const app of BROKER_BOTS) {
-    const silent = ctx.monitor.linesOf(app, 'broker_silent', startedMs)[0];
+    // The liveness probe's verdict, or (the reconciler) its own requests going unanswered, which drops the
+    // link before the probe's timeout: both declare the silent gateway dead.
+    const silent = ctx.monitor.linesOf(app, 'broker_silent', startedMs)[0]
+      ?? ctx.monitor.linesOf(app, 'broker_disconnected', startedMs).find((l) => /unanswered/.test(String(l.reason ?? '')));
     measurements[`${app}DetectedMs`] = silent ? silent.atMs - startedMs : null;
-    if (!silent) ctx.violate('gatewayLivenessDetected', `${app} did not declare a gateway silent for ${seconds} s dead (no broker_silent line)`);
+    if (!silent) ctx.violate('gatewayLivenessDetected', `${app} did not declare a gateway silent for ${seconds} s dead (no broker_silent line, no link dropped for unanswered requests)`);
   }
   Object.assign(measurements, reconnectMeasurements(reconnection, answeringMs));
   return { outcome: 'injected', measurements };

@@ -1,15 +1,12 @@
-import path from 'node:path';
 import { EntryExecutor } from '../../../apps/day-trader/entry-executor';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../../../shared/db';
+import type { Db, Repositories } from '../../../shared/db';
 import { silentLogger } from '../../../shared/log/logger';
 import { ManualClock } from '../../../shared/time/clock';
-import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { DAY, flush, openFakeMarketDay } from './fake-market-day';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('day-trader entries against the fake broker', () => {
   const temp = makeTempDir('entries');
@@ -23,11 +20,7 @@ describe('day-trader entries against the fake broker', () => {
   const entry = { symbol: 'ABC', quantity: 100, limitPrice: 50.1, stopLossPrice: 49.55, profitTargetPrice: 50.9, score: 80, reason: 'test' };
 
   beforeEach(async () => {
-    db = openDatabase(path.join(temp.dir, `e-${n++}.db`));
-    clock = new ManualClock(newYorkTime(DAY, '10:00'));
-    repos = createRepositories(db, clock, 'day-trader');
-    broker = new FakeBroker(clock, { clientId: 11 });
-    await broker.connect();
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `e-${n++}.db`, { app: 'day-trader', clientId: 11 }));
     entries = new EntryExecutor({ app: 'day-trader', broker, repos, clock, log: silentLogger(), config });
     entries.start();
   });

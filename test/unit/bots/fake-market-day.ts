@@ -13,12 +13,12 @@ export const flush = () => new Promise((resolve) => setImmediate(resolve));
 export interface FakeMarketDay { db: Db; repos: Repositories; clock: ManualClock; broker: FakeBroker }
 
 /**
- * A fresh world for one test: its own SQLite file, a market clock at 10:00 New York time and a connected
+ * A fresh world for one test: its own SQLite file, a market clock at `at` New York time (10:00) and a connected
  * fake broker with this client id (11 the day-trader, 12 the exit manager).
  */
-export async function openFakeMarketDay(dir: string, file: string, options: { app: string; clientId: number }): Promise<FakeMarketDay> {
+export async function openFakeMarketDay(dir: string, file: string, options: { app: string; clientId: number; at?: string }): Promise<FakeMarketDay> {
   const db = openDatabase(path.join(dir, file));
-  const clock = new ManualClock(newYorkTime(DAY, '10:00'));
+  const clock = new ManualClock(newYorkTime(DAY, options.at ?? '10:00'));
   const repos = createRepositories(db, clock, options.app);
   const broker = new FakeBroker(clock, { clientId: options.clientId });
   await broker.connect();

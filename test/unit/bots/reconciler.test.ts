@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { Reconciler } from '../../../apps/reconciler/reconciler';
 import { classifySymbol } from '../../../apps/reconciler/classify';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
-import { createRepositories, openDatabase, type Db, type Repositories } from '../../../shared/db';
+import type { Db, Repositories } from '../../../shared/db';
 import { silentLogger } from '../../../shared/log/logger';
 import { ManualClock } from '../../../shared/time/clock';
-import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { DAY, flush, openFakeMarketDay } from './fake-market-day';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 /** Longer than the broker reports' lag (exits.brokerSettleMs at speed 1): fills before this are visible in positions. */
 const SETTLED_MS = 10_000;
 
@@ -28,11 +25,7 @@ describe('reconciler against the fake broker', () => {
     new Reconciler({ app: 'reconciler', broker, db, repos, clock, log: silentLogger(), config: { ...baseConfig, positions: { foreignPolicy } } });
 
   beforeEach(async () => {
-    db = openDatabase(path.join(temp.dir, `r-${n++}.db`));
-    clock = new ManualClock(newYorkTime(DAY, '11:00'));
-    repos = createRepositories(db, clock, 'reconciler');
-    broker = new FakeBroker(clock, { clientId: 13 });
-    await broker.connect();
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `r-${n++}.db`, { app: 'reconciler', clientId: 13, at: '11:00' }));
     reconciler = reconcilerWith('ignore');
   });
   afterEach(() => db.close());

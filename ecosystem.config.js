@@ -47,6 +47,12 @@ function app(name, overrides = {}) {
     // Small young generation and heap: the bots keep little in memory (the DB holds the state), and a
     // smaller heap is collected sooner, which keeps each bot's RSS near 100 MB instead of growing to 150.
     node_args: ['--max-old-space-size=128', '--max-semi-space-size=2'],
+    // A restart is the exit manager's time without protection: PM2's own wrapper would first load its metrics
+    // agent (@pm2/io, ~30 ms; pm2 status and monit still show CPU and memory without it) and parse a source
+    // map for every module it loads (~10 ms). Stack traces then name lines of dist/ (tsc's output is close to
+    // the source).
+    pmx: false,
+    disable_source_map_support: true,
     out_file: path.join(logDir, `pm2-${name}.out.log`),
     error_file: path.join(logDir, `pm2-${name}.err.log`),
     merge_logs: true,

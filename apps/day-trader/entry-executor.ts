@@ -7,8 +7,9 @@ import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
-import { protectionLevels, roundCent } from '../../shared/strategy/sizing';
+import { roundCent } from '../../shared/strategy/sizing';
 import type { ExitPlan } from '../../shared/strategy/types';
+import { recordEntryReport } from './entry-report';
 
 export interface EntryDeps {
   app: string;
@@ -247,21 +248,10 @@ export class EntryExecutor {
     }
   }
 
-  /**
-   * The broker's word on the entry, ahead of the executions: the reported fill (the exit manager protects
-   * it at once) and whether the order can still fill. While nothing is protected yet, the stop and target
-   * follow the real average fill price instead of the pre-trade quote (which may be 15 minutes old).
-   */
+  /** The broker's word on the entry (see recordEntryReport), and the close it may complete. */
   private reportStatus(row: ActivePosition, filled: number, working: boolean, avgFillPrice?: number): void {
-    const { repos, config } = this.d;
-    if (avgFillPrice && avgFillPrice > 0 && filled > 0 && (row.status === 'PENDING_ENTRY' || row.status === 'OPEN') && row.protectedQuantity === 0) {
-      // The strategy's own exits when its claim carries them, else the configured ones.
-      const plan = row.metadata.exitPlan as Partial<ExitPlan> | undefined;
-      repos.positions.updateActivePosition(row.id, protectionLevels(avgFillPrice, {
-        stopLossPct: plan?.stopLossPct ?? config.strategy.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? config.strategy.takeProfitPct,
-      }));
-    }
-    const result = repos.ledger.recordEntryStatus(row.id, filled, working);
+    const { stopLossPct, takeProfitPct } = this.d.config.strategy;
+    const result = recordEntryReport(this.d.repos, row, { filled, working, avgFillPrice }, { stopLossPct, takeProfitPct });
     if (result.closed) this.d.log.info('position_closed', { symbol: row.symbol, positionId: row.id, reason: result.closed.exitReason, realizedPnl: result.closed.realizedPnl });
   }
 

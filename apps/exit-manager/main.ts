@@ -35,14 +35,15 @@ runApp({
       await manager.checkAll();
       heartbeat.progress();
     }, log);
-    // Other processes' commits (a fill the day-trader booked or reported) are noticed within a few ms.
+    // Other processes' commits (a fill the day-trader booked or reported) are noticed within a millisecond:
+    // a look costs one read of SQLite's shared-memory change counter, and a fill is protected from here on.
     const dbWatch = setInterval(() => {
       try {
         manager.onDbPoll();
       } catch (error) {
         log.warn('db_poll_failed', { error: (error as Error).message });
       }
-    }, 5);
+    }, 1);
     const resync = runPeriodically('protection_resync', () => realDelayMs(ctx.clock, config.intervals.positionResyncSeconds * 1000, 1_000), () => manager.resync('interval'), log);
     ctx.onShutdown('loops', () => {
       checks.stop();

@@ -75,6 +75,8 @@ export class ProtectionManager {
   private readonly quoteSubscriptions = new Map<string, () => void>();
   private readonly failures = new Map<string, Failure>();
   private readonly unprotectedSinceMs = new Map<string, number>();
+  /** Real ms at which this process first saw shares in a symbol's row since its last protection (stage timing). */
+  private readonly rowChangedAtMs = new Map<string, number>();
   /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
   private readonly lastActivityMs = new Map<string, number>();
   private readonly rowFingerprints = new Map<string, string>();
@@ -197,7 +199,14 @@ export class ProtectionManager {
     const rows = this.d.repos.positions.getActivePositions();
     for (const row of rows) this.fingerprintChanged(row);
     const symbols = new Set<string>([...this.brokerPositions.keys(), ...this.cache.symbols(), ...rows.map((r) => r.symbol)]);
-    await Promise.all([...symbols].map((s) => this.schedule(s)));
+    // One symbol at a time with the event loop in between: a fill or a tick that arrives during a sweep of
+    // many positions is acted on at once, not after every other symbol's check (the protection tail).
+    const checks: Array<Promise<void>> = [];
+    for (const symbol of symbols) {
+      checks.push(this.schedule(symbol));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(checks);
     this.updateQuoteSubscriptions();
     // Every position, whatever stopped its check (link down, halt, refusals): are its shares under a stop?
     for (const row of this.d.repos.positions.getActivePositions()) this.watchStopCoverage(row, this.heldFor(row));
@@ -336,6 +345,9 @@ export class ProtectionManager {
           stopState.cancel();
           throw error;
         });
+        // Where the time went (the benchmark reads these): row change seen → stop handed to the socket.
+        const timing = { rowChangeSeenAtMs: this.rowChangedAtMs.get(action.symbol), stopSentAtMs: Date.now() };
+        this.rowChangedAtMs.delete(action.symbol);
         crashPoint('exit-manager:between-protection-legs');
         // The target joins the group only once the broker shows the stop WORKING and unfilled. A stop that
         // traded as it arrived (through the market) may have taken the position flat; a target sent behind
@@ -350,7 +362,10 @@ export class ProtectionManager {
         }
         await this.send({ ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.targetPrice }, action.positionId, 'TP', sequence);
         const sinceMs = this.unprotectedSinceMs.get(action.symbol);
-        this.d.log.info('protection_placed', { symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, held, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup, msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined });
+        this.d.log.info('protection_placed', {
+          symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, held, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup,
+          msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined, ...timing,
+        });
         this.unprotectedSinceMs.delete(action.symbol);
         return;
       }
@@ -391,6 +406,7 @@ export class ProtectionManager {
           ocaGroup: action.ocaGroup, protectedQuantity: action.quantity, stopLossPrice: action.stopPrice, profitTargetPrice: action.targetPrice,
         });
         this.failures.delete(action.positionId);
+        this.rowChangedAtMs.delete(current.symbol);
         this.reportGaveUp();
         this.d.log.info('position_protected', { symbol: current.symbol, positionId: action.positionId, quantity: action.quantity, stopLossPrice: action.stopPrice, profitTargetPrice: action.targetPrice });
         return;
@@ -568,6 +584,9 @@ export class ProtectionManager {
     const fingerprint = `${row.id}|${row.quantity}|${row.entryBooked}|${row.entryReported}|${row.entryWorking}|${row.status}`;
     if (this.rowFingerprints.get(row.symbol) === fingerprint) return false;
     this.rowFingerprints.set(row.symbol, fingerprint);
+    // Stage timing: the first sight of shares in a row (a reported or booked fill), not the claim before it.
+    const hasShares = row.entryReported > 0 || row.entryBooked > 0 || row.quantity !== 0;
+    if (hasShares && !this.rowChangedAtMs.has(row.symbol)) this.rowChangedAtMs.set(row.symbol, Date.now());
     this.touch(row.symbol);
     return true;
   }

@@ -98,6 +98,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SUPERVISOR_STATUS_S', path: 'intervals.supervisorStatusSeconds', description: 'status line period, market seconds (300)' },
   { name: 'HEARTBEAT_INTERVAL_MS', path: 'process.heartbeatIntervalMs', description: 'heartbeat row period, real ms (1000)' },
   { name: 'EXIT_MANAGER_HEARTBEAT_MS', path: 'process.exitManagerHeartbeatIntervalMs', description: 'exit manager heartbeat period, real ms (250)' },
+  { name: 'EXIT_PATH_NICE', path: 'process.exitPathNice', description: 'scheduling priority (nice) of the exit manager and the day-trader, -20..19 (-5; needs root or CAP_SYS_NICE below 0)' },
   { name: 'SHUTDOWN_GRACE_MS', path: 'process.shutdownGraceMs', description: 'graceful shutdown deadline, below PM2 kill_timeout (4000)' },
   { name: 'HEALTH_CHECK_INTERVAL_MS', path: 'supervisor.healthCheckIntervalMs', description: 'supervisor check period, real ms (1000)' },
   { name: 'HEARTBEAT_STALE_MS', path: 'supervisor.heartbeatStaleMs', description: 'heartbeat age that counts as hung, real ms (3000)' },

@@ -276,6 +276,12 @@ export const configSchema = z.object({
       exitManagerHeartbeatIntervalMs: int().min(50).max(10_000).default(250),
       /** Must be shorter than PM2's kill_timeout in ecosystem.config.js (6000 ms). */
       shutdownGraceMs: int().min(100).max(60_000).default(4_000),
+      /**
+       * Scheduling priority (nice) of the processes a fill's protection goes through (the day-trader books the
+       * broker's report, the exit manager places the stop): below the others, so a busy dashboard, report or
+       * backtest on the same cores never delays a stop. Lowering needs root or CAP_SYS_NICE; 0 leaves it.
+       */
+      exitPathNice: int().min(-20).max(19).default(-5),
     })
     .default({}),
 

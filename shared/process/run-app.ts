@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { loadConfig } from '../config/load-config';
 import type { ResolvedConfig } from '../config/schema';
 import { createRepositories, isBusyError, openDatabase, type Db, type DbLockChange, type Repositories } from '../db';
@@ -48,6 +49,23 @@ interface ShutdownHook {
  * file), SIGINT/SIGTERM handled once with a graceful shutdown that finishes before PM2's kill_timeout, a
  * crash journal, and `process.send('ready')` for PM2 wait_ready.
  */
+/** The processes a fill's protection goes through: the broker's report is booked by one, the stop placed by the other. */
+const EXIT_PATH_APPS = new Set(['exit-manager', 'day-trader']);
+
+/**
+ * Runs this process at `nice` (when lower than now). Not allowed (not root, no CAP_SYS_NICE): said once,
+ * and the process runs as before; a scheduling priority is an optimisation, never a reason not to start.
+ */
+function raisePriority(nice: number, log: Logger): void {
+  if (nice >= os.getPriority()) return;
+  try {
+    os.setPriority(nice);
+    log.info('priority_raised', { nice });
+  } catch (error) {
+    log.info('priority_unchanged', { nice, error: errorMessage(error), what: 'runs at normal priority; to let it raise its own, run as root or grant CAP_SYS_NICE to node (or set EXIT_PATH_NICE=0)' });
+  }
+}
+
 export function runApp(options: RunAppOptions): void {
   let config: ResolvedConfig;
   try {
@@ -153,6 +171,7 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
 
   try {
     log.info('starting', { mode: config.mode, pid: process.pid, clock: clock.description, db: config.paths.db });
+    if (EXIT_PATH_APPS.has(options.app)) raisePriority(config.process.exitPathNice, log);
     if (options.useDatabase !== false) {
       // better-sqlite3 waits for a lock synchronously, stopping the whole event loop. At start (before any
       // broker traffic) a migration may wait the long timeout; from then on a write blocked by someone else's

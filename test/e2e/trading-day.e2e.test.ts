@@ -61,17 +61,22 @@ describe('a simulated trading day under PM2', () => {
     // The restarted day-trader found the claim it crashed on, and settled it from the broker by orderRef (the
     // fill itself may have been booked by the reconciler meanwhile): one order, one fill, no release.
     expect(system.logLines('day-trader').some((l) => l.event === 'entries_resolved' && Number(l.rows) >= 1)).toBe(true);
-    const [crashedRef] = system.query<{ order_ref: string }>("SELECT order_ref FROM orders WHERE purpose = 'ENTRY' ORDER BY created_at LIMIT 1").map((r) => r.order_ref);
+    // The crashed entry is the first one that got as far as the broker call (one refused before it never left).
+    const [crashedRef] = system.query<{ order_ref: string }>(
+      "SELECT order_ref FROM orders WHERE purpose = 'ENTRY' AND COALESCE(last_error, '') NOT LIKE 'not sent:%' ORDER BY created_at LIMIT 1",
+    ).map((r) => r.order_ref);
     const firstBroker = await system.admin<BrokerState>('GET /state');
-    expect(firstBroker.orders.filter((o) => o.orderRef === crashedRef)).toHaveLength(1);
+    // The client library paces its requests, so a process killed right after placeOrder returned may die
+    // with the order still in its send queue: at the broker once, or never; never twice.
+    expect(firstBroker.orders.filter((o) => o.orderRef === crashedRef).length).toBeLessThanOrEqual(1);
     // The entry is a marketable limit: usually filled, but on a loaded machine the price can run past the
     // limit before it arrives. Either way the restart explains it: each fill booked once, or the claim released.
     await waitUntil(async () => {
       const broker = await system.admin<BrokerState>('GET /state');
       const fills = broker.executions.filter((e) => e.orderRef === crashedRef).length;
-      const entryOrder = broker.orders.find((o) => o.orderRef === crashedRef)!;
+      const entryOrder = broker.orders.find((o) => o.orderRef === crashedRef);
       if (fills > 0) return system.query("SELECT 1 FROM trades WHERE purpose = 'ENTRY' AND position_id = ?", crashedRef).length === fills;
-      return !working(entryOrder) && system.query('SELECT 1 FROM active_positions WHERE id = ?', crashedRef).length === 0
+      return (entryOrder === undefined || !working(entryOrder)) && system.query('SELECT 1 FROM active_positions WHERE id = ?', crashedRef).length === 0
         && system.query("SELECT 1 FROM events WHERE event = 'claim_released' AND data LIKE ?", `%${crashedRef}%`).length === 1;
     }, 60_000, `the crashed entry ${crashedRef} booked once, or released`);
 

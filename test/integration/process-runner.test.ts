@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../shared/db';
 import { HeartbeatsRepository } from '../../shared/db/repositories/heartbeats-repository';
@@ -42,6 +43,25 @@ describe('the shared process runner', () => {
     expect(events).toEqual(expect.arrayContaining(['starting', 'ready', 'shutdown_started', 'cleanup_ran', 'shutdown_completed']));
     expect(events.indexOf('cleanup_ran')).toBeLessThan(events.indexOf('shutdown_completed'));
     expect(log.every((l) => l.app === 'reconciler' && l.pid === child.pid)).toBe(true);
+  });
+
+  it('runs the exit path (day-trader, exit manager) at EXIT_PATH_NICE and the others as they were, or says why it could not', async () => {
+    const parentNice = os.getPriority();
+    const dayTrader = start({ ...env, TEST_APP_NAME: 'day-trader', EXIT_PATH_NICE: '-3' });
+    await ready(dayTrader.child);
+    const canRaise = process.getuid?.() === 0;
+    const dayTraderNice = os.getPriority(dayTrader.child.pid);
+    dayTrader.child.kill('SIGTERM');
+    await dayTrader.exit;
+    expect(dayTraderNice).toBe(canRaise ? Math.min(parentNice, -3) : parentNice);
+    const lines = fs.readFileSync(path.join(env.LOG_DIR, 'day-trader.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; nice?: number });
+    expect(lines.some((l) => l.event === (canRaise ? 'priority_raised' : 'priority_unchanged') && l.nice === -3)).toBe(true);
+    const reconciler = start({ ...env, EXIT_PATH_NICE: '-3' });
+    await ready(reconciler.child);
+    const reconcilerNice = os.getPriority(reconciler.child.pid);
+    reconciler.child.kill('SIGTERM');
+    await reconciler.exit;
+    expect(reconcilerNice).toBe(parentNice);
   });
 
   it('forces the exit when a shutdown hook hangs past the grace period', async () => {

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import http from 'node:http';
 import type { Logger } from '../../../shared/log/logger';
 import type { SimGateway } from '../gateway';
@@ -32,8 +33,15 @@ function boolField(body: Record<string, unknown>, name: string, fallback = true)
  */
 export function createAdminServer(gateway: SimGateway, log: Logger): http.Server {
   let silenceTimer: NodeJS.Timeout | undefined;
+  // The simulator's own responsiveness: a late fill report or order stamp is the simulator's, not the bots'.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const routes: Record<string, Handler> = {
-    'GET /health': () => ({ ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId) }),
+    'GET /health': () => ({
+      ok: true, port: gateway.port, accountId: gateway.accountId, clients: [...gateway.sessions()].filter((s) => s.clientId !== undefined).map((s) => s.clientId),
+      loopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max), samples: loopDelay.count },
+    }),
     // ?refPrefix=P-2026 limits orders and executions to those refs (cheap polling for benchmarks and tests).
     'GET /state': (_body, query) => gateway.dumpState(query.get('refPrefix') ?? undefined),
     // ambiguousSymbols: the symbols refused on SMART without primaryExch/conId (error 200) while the switch is on.
@@ -49,6 +57,8 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
       }
       return { realism: gateway.realism };
     },
+    // Every symbol the simulator trades (benchmarks that need more than a scanner's 50 rows).
+    'GET /universe': () => ({ symbols: gateway.model.universe.map((i) => i.symbol) }),
     'GET /clock': () => ({ marketTimeMs: gateway.clock.now(), marketTime: new Date(gateway.clock.now()).toISOString(), clock: gateway.clock.description }),
     'POST /faults/drop-connections': () => ({ dropped: gateway.dropConnections('admin request') }),
     'POST /faults/silence': (body) => {
@@ -118,7 +128,7 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
     },
   };
 
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
@@ -141,4 +151,6 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
       }
     });
   });
+  server.on('close', () => loopDelay.disable());
+  return server;
 }

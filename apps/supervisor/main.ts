@@ -1,3 +1,4 @@
+import { WalCheckpointer } from '../../shared/db';
 import { LivenessFiles, livenessDirFor } from '../../shared/process/liveness-file';
 import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
@@ -32,6 +33,10 @@ runApp({
     const supervisor = new Supervisor({ pm2, repos, clock, log, config, liveness, dbLockHeldElsewhere: () => lockProbe.heldElsewhere() });
     const scheduler = new Scheduler({ db: ctx.db, clock, config, log, app: 'supervisor', reportFormats: ['md', 'html'], runBackup: (trigger) => runBackupProcess(trigger) });
     supervisor.rollTradingDay();
+    // The system's WAL checkpoints happen here, never inside a bot's commit (the bots defer theirs: run-app.ts).
+    const checkpointer = new WalCheckpointer(ctx.db, config.paths.db, { onError: (error) => log.warn('wal_checkpoint_failed', { error: error.message, what: 'the bots checkpoint themselves past 4,000 WAL pages meanwhile' }) });
+    checkpointer.start();
+    ctx.onShutdown('wal-checkpointer', () => checkpointer.stop(), 0);
 
     const health = runPeriodically('health_check', config.supervisor.healthCheckIntervalMs, async () => {
       await supervisor.check();

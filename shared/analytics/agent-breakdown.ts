@@ -55,6 +55,12 @@ export interface AgentBreakdownInput {
   to?: string;
   /** Each agent's equity before its first trade (default 100,000). */
   initialCapital?: number;
+  /**
+   * Instead of `history` (with `from`): each agent's equity at the end of its last trading day before `from`
+   * (AgentOpeningEquity over its earlier trades); an agent the map lacks had no trade before the period. The
+   * drawdowns are the same as with the whole history, from the period's trades alone.
+   */
+  openingEquity?: ReadonlyMap<string, number>;
 }
 
 /** One row per agent with a closed trade in the period, best net profit first, ties by name. */
@@ -83,7 +89,9 @@ export function agentBreakdown(input: AgentBreakdownInput): AgentPerformance[] {
       largestLoss: stats.largestLoss,
       payoffRatio: stats.payoffRatio,
       averageHoldingMinutes: stats.averageHoldingMinutes,
-      maxDrawdown: agentMaxDrawdown(history.get(agent) ?? trades, input),
+      maxDrawdown: input.openingEquity && input.from !== undefined
+        ? periodMaxDrawdown(trades, input.openingEquity.get(agent), input)
+        : agentMaxDrawdown(history.get(agent) ?? trades, input),
     });
   }
   return rows.sort((a, b) => b.netProfit - a.netProfit || (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
@@ -104,5 +112,20 @@ function agentMaxDrawdown(history: readonly ClosedTradeInput[], input: AgentBrea
   // One record per trade: buildDailyEquity adds up the records of a day.
   const records: DailyRecord[] = history.map((t) => ({ tradingDay: tradingDayOfTime(t.exitTimeMs), realizedPnl: t.realizedPnl, trades: 1 }));
   const daily = sliceDailyEquity(buildDailyEquity(records, { initialCapital: input.initialCapital ?? DEFAULT_INITIAL_CAPITAL }), input.from, input.to);
+  return drawdownSummary(daily.map((d) => d.tradingDay), daily.map((d) => d.return)).maxDrawdown;
+}
+
+/**
+ * The same figure as agentMaxDrawdown over the whole history: the period's days start from the equity the
+ * earlier trades built, and with earlier trades the zero-P&L days run from the period's first trading day
+ * (the whole series fills every trading day since the agent's first trade).
+ */
+function periodMaxDrawdown(trades: readonly ClosedTradeInput[], openingEquity: number | undefined, input: AgentBreakdownInput): number | null {
+  const records: DailyRecord[] = trades.map((t) => ({ tradingDay: tradingDayOfTime(t.exitTimeMs), realizedPnl: t.realizedPnl, trades: 1 }));
+  const series = buildDailyEquity(records, {
+    initialCapital: openingEquity ?? input.initialCapital ?? DEFAULT_INITIAL_CAPITAL,
+    fillFrom: openingEquity === undefined ? undefined : input.from,
+  });
+  const daily = sliceDailyEquity(series, input.from, input.to);
   return drawdownSummary(daily.map((d) => d.tradingDay), daily.map((d) => d.return)).maxDrawdown;
 }

@@ -45,16 +45,31 @@ export interface BuildEquityOptions {
 export function buildDailyEquity(records: readonly DailyRecord[], options: BuildEquityOptions = {}): DailyEquity[] {
   const initialCapital = options.initialCapital ?? DEFAULT_INITIAL_CAPITAL;
   const byDay = new Map<string, DailyRecord>();
+  // Records merged here are our own copies, so a day with many records (one per trade) is copied once, not once per record.
+  const merged = new Set<DailyRecord>();
+  let inOrder = true;
+  let previousDay = '';
   for (const r of records) {
     const existing = byDay.get(r.tradingDay);
-    byDay.set(r.tradingDay, existing ? { ...existing, realizedPnl: existing.realizedPnl + r.realizedPnl, trades: (existing.trades ?? 0) + (r.trades ?? 0) } : r);
+    if (!existing) {
+      byDay.set(r.tradingDay, r);
+      if (r.tradingDay < previousDay) inOrder = false;
+      previousDay = r.tradingDay;
+    } else if (merged.has(existing)) {
+      existing.realizedPnl = existing.realizedPnl + r.realizedPnl;
+      existing.trades = (existing.trades ?? 0) + (r.trades ?? 0);
+    } else {
+      const copy = { ...existing, realizedPnl: existing.realizedPnl + r.realizedPnl, trades: (existing.trades ?? 0) + (r.trades ?? 0) };
+      merged.add(copy);
+      byDay.set(r.tradingDay, copy);
+    }
   }
-  let days = [...byDay.keys()].sort();
+  let days = [...byDay.keys()];
+  if (!inOrder) days.sort();
   if (options.fillTradingDays !== false && (days.length > 0 || (options.fillFrom && options.fillTo))) {
     const from = [options.fillFrom, days[0]].filter((d): d is string => !!d).sort()[0]!;
     const to = [options.fillTo, days[days.length - 1]].filter((d): d is string => !!d).sort().reverse()[0]!;
-    const all = new Set([...tradingDaysBetween(from, to), ...days]);
-    days = [...all].sort();
+    days = mergeSortedDays(tradingDaysBetween(from, to), days);
   }
   const out: DailyEquity[] = [];
   let previousEnd = initialCapital;
@@ -74,6 +89,27 @@ export function buildDailyEquity(records: readonly DailyRecord[], options: Build
       endSource: hasAccountEnd ? 'account' : 'derived',
     });
     previousEnd = end;
+  }
+  return out;
+}
+
+/** The union of two ascending lists of days, ascending, each day once (what sorting a Set of both gives). */
+function mergeSortedDays(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    let next: string;
+    if (y === undefined || (x !== undefined && x < y)) next = a[i++]!;
+    else if (x === undefined || y < x) next = b[j++]!;
+    else {
+      next = x;
+      i++;
+      j++;
+    }
+    if (out.length === 0 || out[out.length - 1]! < next) out.push(next);
   }
   return out;
 }

@@ -11,4 +11,5 @@ export * from './trade-stats';
 export * from './equity-series';
 export * from './metrics';
 export * from './agent-breakdown';
+export * from './agent-opening-equity';
 export { tradingDaysBetween, sessionMinutes, tradingDayOfTime, isoWeekKey, isoWeekBounds, monthBounds, monthKey, formatEt, isTradingDate } from './trading-days';

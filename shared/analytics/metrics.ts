@@ -4,7 +4,7 @@ import type { DailyEquity } from './equity-series';
 import { ratio } from './numbers';
 import { annualizedReturn, annualizedVolatility, cagr, monthlyReturns, totalReturn, yearlyReturns, type PeriodReturn } from './returns';
 import { annualizedDownsideDeviation, calmarRatio, informationRatio, recoveryFactor, sharpeRatio, sortinoRatio } from './risk';
-import { computeTradeStats, timeInMarket, type ClosedTradeInput, type TradeStats } from './trade-stats';
+import { computeTradeStats, inExitOrder, timeInMarket, type ClosedTradeInput, type TradeStats } from './trade-stats';
 import { sessionMinutes } from './trading-days';
 
 export interface DayFigure {
@@ -61,6 +61,8 @@ export interface PerformanceInput {
 
 export function computePerformance(input: PerformanceInput): PerformanceMetrics {
   const options = resolveOptions(input.options);
+  // Sorted once for both: the trade statistics need exit order, and time in market then skips sorting the exits.
+  const trades = inExitOrder(input.trades);
   const days = input.daily.map((d) => d.tradingDay);
   const returns = input.daily.map((d) => d.return);
   const total = totalReturn(returns);
@@ -131,10 +133,10 @@ export function computePerformance(input: PerformanceInput): PerformanceMetrics 
     longestWinningDayStreak: longestUp,
     longestLosingDayStreak: longestDown,
     exposure: ratio(up + down, input.daily.length),
-    timeInMarket: timeInMarket(input.trades, sessionTotal),
+    timeInMarket: timeInMarket(trades, sessionTotal),
     monthlyReturns: monthlyReturns(days, returns),
     yearlyReturns: yearlyReturns(days, returns),
-    trades: computeTradeStats(input.trades),
+    trades: computeTradeStats(trades),
     riskFreeRate: options.riskFreeRate,
     periodsPerYear: options.periodsPerYear,
   };

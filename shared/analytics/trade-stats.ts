@@ -1,4 +1,4 @@
-import { finiteOrNull, meanOrNull, medianOrNull, ratio } from './numbers';
+import { finiteOrNull, meanOrNull, medianInPlaceOrNull, ratio } from './numbers';
 
 /** Round-trip statistics, pyfolio conventions (see conventions.ts). */
 
@@ -43,7 +43,7 @@ export interface TradeStats {
 }
 
 /** Streaks need exit order; callers usually pass trades sorted already (the repository does). */
-function inExitOrder<T extends ClosedTradeInput>(trades: readonly T[]): readonly T[] {
+export function inExitOrder<T extends ClosedTradeInput>(trades: readonly T[]): readonly T[] {
   for (let i = 1; i < trades.length; i++) {
     if (trades[i]!.exitTimeMs < trades[i - 1]!.exitTimeMs) return [...trades].sort((a, b) => a.exitTimeMs - b.exitTimeMs);
   }
@@ -56,7 +56,10 @@ export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStat
   let largestWin: number | null = null;
   let largestLoss: number | null = null;
   let winStreak = 0, lossStreak = 0, longestWinningStreak = 0, longestLosingStreak = 0;
-  const holdingMinutes: number[] = [];
+  // A typed array: the median of 100,000 holding times is picked in place (a quickselect), without a copy or a comparator.
+  const holdingMinutes = new Float64Array(trades.length);
+  let held = 0;
+  let longestHolding: number | null = null;
   for (const t of trades) {
     const pnl = t.realizedPnl;
     commissions += t.commission ?? 0;
@@ -79,14 +82,19 @@ export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStat
     }
     if (winStreak > longestWinningStreak) longestWinningStreak = winStreak;
     if (lossStreak > longestLosingStreak) longestLosingStreak = lossStreak;
-    const held = (t.exitTimeMs - t.entryTimeMs) / 60_000;
-    if (Number.isFinite(held)) holdingMinutes.push(Math.max(0, held));
+    const minutes = (t.exitTimeMs - t.entryTimeMs) / 60_000;
+    if (Number.isFinite(minutes)) {
+      const m = Math.max(0, minutes);
+      holdingMinutes[held++] = m;
+      if (longestHolding === null || m > longestHolding) longestHolding = m;
+    }
   }
+  const holding = holdingMinutes.subarray(0, held);
   const n = trades.length;
   const averageWin = wins > 0 ? grossProfit / wins : null;
   const averageLoss = losses > 0 ? grossLoss / losses : null;
-  let longestHolding: number | null = null;
-  for (const m of holdingMinutes) if (longestHolding === null || m > longestHolding) longestHolding = m;
+  // The mean first: it sums in trade order (as it always has); the median then reorders the array.
+  const averageHoldingMinutes = meanOrNull(holding);
   return {
     trades: n,
     wins,
@@ -106,8 +114,8 @@ export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStat
     largestLoss,
     longestWinningStreak,
     longestLosingStreak,
-    averageHoldingMinutes: meanOrNull(holdingMinutes),
-    medianHoldingMinutes: medianOrNull(holdingMinutes),
+    averageHoldingMinutes,
+    medianHoldingMinutes: medianInPlaceOrNull(holding),
     longestHoldingMinutes: longestHolding,
   };
 }
@@ -172,24 +180,50 @@ export function breakdownBy(trades: readonly ClosedTradeInput[], keyOf: (t: Clos
 /**
  * Fraction of regular-session time with at least one position open: the union of the holding intervals,
  * divided by `sessionMinutesTotal`; capped at 1; null without session time.
+ *
+ * A sweep over the sorted starts and the sorted ends (two typed arrays, no comparator) finds the same blocks of
+ * overlapping intervals as merging intervals sorted by start: a block closes when every interval started so far
+ * has ended before the next start (a start equal to an end joins the block). Covered time adds up block by
+ * block in the same order, so the figure is the same to the last bit.
  */
 export function timeInMarket(trades: readonly ClosedTradeInput[], sessionMinutesTotal: number): number | null {
   if (sessionMinutesTotal <= 0) return null;
   if (trades.length === 0) return 0;
-  const intervals = trades
-    .map((t) => [t.entryTimeMs, Math.max(t.entryTimeMs, t.exitTimeMs)] as const)
-    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b))
-    .sort((x, y) => x[0] - y[0]);
-  let covered = 0;
-  let start = Number.NaN;
-  let end = Number.NaN;
-  for (const [a, b] of intervals) {
-    if (Number.isNaN(start) || a > end) {
-      if (!Number.isNaN(start)) covered += end - start;
-      start = a;
-      end = b;
-    } else if (b > end) end = b;
+  const starts = new Float64Array(trades.length);
+  const ends = new Float64Array(trades.length);
+  let n = 0;
+  for (const t of trades) {
+    const end = Math.max(t.entryTimeMs, t.exitTimeMs);
+    if (!Number.isFinite(t.entryTimeMs) || !Number.isFinite(end)) continue;
+    starts[n] = t.entryTimeMs;
+    ends[n] = end;
+    n++;
   }
-  if (!Number.isNaN(start)) covered += end - start;
+  // Trades in exit order (computePerformance passes them so) have their ends sorted already.
+  const sortedStarts = sortInPlaceUnlessSorted(starts.subarray(0, n));
+  const sortedEnds = sortInPlaceUnlessSorted(ends.subarray(0, n));
+  let covered = 0;
+  let open = 0;
+  let blockStart = 0;
+  let i = 0;
+  let j = 0;
+  while (i < n) {
+    if (sortedStarts[i]! <= sortedEnds[j]!) {
+      if (open === 0) blockStart = sortedStarts[i]!;
+      open++;
+      i++;
+    } else {
+      open--;
+      if (open === 0) covered += sortedEnds[j]! - blockStart;
+      j++;
+    }
+  }
+  // Every interval has started: the last block ends at the largest end.
+  if (n > 0) covered += sortedEnds[n - 1]! - blockStart;
   return Math.min(1, covered / 60_000 / sessionMinutesTotal);
+}
+
+function sortInPlaceUnlessSorted(values: Float64Array): Float64Array {
+  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return values.sort();
+  return values;
 }

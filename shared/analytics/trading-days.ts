@@ -26,9 +26,13 @@ export function isTradingDate(day: TradingDay): boolean {
 /** Every NYSE trading day from `from` to `to`, both included when they trade. */
 export function tradingDaysBetween(from: TradingDay, to: TradingDay): TradingDay[] {
   const days: TradingDay[] = [];
-  for (let ms = utcMsOfIsoDate(from), end = utcMsOfIsoDate(to); ms <= end; ms += DAY_MS) {
+  const first = utcMsOfIsoDate(from);
+  // Weekday from the day number (1970-01-01 was a Thursday): weekends cost no date string.
+  let weekday = (((Math.floor(first / DAY_MS) + 4) % 7) + 7) % 7;
+  for (let ms = first, end = utcMsOfIsoDate(to); ms <= end; ms += DAY_MS, weekday = weekday === 6 ? 0 : weekday + 1) {
+    if (weekday === 0 || weekday === 6) continue;
     const day = isoDateOfUtcMs(ms);
-    if (isTradingDate(day)) days.push(day);
+    if (holidayName(day) === undefined) days.push(day);
   }
   return days;
 }

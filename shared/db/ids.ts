@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { TradingDay } from '../time/trading-calendar';
 
 /**
@@ -7,7 +7,9 @@ import type { TradingDay } from '../time/trading-calendar';
  * `P-20261123-AAPL-3f9a1c` says what it is in any log or TWS window.
  */
 export function newPositionId(symbol: string, tradingDay: TradingDay, prefix: 'P' | 'A' = 'P'): string {
-  return `${prefix}-${tradingDay.replace(/-/g, '')}-${symbolForId(symbol)}-${randomBytes(3).toString('hex')}`;
+  // 24 random bits as six hex digits: the head of a v4 UUID is all random, and randomUUID draws from Node's
+  // buffered CSPRNG (~0.15 µs) where randomBytes(3) asks OpenSSL afresh each time (~3 µs, bench:db profile).
+  return `${prefix}-${tradingDay.replace(/-/g, '')}-${symbolForId(symbol)}-${randomUUID().slice(0, 6)}`;
 }
 
 /**

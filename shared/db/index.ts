@@ -17,6 +17,7 @@ import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../alerts/alert-
 
 export { openDatabase, integrityCheck, schemaVersion, type Db } from './open-database';
 export { DbLockBreaker, type DbLockBreakerOptions, type DbLockChange } from './db-lock-breaker';
+export { deferCheckpoints, walBacklogPages, WalCheckpointer } from './wal-checkpointer';
 export { mapDbError, isBusyError } from './db-errors';
 export * from './types';
 export * from './ids';

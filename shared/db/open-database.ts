@@ -5,6 +5,7 @@ import { SchemaTooNewError } from '../errors/errors';
 import { DbLockBreaker, type DbLockBreakerOptions } from './db-lock-breaker';
 import { mapDbError } from './db-errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+import { deferCheckpoints } from './wal-checkpointer';
 
 export type Db = Database.Database;
 
@@ -27,6 +28,12 @@ export interface OpenDatabaseOptions {
    * that may simply wait does not.
    */
   lockBreaker?: Omit<DbLockBreakerOptions, 'busyTimeoutMs'>;
+  /**
+   * The system's WalCheckpointer (the supervisor) checkpoints this file: this connection does so itself only
+   * as a fallback, past 4 x the usual WAL size, never inside an ordinary commit (wal-checkpointer.ts). For
+   * the bots, whose writes sit on the path of fills and exits. Ignored read-only.
+   */
+  deferCheckpoints?: boolean;
 }
 
 /**
@@ -54,6 +61,7 @@ export function openDatabase(dbPath: string, options: OpenDatabaseOptions = {}):
     if (openBusyTimeoutMs !== busyTimeoutMs) db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     // After the migration: a migration must wait for the lock, never fail fast.
     if (options.lockBreaker && !options.readonly) new DbLockBreaker(db, { ...options.lockBreaker, busyTimeoutMs }).install();
+    if (options.deferCheckpoints && !options.readonly) deferCheckpoints(db);
     return db;
   } catch (error) {
     db?.close();

@@ -9,7 +9,7 @@ import type { Clock } from '../time/clock';
 import type { TradingDay } from '../time/trading-calendar';
 import { DailySummaryRepository } from './daily-summary-repository';
 import { TradeHistoryRepository } from './trade-history-repository';
-import { tradingDayEndIso } from './trading-day-bounds';
+import { tradingDayEndIso, tradingDayStartIso } from './trading-day-bounds';
 
 export interface PerformanceQuery extends AnalyticsOptions {
   from?: TradingDay;
@@ -24,6 +24,13 @@ export interface PerformanceQuery extends AnalyticsOptions {
   /** Zero-P&L trading days are added up to this day (default: the last day with data). */
   fillTo?: TradingDay;
   benchmark?: ReadonlyMap<string, number>;
+}
+
+export interface PeriodEquity {
+  /** The days from the period's first on. */
+  daily: DailyEquity[];
+  /** End equity of the day before the first (undefined when the series starts in the period). */
+  endEquityBefore: number | undefined;
 }
 
 export interface PerformanceResult {
@@ -53,22 +60,40 @@ export class PerformanceLoader {
    * close, the latest while the day runs).
    */
   dailyEquity(options: { initialCapital?: number; to?: TradingDay; fillTo?: TradingDay } = {}): DailyEquity[] {
+    return this.equitySeries({ ...options, since: undefined });
+  }
+
+  /**
+   * The days of dailyEquity from `from` on, the same to the last bit, and the end equity of the day before
+   * (undefined without one), without reading ten years of history: every day after a day whose end equity the
+   * account recorded starts from that recorded figure, so the series can start at the last such day before
+   * `from`. Without one (no account equity before `from`) it reads everything, like dailyEquity.
+   */
+  periodEquity(from: TradingDay, options: { initialCapital?: number; to?: TradingDay; fillTo?: TradingDay } = {}): PeriodEquity {
+    const series = this.equitySeries({ ...options, since: this.lastRecordedEndBefore(from) });
+    const firstInPeriod = series.findIndex((d) => d.tradingDay >= from);
+    const split = firstInPeriod === -1 ? series.length : firstInPeriod;
+    return { daily: series.slice(split), endEquityBefore: split > 0 ? series[split - 1]!.endEquity : undefined };
+  }
+
+  private equitySeries(options: { initialCapital?: number; to?: TradingDay; fillTo?: TradingDay; since: TradingDay | undefined }): DailyEquity[] {
     const records = new Map<string, DailyRecord>();
-    for (const h of this.trades.realizedByExitHour(options.to ? tradingDayEndIso(options.to) : undefined)) {
+    const beforeIso = options.to ? tradingDayEndIso(options.to) : undefined;
+    for (const h of this.trades.realizedByExitHour(beforeIso, options.since ? tradingDayStartIso(options.since) : undefined)) {
       const day = tradingDayOfTime(Date.parse(`${h.hour}:00:00Z`));
       const r = records.get(day) ?? { tradingDay: day, realizedPnl: 0, trades: 0 };
       r.realizedPnl += h.pnl;
       r.trades = (r.trades ?? 0) + h.trades;
       records.set(day, r);
     }
-    for (const s of this.dailySummaries.range(undefined, options.to)) {
+    for (const s of this.dailySummaries.range(options.since, options.to)) {
       if (!isTradingDate(s.tradingDay)) continue; // a row recomputed for a holiday holds nothing of use
       const r = records.get(s.tradingDay) ?? { tradingDay: s.tradingDay, realizedPnl: 0, trades: 0 };
       r.startEquity = s.startEquity;
       r.endEquity = s.endEquity;
       records.set(s.tradingDay, r);
     }
-    for (const s of this.snapshots?.days(undefined, options.to) ?? []) {
+    for (const s of this.snapshots?.days(options.since, options.to) ?? []) {
       if (!isTradingDate(s.tradingDay)) continue;
       const r = records.get(s.tradingDay) ?? { tradingDay: s.tradingDay, realizedPnl: 0, trades: 0 };
       r.startEquity ??= s.openNav;
@@ -79,6 +104,26 @@ export class PerformanceLoader {
       initialCapital: options.initialCapital ?? DEFAULT_INITIAL_CAPITAL,
       fillTo: options.fillTo,
     });
+  }
+
+  /**
+   * The last trading day before `day` with an end equity dailyEquity takes as recorded (the daily summary's,
+   * else the day's last snapshot), looking back a month, then further; undefined without one.
+   */
+  private lastRecordedEndBefore(day: TradingDay): TradingDay | undefined {
+    const until = addCalendarDays(day, -1);
+    for (const lookBackDays of [31, 366, undefined]) {
+      const since = lookBackDays === undefined ? undefined : addCalendarDays(day, -lookBackDays);
+      const endByDay = new Map<string, number | null>();
+      for (const s of this.dailySummaries.range(since, until)) endByDay.set(s.tradingDay, s.endEquity);
+      for (const s of this.snapshots?.days(since, until) ?? []) endByDay.set(s.tradingDay, endByDay.get(s.tradingDay) ?? s.closeNav);
+      let found: TradingDay | undefined;
+      for (const [tradingDay, end] of endByDay) {
+        if ((found === undefined || tradingDay > found) && isTradingDate(tradingDay) && end !== null && Number.isFinite(end)) found = tradingDay;
+      }
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   performance(query: PerformanceQuery = {}): PerformanceResult {
@@ -113,4 +158,8 @@ export function dailyRecordsOf(trades: readonly ClosedTradeInput[]): DailyRecord
     byDay.set(day, r);
   }
   return [...byDay.values()];
+}
+
+function addCalendarDays(day: TradingDay, days: number): TradingDay {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
-import { agentBreakdown } from '../analytics/agent-breakdown';
+import { agentBreakdown, type AgentBreakdownInput } from '../analytics/agent-breakdown';
 import { DEFAULT_INITIAL_CAPITAL } from '../analytics/conventions';
 import { equityCurve, sliceDailyEquity, type DailyEquity } from '../analytics/equity-series';
 import { computePerformance } from '../analytics/metrics';
 import { agentReportRow } from '../analytics/report/by-agent';
 import { reportPeriod } from '../analytics/report/period';
-import type { CurvePoint, ReportData, ReportPeriodKind, ReportTrade } from '../analytics/report/report-model';
+import type { CurvePoint, ReportData, ReportPeriod, ReportPeriodKind, ReportTrade } from '../analytics/report/report-model';
 import { breakdownBy, type ClosedTradeInput } from '../analytics/trade-stats';
-import { formatEt } from '../analytics/trading-days';
+import { formatEt, tradingDayOfTime } from '../analytics/trading-days';
 import { isoTime } from '../db/types';
 import type { Clock } from '../time/clock';
 import { calendarDayInNewYork } from '../time/trading-calendar';
@@ -43,19 +43,17 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
   const loader = new PerformanceLoader(db, clock);
   const today = calendarDayInNewYork(nowMs);
   const elapsed = period.tradingDays.filter((d) => d <= today);
-  const full = loader.dailyEquity({ initialCapital, to: period.to, fillTo: elapsed[elapsed.length - 1] });
-  const daily = sliceDailyEquity(full, period.from, period.to);
+  const equity = loader.periodEquity(period.from, { initialCapital, to: period.to, fillTo: elapsed[elapsed.length - 1] });
+  const daily = sliceDailyEquity(equity.daily, period.from, period.to);
   const trips = loader.trades.list({ status: 'CLOSED', from: period.from, to: period.to });
   const trades = trips.map(toReportTrade);
   const inputs: ClosedTradeInput[] = trades.map((t) => ({
     symbol: t.symbol, agentName: t.agentName, realizedPnl: t.realizedPnl, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, commission: t.commission,
   }));
   const metrics = computePerformance({ daily, trades: inputs, options: { riskFreeRate: request.riskFreeRate } });
-  const openingEquity = daily[0]?.startEquity ?? full.filter((d) => d.tradingDay < period.from).pop()?.endEquity ?? initialCapital;
+  const openingEquity = daily[0]?.startEquity ?? equity.endEquityBefore ?? initialCapital;
   const activity = new PipelineHistoryRepository(db).activity(period.from, period.to);
-  // An agent's drawdown in the period starts from the equity its earlier trades built (as npm run stats does).
-  const history = loader.trades.closedForAnalytics({ to: period.to });
-  const byAgent = agentBreakdown({ trades: inputs, history, from: period.from, to: period.to, initialCapital });
+  const byAgent = agentBreakdown({ trades: inputs, ...agentHistory(loader, inputs, period, initialCapital), from: period.from, to: period.to, initialCapital });
   return {
     period,
     generatedAt: isoTime(nowMs),
@@ -69,6 +67,21 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
     openTrades: loader.trades.openCount(),
     activity: activity.runs > 0 ? { runs: activity.runs, failedRuns: activity.failedRuns, candidates: activity.candidates, taken: activity.taken } : null,
   };
+}
+
+/**
+ * What an agent's drawdown in the period starts from: the equity its earlier trades built (as npm run stats
+ * does). Summed inside SQLite when the period's trades all fall on the period's days and the stored exit
+ * times sort in day order, which is how the bots write them; otherwise from the whole history, as before.
+ */
+function agentHistory(loader: PerformanceLoader, inputs: readonly ClosedTradeInput[], period: ReportPeriod, initialCapital: number):
+  Pick<AgentBreakdownInput, 'history' | 'openingEquity'> {
+  const inPeriod = inputs.every((t) => {
+    const day = tradingDayOfTime(t.exitTimeMs);
+    return day >= period.from && day <= period.to;
+  });
+  const openingEquity = inPeriod ? loader.trades.agentEquityBefore(period.from, initialCapital) : undefined;
+  return openingEquity ? { openingEquity } : { history: loader.trades.closedForAnalytics({ to: period.to }) };
 }
 
 /**

@@ -2,8 +2,9 @@ import type Database from 'better-sqlite3';
 import type { ClosedTradeInput } from '../analytics/trade-stats';
 import { isoTime, parseJsonObject } from '../db/types';
 import type { Clock } from '../time/clock';
-import { tradingDayOf } from '../time/trading-calendar';
+import { tradingDayOf, type TradingDay } from '../time/trading-calendar';
 import { tradingDayEndIso, tradingDayStartIso } from './trading-day-bounds';
+import { prepareAgentEquityBefore } from './agent-equity-before';
 import type { RoundTrip, TradeDirection, TradeFilter } from './types';
 
 interface RoundTripRow {
@@ -77,6 +78,8 @@ export class TradeHistoryRepository {
   private readonly closeStmt: Database.Statement;
   private readonly closeTx: (positionId: string, exit: TradeExit) => CloseTradeResult;
   private readonly openCountStmt: Database.Statement<[]>;
+  /** Prepared on first use: only reports need it. */
+  private agentEquityBeforeQuery: ReturnType<typeof prepareAgentEquityBefore> | undefined;
 
   constructor(private readonly db: Database.Database, private readonly clock: Clock) {
     this.insertStmt = db.prepare(`
@@ -176,12 +179,28 @@ export class TradeHistoryRepository {
     return { ...row, openTrades: this.openCountStmt.get() as number };
   }
 
-  /** Realized P&L and closed-trade count per UTC hour of exit ('YYYY-MM-DDTHH'), up to an exclusive ISO bound. */
-  realizedByExitHour(beforeIso?: string): Array<{ hour: string; pnl: number; trades: number }> {
+  /**
+   * Realized P&L and closed-trade count per UTC hour of exit ('YYYY-MM-DDTHH'), up to an exclusive ISO bound and
+   * from an inclusive one (an hour's start: whole hours stay whole, so each hour sums the same rows either way).
+   */
+  realizedByExitHour(beforeIso?: string, sinceIso?: string): Array<{ hour: string; pnl: number; trades: number }> {
     const sql = `SELECT substr(exit_time, 1, 13) AS hour, COALESCE(SUM(realized_pnl), 0) AS pnl, COUNT(*) AS trades
       FROM round_trips WHERE status = 'CLOSED' AND exit_time IS NOT NULL ${beforeIso ? 'AND exit_time < @before' : ''}
+      ${sinceIso ? 'AND exit_time >= @since' : ''}
       GROUP BY hour ORDER BY hour`;
-    return this.statement(sql).all(beforeIso ? { before: beforeIso } : {}) as Array<{ hour: string; pnl: number; trades: number }>;
+    const params: Record<string, string> = {};
+    if (beforeIso) params.before = beforeIso;
+    if (sinceIso) params.since = sinceIso;
+    return this.statement(sql).all(params) as Array<{ hour: string; pnl: number; trades: number }>;
+  }
+
+  /**
+   * Each agent's equity before the trading day `from`, from its closed trades before it (see
+   * agent-equity-before.ts); undefined when only the whole history gives the same figures.
+   */
+  agentEquityBefore(from: TradingDay, initialCapital: number): Map<string, number> | undefined {
+    this.agentEquityBeforeQuery ??= prepareAgentEquityBefore(this.db);
+    return this.agentEquityBeforeQuery(from, initialCapital);
   }
 
   openCount(): number {

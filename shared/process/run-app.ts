@@ -180,6 +180,8 @@ async function start(options: RunAppOptions, config: ResolvedConfig, clock: Cloc
       // loop one busy timeout, not one per write (db-lock-breaker.ts).
       db = openDatabase(config.paths.db, {
         busyTimeoutMs: config.db.botBusyTimeoutMs, openBusyTimeoutMs: config.db.busyTimeoutMs,
+        // The supervisor checkpoints the WAL for everyone (wal-checkpointer.ts): no fill or exit pays for it.
+        deferCheckpoints: options.app !== 'supervisor',
         lockBreaker: { onChange: (change) => logDbLockChange(log, change) },
       });
     }

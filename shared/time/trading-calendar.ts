@@ -31,8 +31,16 @@ export function earlyCloseReason(day: TradingDay): string | undefined {
   return nyseEarlyCloses(Number(day.slice(0, 4))).get(day);
 }
 
+/** Per day, like sessionCache: the weekday and holiday rules go through luxon, which costs on a fill's path. */
+const tradingDayCache = new Map<string, boolean>();
+
 export function isTradingDay(day: TradingDay): boolean {
-  return weekdayOf(day) <= 5 && holidayName(day) === undefined;
+  let open = tradingDayCache.get(day);
+  if (open === undefined) {
+    open = weekdayOf(day) <= 5 && holidayName(day) === undefined;
+    tradingDayCache.set(day, open);
+  }
+  return open;
 }
 
 /** Session times of a trading day as epoch ms (DST handled by the zone), or undefined on a closed day. */

@@ -58,9 +58,11 @@ describe('a simulated trading day under PM2', () => {
       return rows.length >= 3 ? rows : undefined;
     }, 150_000, 'three protected positions');
     expect(system.pidOf('day-trader')).not.toBe(dayTraderPid);
-    // The restarted day-trader found the claim it crashed on, and settled it from the broker by orderRef (the
-    // fill itself may have been booked by the reconciler meanwhile): one order, one fill, no release.
-    expect(system.logLines('day-trader').some((l) => l.event === 'entries_resolved' && Number(l.rows) >= 1)).toBe(true);
+    // The restarted day-trader settled its in-flight claims from the broker by orderRef before any new entry.
+    // The claim it crashed on is usually among them; on a loaded machine the reconciler may have booked its
+    // fill and closed its order first (then there is nothing left to settle). Either way the outcome is
+    // checked below: one order at most, each fill booked once, or the claim released.
+    await waitUntil(() => system.logLines('day-trader').some((l) => l.event === 'entries_resolved'), 30_000, 'the restarted day-trader settled its in-flight entries');
     // The crashed entry is the first one that got as far as the broker call (one refused before it never left).
     const [crashedRef] = system.query<{ order_ref: string }>(
       "SELECT order_ref FROM orders WHERE purpose = 'ENTRY' AND COALESCE(last_error, '') NOT LIKE 'not sent:%' ORDER BY created_at LIMIT 1",

@@ -3,6 +3,7 @@ import {
   ActivePositionsRepository, ClosedPositionsRepository, DbChangeProbe, HeartbeatsRepository, PipelineRepository, PortfolioSnapshotsRepository,
   ReconciliationLogRepository, TradesRepository, TradingHaltsRepository, hasPortfolioSnapshots, openDatabase, schemaVersion, type Db,
 } from '../../../shared/db';
+import { BacktestRunsRepository } from '../../../shared/db/repositories/backtest-runs-repository';
 import { AuditFeedRepository } from '../../../shared/db/repositories/audit-feed-repository';
 import { ChangeFingerprintReader } from '../../../shared/db/repositories/change-fingerprint';
 import { ReconciliationHistoryRepository } from '../../../shared/db/repositories/reconciliation-history-repository';
@@ -38,6 +39,8 @@ export interface ReadRepos {
   performance: PerformanceLoader;
   tradeLog: TradeLogRepository;
   fingerprint: ChangeFingerprintReader;
+  /** Undefined until a backtest or the bots migrate the DB to schema 5 (a reader never migrates). */
+  backtests: BacktestRunsRepository | undefined;
 }
 
 /** How often a read checks that the file is still the one opened (a stat: microseconds). */
@@ -70,6 +73,8 @@ export class DbSource {
   private fileCheckedAtMs = 0;
   private openFailedAtMs: number | null = null;
   private lastProblem: DbProblem | undefined;
+  /** A read reopened the file (replaced or migrated) since changed() last looked: that is a change too. */
+  private reopenedSinceLook = false;
   /** Real time of the last read that worked. */
   lastGoodReadAtMs: number | null = null;
 
@@ -107,11 +112,17 @@ export class DbSource {
     if (!this.repos) {
       const before = this.lastProblem?.kind;
       try {
-        return this.connection() !== undefined;
+        const opened = this.connection() !== undefined;
+        this.reopenedSinceLook = false;
+        return opened;
       } catch (error) {
         this.noteProblem(dbProblemFrom(error, this.path, this.busyTimeoutMs));
         return this.lastProblem?.kind !== before;
       }
+    }
+    if (this.reopenedSinceLook) {
+      this.reopenedSinceLook = false;
+      return true;
     }
     try {
       if (this.fileReplaced()) {
@@ -144,9 +155,11 @@ export class DbSource {
 
   private connection(): ReadRepos | undefined {
     if (this.repos && Date.now() - this.fileCheckedAtMs > FILE_CHECK_EVERY_MS) {
-      // A replaced file (a corrupt DB moved aside, a fresh one created) must not be read through the old inode.
+      // A replaced file (a corrupt DB moved aside, a fresh one created) must not be read through the old inode;
+      // a migrated one (a first `npm run backtest` adds backtest_runs) needs its readers prepared again, whether
+      // or not the live feed (changed()) is polling.
       this.fileCheckedAtMs = Date.now();
-      if (this.fileReplaced()) this.close();
+      if (this.fileReplaced() || this.repos.db.pragma('schema_version', { simple: true }) !== this.schemaCookie) this.close();
     }
     if (this.repos) return this.repos;
     // A file that failed to open is tried again at most once a second, however often the page asks.
@@ -171,6 +184,7 @@ export class DbSource {
       this.probe = new DbChangeProbe(db);
       this.inode = fs.statSync(this.path).ino;
       this.schemaCookie = db.pragma('schema_version', { simple: true }) as number;
+      this.reopenedSinceLook = true;
       this.log.info('db_opened_read_only', { path: this.path, schemaVersion: this.repos.schemaVersion, snapshots: this.repos.snapshots !== undefined });
       return this.repos;
     } catch (error) {
@@ -214,5 +228,6 @@ function prepare(db: Db, path: string, clock: Clock): ReadRepos {
     performance: new PerformanceLoader(db, clock),
     tradeLog: new TradeLogRepository(db),
     fingerprint: new ChangeFingerprintReader(db),
+    backtests: tableExists(db, 'backtest_runs') ? new BacktestRunsRepository(db) : undefined,
   };
 }

@@ -1,6 +1,6 @@
 import { html, raw, type RawHtml } from './format';
 
-export type PageName = 'overview' | 'performance' | 'trades' | 'portfolio' | 'operations';
+export type PageName = 'overview' | 'performance' | 'trades' | 'portfolio' | 'operations' | 'backtests';
 
 const NAV: Array<[PageName, string, string]> = [
   ['overview', '/', 'Overview'],
@@ -8,6 +8,7 @@ const NAV: Array<[PageName, string, string]> = [
   ['trades', '/trades', 'Trades'],
   ['portfolio', '/portfolio', 'Portfolio'],
   ['operations', '/operations', 'Operations'],
+  ['backtests', '/backtests', 'Backtests'],
 ];
 
 export interface PageOptions {

@@ -5,12 +5,14 @@ import { TRADE_CSV_COLUMNS } from '../../../shared/history/journal-export';
 import type { TradeLogCursor } from '../../../shared/history/trade-log-repository';
 import { csvField } from '../../../shared/analytics/report/csv';
 import { tradingDayOf } from '../../../shared/time/trading-calendar';
+import { backtestComparePage, backtestDetailPage, backtestListPage, backtestNotFoundPage } from '../html/backtest-pages';
 import { operationsPage, performancePage, portfolioPage, tradesPage } from '../html/history-pages';
 import { overviewPage, problemPage } from '../html/overview-page';
 import { LiveFeed } from '../live/live-feed';
 import { SseHub } from '../live/sse-hub';
 import { MetricsEndpoint } from '../metrics/prometheus';
 import type { DashboardServices } from '../services';
+import { buildBacktestCompare, buildBacktestDetail, buildBacktestList, compareIds, detailTradesLimit, parseBacktestListQuery, type BacktestResult } from '../views/backtests';
 import { buildOverview } from '../views/overview';
 import { PerformanceView } from '../views/performance';
 import { buildStatus } from '../views/status';
@@ -111,6 +113,12 @@ export class DashboardServer {
     r.set('/api/snapshots', (_req, res, url) => this.withResult(res, buildSnapshots(this.s, url.searchParams)));
     r.set('/operations', (_req, res) => this.withResult(res, buildOperations(this.s), (d) => operationsPage(d)));
     r.set('/api/operations', (_req, res) => this.withResult(res, buildOperations(this.s)));
+    r.set('/backtests', (_req, res, url) => this.withBacktest(res, buildBacktestList(this.s, parseBacktestListQuery(url.searchParams)), backtestListPage));
+    r.set('/api/backtests', (_req, res, url) => this.withBacktest(res, buildBacktestList(this.s, parseBacktestListQuery(url.searchParams))));
+    r.set('/backtest', (_req, res, url) => this.withBacktest(res, buildBacktestDetail(this.s, idParam(url)), backtestDetailPage));
+    r.set('/api/backtest', (_req, res, url) => this.withBacktest(res, buildBacktestDetail(this.s, idParam(url), detailTradesLimit(url.searchParams))));
+    r.set('/backtests/compare', (_req, res, url) => this.withBacktest(res, buildBacktestCompare(this.s, compareIds(url.searchParams)), backtestComparePage));
+    r.set('/api/backtests/compare', (_req, res, url) => this.withBacktest(res, buildBacktestCompare(this.s, compareIds(url.searchParams))));
     r.set('/api/schedule', (_req, res) => this.withPart(res, 'schedule'));
     r.set('/api/reconciliation', (_req, res) => this.withPart(res, 'reconciliation'));
     r.set('/api/signals', (_req, res) => this.withPart(res, 'signals'));
@@ -155,7 +163,7 @@ export class DashboardServer {
         return void res.end(req.method === 'HEAD' ? undefined : asset.body);
       }
       const route = this.routes.get(url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname);
-      if (!route) return this.text(res, 404, `no page at ${url.pathname}: see / (overview), /performance, /trades, /portfolio, /operations, /api/status, /metrics`);
+      if (!route) return this.text(res, 404, `no page at ${url.pathname}: see / (overview), /performance, /trades, /portfolio, /operations, /backtests, /api/status, /metrics`);
       if (req.method === 'HEAD') res.write = () => true; // the same headers as GET, no body
       this.s.broker.interest();
       await route(req, res, url);
@@ -220,6 +228,15 @@ export class DashboardServer {
     }
     if (page) return this.html(res, page(result.data));
     this.json(res, result.data);
+  }
+
+  /** Like withResult, and a run that is not stored (or no run named) is a 404 that says where the runs are. */
+  private withBacktest<T>(res: ServerResponse, result: BacktestResult<T>, page?: (data: T) => string): void {
+    if (!result.ok && 'notFound' in result) {
+      if (page) return this.html(res, backtestNotFoundPage(result.notFound), 404);
+      return this.json(res, { problem: { kind: 'not-found', message: result.notFound } }, 404);
+    }
+    this.withResult(res, result, page);
   }
 
   /**

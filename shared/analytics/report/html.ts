@@ -12,7 +12,8 @@ th{background:#f3f3f3;text-align:left}td.n{text-align:right;font-variant-numeric
 .pos{color:#1a7f37}.neg{color:#cf222e}.note{color:#666;font-size:13px}`;
 
 function td(text: string | number, numeric = false, sign?: number | null): string {
-  const cls = [numeric ? 'n' : '', sign !== undefined && sign !== null && sign !== 0 ? (sign > 0 ? 'pos' : 'neg') : ''].filter(Boolean).join(' ');
+  const signClass = sign !== undefined && sign !== null && sign !== 0 ? (sign > 0 ? 'pos' : 'neg') : '';
+  const cls = numeric ? (signClass ? `n ${signClass}` : 'n') : signClass;
   return `<td${cls ? ` class="${cls}"` : ''}>${escapeXml(String(text))}</td>`;
 }
 

@@ -5,8 +5,12 @@ import { duration, money, num, pct, pctUnits, price } from './format';
 import type { ReportData } from './report-model';
 import { summaryRows } from './summary';
 
+const MARKDOWN_SPECIAL = /[|\r\n]/;
+
 function cell(text: string | number): string {
-  return String(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const value = String(text);
+  // Most cells have no pipe or line break: one test instead of two replaces.
+  return MARKDOWN_SPECIAL.test(value) ? value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') : value;
 }
 
 function table(header: string[], rows: Array<Array<string | number>>, align?: Array<'l' | 'r'>): string {

@@ -2,7 +2,11 @@ import { downsample } from './ascii-chart';
 import { grouped } from './format';
 import type { CurvePoint } from './report-model';
 
+const XML_SPECIAL = /[&<>"']/;
+
 export function escapeXml(text: string): string {
+  // Most cells (numbers, symbols, times) have nothing to escape: one test instead of five replaces.
+  if (!XML_SPECIAL.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 

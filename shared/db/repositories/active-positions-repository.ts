@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Clock } from '../../time/clock';
 import type { TradingDay } from '../../time/trading-calendar';
 import { newPositionId } from '../ids';
-import { isoTime, type ActivePosition, type PositionStatus } from '../types';
+import { isoTime, parseJsonObject, type ActivePosition, type PositionStatus } from '../types';
 import { toActivePosition, type ActivePositionRow } from './row-mappers';
 import { claimRefusal, type ClaimRefusal } from '../../strategy/claim-rules';
 
@@ -70,7 +70,7 @@ export class ActivePositionsRepository {
   private readonly byIdStmt: Database.Statement<[string]>;
   private readonly allStmt: Database.Statement<[]>;
   private readonly countStmt: Database.Statement<[]>;
-  private readonly closedTodayStmt: Database.Statement<[string, string]>;
+  private readonly claimFactsStmt: Database.Statement<[string, string, string]>;
   private readonly insertStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement<[string]>;
   private readonly releaseStmt: Database.Statement<[string]>;
@@ -83,7 +83,11 @@ export class ActivePositionsRepository {
     this.byIdStmt = db.prepare('SELECT * FROM active_positions WHERE id = ?');
     this.allStmt = db.prepare('SELECT * FROM active_positions ORDER BY claimed_at, symbol');
     this.countStmt = db.prepare('SELECT COUNT(*) FROM active_positions').pluck();
-    this.closedTodayStmt = db.prepare('SELECT 1 FROM closed_positions_today WHERE symbol = ? AND close_date = ?').pluck();
+    // What a claim decides on, in one statement (one call into SQLite instead of three, inside the lock).
+    this.claimFactsStmt = db.prepare(`SELECT
+      EXISTS (SELECT 1 FROM active_positions WHERE symbol = ?) AS isActive,
+      EXISTS (SELECT 1 FROM closed_positions_today WHERE symbol = ? AND close_date = ?) AS closedToday,
+      (SELECT COUNT(*) FROM active_positions) AS openPositions`);
     this.insertStmt = db.prepare(`
       INSERT INTO active_positions (id, symbol, quantity, entry_price, entry_timestamp, agent_name, profit_target_price,
         stop_loss_price, status, trading_day, entry_order_ref, requested_quantity, claimed_at, last_updated, metadata, con_id, entry_booked)
@@ -93,34 +97,23 @@ export class ActivePositionsRepository {
     // A claim is released only when nothing was ever filled: no shares booked, none reported, entry not working.
     this.releaseStmt = db.prepare("DELETE FROM active_positions WHERE id = ? AND status = 'PENDING_ENTRY' AND quantity = 0 AND entry_booked = 0 AND entry_reported = 0 AND entry_working = 0");
 
-    const claim = db.transaction((request: ClaimRequest): ClaimResult => {
+    const claim = db.transaction((request: ClaimRequest, row: InsertParams): ClaimResult => {
       // The re-entry rules are shared with the backtest (shared/strategy/claim-rules.ts); here they are decided
       // inside one BEGIN IMMEDIATE transaction because several processes can race for a symbol.
+      const facts = this.claimFactsStmt.get(request.symbol, request.symbol, request.tradingDay) as { isActive: number; closedToday: number; openPositions: number };
       const refusal = claimRefusal({
-        isActive: this.isActiveStmt.get(request.symbol) !== undefined,
-        closedToday: this.closedTodayStmt.get(request.symbol, request.tradingDay) !== undefined,
-        openPositions: this.countStmt.get() as number,
+        isActive: facts.isActive === 1,
+        closedToday: facts.closedToday === 1,
+        openPositions: facts.openPositions,
         maxOpenPositions: request.maxOpenPositions,
       });
       if (refusal) return { ok: false, reason: refusal };
-      const id = newPositionId(request.symbol, request.tradingDay);
-      this.insertRow({
-        id,
-        symbol: request.symbol,
-        quantity: 0,
-        entryPrice: null,
-        agentName: request.agentName,
-        status: 'PENDING_ENTRY',
-        tradingDay: request.tradingDay,
-        entryOrderRef: id,
-        stopLossPrice: request.stopLossPrice ?? null,
-        profitTargetPrice: request.profitTargetPrice ?? null,
-        metadata: request.metadata,
-        conId: request.conId ?? null,
-      }, request.requestedQuantity ?? 0);
-      return { ok: true, position: this.getById(id)! };
+      // Claimed when decided, as before: the lock may have been waited for since the row was prepared.
+      row.now = isoTime(this.clock.now());
+      this.insertStmt.run(row);
+      return { ok: true, position: claimedPosition(row) };
     });
-    this.claimTx = (request) => claim.immediate(request);
+    this.claimTx = (request) => claim.immediate(request, this.claimRow(request));
   }
 
   /**
@@ -186,7 +179,11 @@ export class ActivePositionsRepository {
   }
 
   private insertRow(position: NewActivePosition & { id: string; entryOrderRef: string }, requestedQuantity: number): void {
-    this.insertStmt.run({
+    this.insertStmt.run(this.insertParams(position, requestedQuantity, isoTime(this.clock.now()), JSON.stringify(position.metadata ?? {})));
+  }
+
+  private insertParams(position: NewActivePosition & { id: string; entryOrderRef: string }, requestedQuantity: number, now: string, metadataJson: string): InsertParams {
+    return {
       id: position.id,
       symbol: position.symbol,
       quantity: position.quantity,
@@ -199,11 +196,93 @@ export class ActivePositionsRepository {
       tradingDay: position.tradingDay,
       entryOrderRef: position.entryOrderRef,
       requestedQuantity,
-      now: isoTime(this.clock.now()),
-      metadata: JSON.stringify(position.metadata ?? {}),
+      now,
+      metadata: metadataJson,
       conId: position.conId ?? null,
       // An adopted row's shares count as its booked entry; a claim starts with none.
       entryBooked: Math.abs(position.quantity),
-    });
+    };
   }
+
+  /**
+   * What a claim writes, worked out BEFORE its transaction: the id (random bytes) and the metadata JSON cost
+   * nothing inside the write lock every other process is waiting for. Only the time is set inside.
+   */
+  private claimRow(request: ClaimRequest): InsertParams {
+    const id = newPositionId(request.symbol, request.tradingDay);
+    const metadataJson = JSON.stringify(request.metadata ?? {});
+    return this.insertParams({
+      id,
+      symbol: request.symbol,
+      quantity: 0,
+      entryPrice: null,
+      agentName: request.agentName,
+      status: 'PENDING_ENTRY',
+      tradingDay: request.tradingDay,
+      entryOrderRef: id,
+      stopLossPrice: request.stopLossPrice ?? null,
+      profitTargetPrice: request.profitTargetPrice ?? null,
+      conId: request.conId ?? null,
+    }, request.requestedQuantity ?? 0, '', metadataJson);
+  }
+}
+
+interface InsertParams {
+  id: string;
+  symbol: string;
+  quantity: number;
+  entryPrice: number | null;
+  entryTimestamp: string | null;
+  agentName: string;
+  profitTargetPrice: number | null;
+  stopLossPrice: number | null;
+  status: PositionStatus;
+  tradingDay: TradingDay;
+  entryOrderRef: string;
+  requestedQuantity: number;
+  now: string;
+  metadata: string;
+  conId: number | null;
+  entryBooked: number;
+}
+
+/** SQLite stores a NaN bound to a column as NULL. */
+function asStored(value: number | null): number | null {
+  return value === null || Number.isNaN(value) ? null : value;
+}
+
+/**
+ * The row a claim just inserted, as `getById` would read it back, without reading it back: every column is
+ * either a value the insert bound or the table's default (migrations 001/002). The metadata goes through
+ * the same JSON round trip as a read (a copy, JSON's idea of the caller's object), except the common
+ * `{}`, which needs none.
+ */
+function claimedPosition(p: InsertParams): ActivePosition {
+  return {
+    id: p.id,
+    symbol: p.symbol,
+    quantity: p.quantity,
+    entryPrice: p.entryPrice,
+    entryTimestamp: p.entryTimestamp,
+    agentName: p.agentName,
+    profitTargetPrice: asStored(p.profitTargetPrice),
+    stopLossPrice: asStored(p.stopLossPrice),
+    status: p.status,
+    tradingDay: p.tradingDay,
+    entryOrderRef: p.entryOrderRef,
+    entryOrderId: null,
+    requestedQuantity: p.requestedQuantity,
+    ocaGroup: null,
+    stopOrderId: null,
+    targetOrderId: null,
+    protectedQuantity: 0,
+    exitReason: null,
+    conId: asStored(p.conId),
+    entryReported: 0,
+    entryBooked: p.entryBooked,
+    entryWorking: false,
+    claimedAt: p.now,
+    lastUpdated: p.now,
+    metadata: p.metadata === '{}' ? {} : parseJsonObject(p.metadata),
+  };
 }

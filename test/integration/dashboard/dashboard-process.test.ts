@@ -80,7 +80,7 @@ describe('the dashboard process', () => {
     const overview = await d.get('/');
     expect(overview.body).toContain('No open positions.');
     expect(overview.body).toContain('No trades closed today.');
-    for (const route of ['/performance', '/trades', '/portfolio', '/operations', '/api/performance', '/api/trades', '/api/operations', '/api/portfolio', '/api/snapshots']) {
+    for (const route of ['/performance', '/trades', '/portfolio', '/operations', '/backtests', '/api/performance', '/api/trades', '/api/operations', '/api/portfolio', '/api/snapshots', '/api/backtests']) {
       expect([route, (await d.get(route)).status]).toEqual([route, 200]);
     }
     db.close();
@@ -163,7 +163,7 @@ describe('the dashboard process', () => {
     const mtimes = files();
     const sse = new SseReader(`${d.url}/api/events?since=1`);
     await sse.open();
-    for (const route of ['/', '/api/overview', '/api/status', '/performance', '/api/performance', '/trades', '/api/trades.csv', '/portfolio', '/operations', '/api/audit', '/metrics', '/healthz']) {
+    for (const route of ['/', '/api/overview', '/api/status', '/performance', '/api/performance', '/trades', '/api/trades.csv', '/portfolio', '/operations', '/backtests', '/api/backtests', '/api/audit', '/metrics', '/healthz']) {
       expect([route, (await d.get(route)).status]).toEqual([route, 200]);
     }
     expect((await d.get('/api/status', { 'X-Method-Override': 'POST' })).status).toBe(200);

@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { roundCent } from '../../shared/strategy/sizing';
 import type { ExitPlan } from '../../shared/strategy/types';
-import { recordEntryReport } from './entry-report';
+import { followFillPrice, recordEntryReport } from './entry-report';
 
 export interface EntryDeps {
   app: string;
@@ -257,6 +257,12 @@ export class EntryExecutor {
 
   private bookEntry(positionId: string, execution: Execution): boolean {
     if (execution.orderRef !== positionId) return false;
+    // The first execution ahead of the order status: the levels follow its price before it is committed.
+    const before = this.d.repos.positions.getById(positionId);
+    if (before && before.entryBooked === 0 && before.entryReported === 0 && !this.d.repos.trades.hasExecution(execution.execId)) {
+      const { stopLossPct, takeProfitPct } = this.d.config.strategy;
+      followFillPrice(this.d.repos, before, execution.price, { stopLossPct, takeProfitPct });
+    }
     const record: ExecutionRecord = {
       execId: execution.execId, symbol: execution.symbol, side: execution.side, quantity: execution.quantity, price: execution.price, commission: execution.commission,
       orderRef: execution.orderRef, orderId: execution.orderId, permId: execution.permId, clientId: execution.clientId, executedAtMs: execution.timeMs,

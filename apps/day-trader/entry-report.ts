@@ -27,12 +27,25 @@ export function recordEntryReport(
   defaultExits: { stopLossPct: number; takeProfitPct: number },
 ): ReturnType<Repositories['ledger']['recordEntryStatus']> {
   const { filled, working, avgFillPrice } = report;
-  if (avgFillPrice && avgFillPrice > 0 && filled > 0 && (row.status === 'PENDING_ENTRY' || row.status === 'OPEN') && row.protectedQuantity === 0) {
-    // The strategy's own exits when its claim carries them, else the configured ones.
-    const plan = row.metadata.exitPlan as Partial<ExitPlan> | undefined;
-    repos.positions.updateActivePosition(row.id, protectionLevels(avgFillPrice, {
-      stopLossPct: plan?.stopLossPct ?? defaultExits.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? defaultExits.takeProfitPct,
-    }));
-  }
+  if (avgFillPrice && filled > 0) followFillPrice(repos, row, avgFillPrice, defaultExits);
   return repos.ledger.recordEntryStatus(row.id, filled, working);
+}
+
+/**
+ * While nothing is protected yet, the stop and target are moved to a fill's price (the strategy's own exits
+ * when its claim carries them, else the configured ones). Called with the order status's average price and,
+ * before the first execution is booked, with that execution's price: IB may send either first, and the exit
+ * manager protects the moment either is committed, so the levels must already be the fill's by then.
+ */
+export function followFillPrice(
+  repos: Pick<Repositories, 'positions'>,
+  row: ActivePosition,
+  fillPrice: number,
+  defaultExits: { stopLossPct: number; takeProfitPct: number },
+): void {
+  if (!(fillPrice > 0) || (row.status !== 'PENDING_ENTRY' && row.status !== 'OPEN') || row.protectedQuantity !== 0) return;
+  const plan = row.metadata.exitPlan as Partial<ExitPlan> | undefined;
+  repos.positions.updateActivePosition(row.id, protectionLevels(fillPrice, {
+    stopLossPct: plan?.stopLossPct ?? defaultExits.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? defaultExits.takeProfitPct,
+  }));
 }

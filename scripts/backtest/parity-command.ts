@@ -26,6 +26,7 @@ import { WARMUP_TRADING_DAYS } from './bars-option';
 import { dayOption } from './common';
 import { saveRun } from './outputs';
 import { ProgressBar } from './progress';
+import { SimulatorIntrabarPath } from './sim-intrabar-path';
 
 export interface ParityArgs {
   bars?: string;
@@ -47,6 +48,7 @@ export interface ParityArgs {
   'min-matched': number;
   'max-pnl-difference': number;
   reuse: boolean;
+  intrabar: boolean;
 }
 
 export function parityOptions<T>(y: Argv<T>): Argv<T & ParityArgs> {
@@ -67,6 +69,7 @@ export function parityOptions<T>(y: Argv<T>): Argv<T & ParityArgs> {
     .option('save', { type: 'boolean', default: true, describe: 'store the parity report as a run in the trading DB' })
     .option('min-matched', { type: 'number', default: 0.95, describe: 'target share of trades matched (exit code 1 below it)' })
     .option('max-pnl-difference', { type: 'number', default: 0.02, describe: 'target P&L difference, share of the live P&L (exit code 1 above it)' })
+    .option('intrabar', { type: 'boolean', default: true, describe: 'fill the backtest on the simulator\'s own trades and quotes inside each minute (its market model, its ticks per bar at --speed); --no-intrabar: on the minute bars only' })
     .option('reuse', { type: 'boolean', default: false, describe: 'compare again with the live run already in --dir (kept with --keep): only the backtest side runs' })
     .option('json', { type: 'boolean', default: false })
     .option('quiet', { type: 'boolean', default: false }) as unknown as Argv<T & ParityArgs>;
@@ -221,7 +224,9 @@ async function compareWithBacktest(args: ParityArgs, systemEnv: Record<string, s
     for (let i = 0; i < WARMUP_TRADING_DAYS; i++) warm = previousTradingDay(warm);
     fillFromModel(store, model, model.universe.map((u) => u.symbol), tradingDaysFrom(warm, days[days.length - 1]!), `simulator:${replayDir ?? 'synthetic'}:${args.seed}`);
     const input = prepareBacktest(store, { from: first, to: days[days.length - 1], config, settings: simulatorSettings(entryLatencySeconds) });
-    const result = runBacktest(input);
+    // The speed the simulator ran at (a kept run's own), which sets how many trades it played per minute.
+    const speed = Number(systemEnv.SIM_SPEED) || args.speed;
+    const result = runBacktest(args.intrabar ? { ...input, intrabar: SimulatorIntrabarPath.forSpeed(model, speed) } : input);
     analyzeBacktest(result);
     backtest = result.trades.map((t) => ({
       symbol: t.symbol, side: 'LONG', tradingDay: t.tradingDay, agentName: t.agentName, quantity: t.quantity, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, exitReason: t.exitReason,
@@ -250,14 +255,14 @@ export async function parityCommand(args: ParityArgs): Promise<void> {
     }, undefined, {
       kind: 'parity', bars: args.bars ?? 'synthetic', config: loadConfig({ env: { ...outcome.env } }), withTrades: false,
       objective: 'matched-share', objectiveValue: report.matchedShare,
-      detail: { ...summary(report), passed, speed: args.speed, seed: args.seed, universe: args.universe, env: outcome.env, unmatched: report.unmatched, realSeconds: outcome.realSeconds },
+      detail: { ...summary(report), passed, intrabar: args.intrabar, speed: args.speed, seed: args.seed, universe: args.universe, env: outcome.env, unmatched: report.unmatched, realSeconds: outcome.realSeconds },
     });
   }
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ runId: runId ?? null, passed, days: outcome.days, entryLatencySeconds: outcome.entryLatencySeconds, ...summary(report), unmatched: report.unmatched, pairs: report.pairs, realSeconds: outcome.realSeconds, dir: args.keep || args.dir ? outcome.dir : null }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runId: runId ?? null, passed, days: outcome.days, entryLatencySeconds: outcome.entryLatencySeconds, intrabar: args.intrabar, ...summary(report), unmatched: report.unmatched, pairs: report.pairs, realSeconds: outcome.realSeconds, dir: args.keep || args.dir ? outcome.dir : null }, null, 2)}\n`);
   } else {
     const s = summary(report);
-    process.stdout.write(`Parity over ${outcome.days.length} simulated day(s) ${outcome.days[0]} to ${outcome.days[outcome.days.length - 1]} (x${args.speed}, ${outcome.realSeconds.toFixed(0)} s; live entries ${outcome.entryLatencySeconds} market s after their scan time):\n`
+    process.stdout.write(`Parity over ${outcome.days.length} simulated day(s) ${outcome.days[0]} to ${outcome.days[outcome.days.length - 1]} (x${args.speed}, ${outcome.realSeconds.toFixed(0)} s; live entries ${outcome.entryLatencySeconds} market s after their scan time; backtest fills ${args.intrabar ? 'on the simulator\'s trades inside each minute' : 'on minute bars'}):\n`
       + `  trades: live ${s.liveTrades}, backtest ${s.backtestTrades}, matched ${s.matched} (${pct(s.matchedShare, 1)} of ${s.liveTrades + s.backtestTrades - s.matched}; target ${pct(args['min-matched'], 0)})\n`
       + `  P&L: live ${money(s.livePnl)}, backtest ${money(s.backtestPnl)}, difference ${money(s.pnlDifference)} (${pct(s.pnlDifferenceShare, 2)}; target ${pct(args['max-pnl-difference'], 0)}); of the matched trades ${money(s.matchedPnlDifference)}\n`);
     if (report.unmatched.length > 0) {

@@ -15,7 +15,7 @@ import { CandidateDataEmulator, DailyHistory, MarketDay, NotMeasuredInBacktest, 
 import type { BacktestResult, BacktestStats, BacktestTrade, DecisionEvent, SignalRow } from './result';
 import { emulateScan, scannerElapsedFraction } from './scanner';
 import type { EngineSettings } from './settings';
-import { tickAt, tickExit, type IntrabarPath } from './intrabar';
+import { tickAt, tickExits, tickMarketSales, type IntrabarPath, type IntrabarTick } from './intrabar';
 
 /** The trading configuration the engine reads (a ResolvedConfig fits). */
 export type EngineConfig = Pick<ResolvedConfig, 'strategy' | 'risk' | 'exits' | 'schedule' | 'intervals' | 'supervisor'>;
@@ -31,7 +31,7 @@ export interface BacktestInput {
   config: EngineConfig;
   strategies: readonly Strategy[];
   settings: EngineSettings;
-  /** The trades inside each bar, when known (meant for the parity check; no command supplies one yet); else the bar's OHLC, stop first. */
+  /** The trades inside each bar, when known (the parity command supplies the simulator's); else the bar's OHLC, stop first. */
   intrabar?: IntrabarPath;
   onDay?: (done: number, total: number) => void;
 }
@@ -334,11 +334,13 @@ class Engine {
     let entryOffsetMs = 0;
     const path = bar && this.input.intrabar ? this.input.intrabar.ticks(entry.symbol, { startMs: t, ...bar }) : undefined;
     if (bar && path && path.length > 0) {
-      // On the known path: the order reaches the market `entryLatencySeconds` into the bar and buys that trade's ask.
+      // On the known path: the order reaches the market `entryLatencySeconds` into the bar and buys the ask standing
+      // then, at most the size displayed there (the simulator's IOC: the rest is cancelled).
       const tick = tickAt(path, this.settings.entryLatencySeconds * 1000)!;
       const price = Math.ceil(tick.ask * (1 + this.settings.slippageBps / 10_000) * 100 - 1e-9) / 100;
       const limitPrice = this.settings.entryLatencySeconds > 0 ? Math.round(tick.ask * (1 + entry.strategy.entryLimitSlippagePct / 100) * 100) / 100 : entry.limitPrice;
-      fill = { quantity: price > limitPrice + 1e-9 ? 0 : Math.min(entry.quantity, barCapacity(bar, this.settings.participation)), price };
+      const displayed = tick.askSize ?? Number.POSITIVE_INFINITY;
+      fill = { quantity: price > limitPrice + 1e-9 ? 0 : Math.min(entry.quantity, displayed, barCapacity(bar, this.settings.participation)), price };
       entryOffsetMs = tick.offsetMs;
     } else if (bar) {
       const costs = this.costs(entry.symbol, bar.open, t);
@@ -385,19 +387,12 @@ class Engine {
     const costs = this.costs(position.symbol, bar.open, t);
     const capacity = barCapacity(bar, this.settings.participation);
     const path = this.input.intrabar?.ticks(position.symbol, { startMs: t, ...bar });
-    if (position.closing?.market) {
-      const first = path && path.length > 0 ? path[0]!.bid : undefined;
-      this.executeExit(position, position.closing, Math.min(position.held, capacity), first ?? marketSellAtOpen(bar, costs), t);
+    if (path && path.length > 0 && !(this.config.exits.trailingStopPct > 0)) {
+      this.workExitsOnPath(position, path, t);
       return;
     }
-    if (path && path.length > 0 && !(this.config.exits.trailingStopPct > 0)) {
-      // On the known path, trade by trade: no assumption about which level came first.
-      const exit = tickExit(path, { stopPrice: position.stopPrice, targetPrice: position.targetPrice }, t === position.entryBarMs ? position.entryOffsetMs + 1 : 0);
-      if (exit) {
-        const order = position.closing?.kind === exit.kind ? position.closing : this.newExit(exit.kind, exit.kind === 'STOP_LOSS');
-        position.closing = order;
-        this.executeExit(position, order, Math.min(position.held, capacity), exit.price, t);
-      }
+    if (position.closing?.market) {
+      this.executeExit(position, position.closing, Math.min(position.held, capacity), marketSellAtOpen(bar, costs), t);
       return;
     }
     const trailPct = this.config.exits.trailingStopPct;
@@ -424,6 +419,30 @@ class Engine {
       position.best = Math.max(position.best ?? position.entryPrice, bar.high);
       const level = trailingLevel(position.best, position.entryPrice, trailPct, true);
       if (level !== undefined && level > position.stopPrice && bar.close <= level) position.trailExitNextBar = true;
+    }
+  }
+
+  /**
+   * On the known path, trade by trade, as the simulator matches: no assumption about which level came first, and
+   * each sale at most the bid size of its trade (what is left sells on the next trades, the next bars).
+   */
+  private workExitsOnPath(position: Position, path: readonly IntrabarTick[], t: number): void {
+    // The pair is placed when the entry fills: first matched against the quote the entry met, then every trade.
+    const fromOffsetMs = t === position.entryBarMs ? position.entryOffsetMs : 0;
+    const closing = position.closing;
+    if (closing?.market && closing.kind !== 'STOP_LOSS') {
+      // A market exit (the clock's): the pair is cancelled, a market order sells on the next trades.
+      for (const sale of tickMarketSales(path, position.held, 0)) this.executeExit(position, closing, sale.shares, sale.price, t);
+      return;
+    }
+    const stopTriggered = closing?.kind === 'STOP_LOSS';
+    const { sales } = tickExits(path, { stopPrice: position.stopPrice, targetPrice: position.targetPrice, stopTriggered }, position.held, fromOffsetMs);
+    for (const sale of sales) {
+      // OCA, reduce: one leg's fill reduces the other, each leg is one order whatever the number of its fills.
+      const order = position.exits.find((o) => o.kind === sale.leg) ?? this.newExit(sale.leg, sale.leg === 'STOP_LOSS');
+      // A stop that sold part is a market order for the rest (its kind tells the next bar it triggered).
+      if (sale.leg === 'STOP_LOSS' || position.closing === undefined) position.closing = order;
+      this.executeExit(position, order, sale.shares, sale.price, t);
     }
   }
 

@@ -47,6 +47,22 @@ describe('day-trader entries against the fake broker', () => {
     expect(repos.positions.getById(result.positionId)).toMatchObject({ stopLossPrice: 49.56, profitTargetPrice: 50.91 });
   });
 
+  it('has the levels on the fill price already when the execution is booked ahead of the order status (what the exit manager protects at once)', async () => {
+    broker.setPrice('ABC', 50);
+    // Registered after the executor: sees the row as the executor left it after each event, before the next one.
+    const seen: Array<{ kind: string; stop: number | null; target: number | null; booked: number }> = [];
+    broker.onOrderEvent((event) => {
+      if (event.kind !== 'filled' && event.kind !== 'status') return;
+      const row = repos.positions.getById(event.ref);
+      if (row) seen.push({ kind: event.kind, stop: row.stopLossPrice, target: row.profitTargetPrice, booked: row.entryBooked });
+    });
+    const result = await entries.enter({ ...entry, stopLossPrice: 40, profitTargetPrice: 60 });
+    await flush();
+    if (!result.ok) throw new Error(result.reason);
+    // The fake broker sends the execution first, as IB may: booked with the fill's levels, never the claim's 40 / 60.
+    expect(seen[0]).toEqual({ kind: 'filled', stop: 49.56, target: 50.91, booked: 100 });
+  });
+
   it('keeps the claim of a partly filled entry whose rest the broker cancelled, even when "Cancelled" comes before the executions', async () => {
     broker.setPrice('ABC', 50, { liquidity: 60 }); // 60 shares at the touch: the IOC fills 60, the broker cancels 40
     broker.holdExecutions();

@@ -127,7 +127,8 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       const jump = await system.admin<{ realMs: number }>('POST /faults/jump', { symbol: position.symbol, pct: -2 });
       const exitAt = await poll(async () => {
         const state = await system.admin<SimState>(`GET /state?refPrefix=${position.id}:X-`);
-        return state.orders.find((o) => o.orderRef.startsWith(`${position.id}:X-TRAILING_STOP`))?.createdRealMs;
+        // Only an exit the jump caused: one already placed before it (the up-jump's own noise) is not a sample.
+        return state.orders.find((o) => o.orderRef.startsWith(`${position.id}:X-TRAILING_STOP`) && (o.createdRealMs ?? 0) >= jump.realMs)?.createdRealMs;
       }, 5_000, 50);
       if (exitAt !== undefined) tickToExit.push(exitAt - jump.realMs);
     }

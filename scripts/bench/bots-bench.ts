@@ -160,6 +160,8 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       profile,
       longestSellsBeyondPositionMs: exposure.longestExcludingManualMs,
       sellsBeyondPositionIntervals: exposure.intervals.length + exposure.open.length,
+      // Each one in full (symbol, orders, times): must be empty; when not, this says where to look.
+      sellsBeyondPosition: [...exposure.intervals, ...exposure.open].slice(0, 10),
       exposureChecks: exposure.checks,
       fillToProtectionMs: summarize(fillToProtection),
       fillToProtectionStagesMs: fillStages,

@@ -362,9 +362,12 @@ export class ProtectionManager {
         }
         await this.send({ ...common, orderRef: takeProfitRef(action.positionId, sequence), type: 'LMT', limitPrice: action.targetPrice }, action.positionId, 'TP', sequence);
         const sinceMs = this.unprotectedSinceMs.get(action.symbol);
+        // First sight of the unprotected shares, by whichever came first: the DB row or the broker's report.
+        const firstSeenMs = Math.min(sinceMs ?? Infinity, timing.rowChangeSeenAtMs ?? Infinity);
         this.d.log.info('protection_placed', {
           symbol: action.symbol, positionId: action.positionId, quantity: action.quantity, held, stopPrice: action.stopPrice, targetPrice: action.targetPrice, ocaGroup,
-          msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined, ...timing,
+          msSincePositionSeen: sinceMs ? Date.now() - sinceMs : undefined,
+          msSinceUnprotectedSeen: Number.isFinite(firstSeenMs) ? Date.now() - firstSeenMs : undefined, ...timing,
         });
         this.unprotectedSinceMs.delete(action.symbol);
         return;
@@ -584,9 +587,10 @@ export class ProtectionManager {
     const fingerprint = `${row.id}|${row.quantity}|${row.entryBooked}|${row.entryReported}|${row.entryWorking}|${row.status}`;
     if (this.rowFingerprints.get(row.symbol) === fingerprint) return false;
     this.rowFingerprints.set(row.symbol, fingerprint);
-    // Stage timing: the first sight of shares in a row (a reported or booked fill), not the claim before it.
-    const hasShares = row.entryReported > 0 || row.entryBooked > 0 || row.quantity !== 0;
-    if (hasShares && !this.rowChangedAtMs.has(row.symbol)) this.rowChangedAtMs.set(row.symbol, Date.now());
+    // Stage timing: the first sight of shares the row's protection does not cover yet (a reported or booked
+    // fill), not the claim before it nor a change of a row already protected.
+    const unprotectedShares = Math.max(row.entryReported, row.entryBooked, Math.abs(row.quantity)) > row.protectedQuantity;
+    if (unprotectedShares && !this.rowChangedAtMs.has(row.symbol)) this.rowChangedAtMs.set(row.symbol, Date.now());
     this.touch(row.symbol);
     return true;
   }

@@ -71,7 +71,7 @@ const EVENT_RULES: Record<string, (m: ProcessMetrics, fields: Fields) => void> =
   entry_order_error: (m) => m.count('order_errors', 'entry'),
   protection_order_error: (m, f) => m.count('order_errors', refKind(f?.orderRef)),
   protection_placed: (m, f) => {
-    const ms = f?.msSincePositionSeen;
+    const ms = f?.msSinceUnprotectedSeen ?? f?.msSincePositionSeen;
     if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) m.observe('fill_to_protection_seconds', ms / 1000);
   },
   protection_gave_up: (m) => m.count('protection_gave_up', 'position'),

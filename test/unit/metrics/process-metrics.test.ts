@@ -32,6 +32,16 @@ describe('a process\'s own figures, counted from its log events', () => {
     });
   });
 
+  it('times fill → protection from the first sight of the unprotected shares, the DB row or the broker report, whichever came first', () => {
+    const m = new ProcessMetrics('exit-manager');
+    // The row (a reported fill) seen 2 ms before the stop left; the broker's position report came later or never.
+    m.observeLogEvent('info', 'protection_placed', { msSinceUnprotectedSeen: 2, msSincePositionSeen: 1 });
+    m.observeLogEvent('info', 'protection_placed', { msSinceUnprotectedSeen: 7 });
+    const h = m.toJSON().histograms.fill_to_protection_seconds!;
+    expect(h.count).toBe(2);
+    expect(h.sum).toBeCloseTo(0.009, 6);
+  });
+
   it('builds the fill → protection histogram from the exit manager\'s own measurement', () => {
     const m = new ProcessMetrics('exit-manager');
     for (const ms of [3, 4, 40, 180]) m.observeLogEvent('info', 'protection_placed', { msSincePositionSeen: ms });

@@ -111,11 +111,11 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
   // come from the market (set on the row from a quote by the exit manager); until then, no pair.
   if (needsMarketLevels(row) && (row.stopLossPrice === null || row.profitTargetPrice === null)) return actions;
   const entry = row.entryPrice ?? input.brokerAverageCost ?? 0;
-  // The broker reported a fill and the day-trader moved the levels to its average price before committing the
-  // report (entry-report.ts): the pair needs no booked execution, which at IB trails the status by up to
-  // hundreds of ms (waiting for it was the realistic profile's whole fill → protection time).
-  const levelsFromReport = row.entryReported > 0 && row.stopLossPrice !== null && row.profitTargetPrice !== null;
-  if (!(entry > 0) && !levelsFromReport) return actions;
+  // No pair before an entry price is known (a booked execution or the broker's report). Protecting a reported
+  // fill at the levels set from its average price, without waiting for the execution, cut the realistic
+  // profile's fill → protection from p50 137 to 5 ms, but the only runs with it showed sells beyond the
+  // position (a chaos seed and a benchmark run): withdrawn until that is explained (README, Latency).
+  if (!(entry > 0)) return actions;
   const direction = held > 0 ? 1 : -1;
   const { stopPrice, targetPrice } = protectionPrices(row, entry, direction, input.stopLossPct, input.takeProfitPct);
 

@@ -33,15 +33,6 @@ describe('protection planning', () => {
     ]);
   });
 
-  it('protects a reported fill at the levels the day-trader set from its average price, before any execution is booked', () => {
-    const reportedOnly = { ...row, entryPrice: null, entryBooked: 0, entryReported: 100, stopLossPrice: 49.2, profitTargetPrice: 51.1 };
-    expect(plan({ row: reportedOnly })).toEqual([
-      { kind: 'place_pair', positionId: row.id, symbol: 'ABC', side: 'SELL', quantity: 100, stopPrice: 49.2, targetPrice: 51.1 },
-    ]);
-    // Without levels and without any price (no execution, no broker report), nothing can be priced yet.
-    expect(plan({ row: { ...reportedOnly, stopLossPrice: null, profitTargetPrice: null } })).toEqual([]);
-  });
-
   it('rebases levels that sit on the wrong side of our own entry (set from a stale pre-trade quote) on the entry price', () => {
     // Claimed off a 15-minute-old quote of 55 (stop 54.50, target 56), bought at 50: a stop at 54.50 is through the market.
     expect(plan({ row: { ...row, stopLossPrice: 54.5, profitTargetPrice: 56 } })).toEqual([

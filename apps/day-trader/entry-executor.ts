@@ -259,7 +259,7 @@ export class EntryExecutor {
     if (execution.orderRef !== positionId) return false;
     // The first execution ahead of the order status: the levels follow its price before it is committed.
     const before = this.d.repos.positions.getById(positionId);
-    if (before && before.entryBooked === 0 && before.entryReported === 0 && !this.d.repos.trades.hasExecution(execution.execId)) {
+    if (before && before.entryBooked === 0 && before.entryReported === 0) {
       const { stopLossPct, takeProfitPct } = this.d.config.strategy;
       followFillPrice(this.d.repos, before, execution.price, { stopLossPct, takeProfitPct });
     }

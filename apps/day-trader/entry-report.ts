@@ -14,10 +14,9 @@ export interface EntryReport {
 
 /**
  * The broker's word on an entry, ahead of its executions (IB sends orderStatus first; execDetails can trail
- * by hundreds of ms): the reported fill, which the exit manager protects at once, and whether the order can
- * still fill. While nothing is protected yet, the stop and target follow the real average fill price
- * instead of the pre-trade quote (which may be 15 minutes old), so the exit manager has levels before the
- * execution is booked. The day-trader calls this; the benchmarks book their entries through it too, so they
+ * by hundreds of ms): the reported fill and whether the order can still fill. While nothing is protected
+ * yet, the stop and target follow the real average fill price instead of the pre-trade quote (which may be
+ * 15 minutes old). The day-trader calls this; the benchmarks book their entries through it too, so they
  * time the same path.
  */
 export function recordEntryReport(
@@ -35,7 +34,7 @@ export function recordEntryReport(
  * While nothing is protected yet, the stop and target are moved to a fill's price (the strategy's own exits
  * when its claim carries them, else the configured ones). Called with the order status's average price and,
  * before the first execution is booked, with that execution's price: IB may send either first, and the exit
- * manager protects the moment either is committed, so the levels must already be the fill's by then.
+ * manager may protect once an execution is committed, so the levels must already be the fill's by then.
  */
 export function followFillPrice(
   repos: Pick<Repositories, 'positions'>,

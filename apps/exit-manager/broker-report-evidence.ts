@@ -22,12 +22,24 @@ export class BrokerReportEvidence {
   private readonly held = new Map<string, { quantity: number; changedAtMs: number }>();
   /** Per symbol: the last believable report and what we held then. */
   private readonly views = new Map<string, { broker: number; held: number }>();
+  /** Per symbol: when the current stream report arrived, if it showed the holding FALL. */
+  private readonly fellAtMs = new Map<string, number>();
 
   constructor(private readonly settleMs: number, private readonly nowMs: () => number) {}
 
-  /** A position update arrived now (the stream), or a snapshot requested at `atMs` reported the symbol. */
-  reported(symbol: string, atMs = this.nowMs()): void {
+  /**
+   * A position update arrived now (the stream), or a snapshot requested at `atMs` reported the symbol.
+   * `fell`: the stream's report shrank towards flat. Only a sale does that, and the broker reports our own
+   * sales (orderStatus, execDetails) BEFORE the position update they cause, so by the time a fallen report
+   * arrives our count already holds every sale of ours in it: if it still shows fewer shares than we
+   * count, they left outside our orders (sold by hand). Such a report is believed at once, without waiting
+   * for the settle time (which exists for reports that trail our BUYS), provided our count did not change
+   * after it arrived.
+   */
+  reported(symbol: string, atMs = this.nowMs(), fell = false): void {
     this.reportedAtMs.set(symbol, atMs);
+    if (fell) this.fellAtMs.set(symbol, atMs);
+    else this.fellAtMs.delete(symbol);
   }
 
   /** A complete positions snapshot requested at `atMs` was answered (the symbols it listed: `reported`). */
@@ -47,13 +59,21 @@ export class BrokerReportEvidence {
     this.held.set(symbol, { quantity, changedAtMs: !known && quantity === 0 ? Number.NEGATIVE_INFINITY : this.nowMs() });
   }
 
-  /** The broker's current report was given late enough after our last fill to show it. */
+  /** The broker's current report was given late enough after our last fill to show it, or fell after it. */
   believable(symbol: string): boolean {
     const changedAtMs = this.held.get(symbol)?.changedAtMs;
     if (changedAtMs === undefined) return false;
+    if (this.fellSinceOurCount(symbol)) return true;
     const reportedAtMs = this.reportedAtMs.get(symbol) ?? this.snapshotRequestedAtMs;
     if (reportedAtMs === Number.NEGATIVE_INFINITY) return false; // the broker has said nothing yet
     return reportedAtMs >= changedAtMs + this.settleMs;
+  }
+
+  /** The current report is a stream report that fell, and arrived after the last change of our count. */
+  private fellSinceOurCount(symbol: string): boolean {
+    const fellAtMs = this.fellAtMs.get(symbol);
+    const changedAtMs = this.held.get(symbol)?.changedAtMs;
+    return fellAtMs !== undefined && changedAtMs !== undefined && fellAtMs >= changedAtMs;
   }
 
   /**
@@ -62,7 +82,8 @@ export class BrokerReportEvidence {
    */
   cap(symbol: string, heldNow: number, brokerQuantity: number, quiet: boolean): number | undefined {
     this.noteHeld(symbol, heldNow);
-    if (quiet && this.believable(symbol)) this.views.set(symbol, { broker: brokerQuantity, held: heldNow });
+    // A fallen report needs no quiet: whatever of ours is in flight, our sales in it are already counted.
+    if ((quiet && this.believable(symbol)) || this.fellSinceOurCount(symbol)) this.views.set(symbol, { broker: brokerQuantity, held: heldNow });
     return brokerCap(this.views.get(symbol), heldNow);
   }
 }

@@ -79,6 +79,8 @@ export class ProtectionManager {
   private readonly rowChangedAtMs = new Map<string, number>();
   /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
   private readonly lastActivityMs = new Map<string, number>();
+  /** Real time of the last position report per symbol: shares appearing from outside are adopted only once their reports have settled. */
+  private readonly lastReportMs = new Map<string, number>();
   private readonly rowFingerprints = new Map<string, string>();
   /** Whether the broker's report may shrink protection: only when provably newer than our own fills. */
   private readonly evidence: BrokerReportEvidence;
@@ -131,8 +133,11 @@ export class ProtectionManager {
       const known = this.brokerPositions.get(p.symbol)?.quantity ?? 0;
       if (known === 0 && p.quantity !== 0) this.unprotectedSinceMs.set(p.symbol, Date.now());
       this.brokerPositions.set(p.symbol, p);
-      this.evidence.reported(p.symbol);
-      this.touch(p.symbol);
+      // A report is the broker's word, not activity of ours: it must not restart the quiet period it is
+      // judged by (it did, and a sale by hand then waited for the next periodic resync: 100 s live).
+      // A report that FELL is evidence at once (see BrokerReportEvidence.reported).
+      this.evidence.reported(p.symbol, this.now(), fellFrom(known, p.quantity));
+      this.lastReportMs.set(p.symbol, this.now());
       void this.schedule(p.symbol);
     });
     this.d.broker.onConnectionEvent((event) => {
@@ -245,9 +250,15 @@ export class ProtectionManager {
     setImmediate(() => void this.schedule(symbol));
   }
 
-  /** Our signed position in a symbol from our own fills (see heldQuantity). */
-  heldFor(row: ActivePosition): number {
-    const exits = this.d.repos.trades.getByPosition(row.id).filter((t) => t.purpose === 'EXIT').map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
+  /**
+   * Our signed position in a symbol from our own fills (see heldQuantity). `ownOrdersOnly`: leaving out the
+   * trades done by hand that the reconciler booked against the position (MANUAL): the count the broker's
+   * reports are compared with (see brokerCapFor).
+   */
+  heldFor(row: ActivePosition, ownOrdersOnly = false): number {
+    const exits = this.d.repos.trades.getByPosition(row.id)
+      .filter((t) => t.purpose === 'EXIT' && (!ownOrdersOnly || parseExitRef(t.order_ref ?? '') !== undefined))
+      .map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
     return heldQuantity(row, exits, this.cache.reportedFillsFor(row.id));
   }
 
@@ -263,15 +274,15 @@ export class ProtectionManager {
     const broker = this.brokerPositions.get(symbol);
     const settled = this.isSettled(symbol);
     const held = row ? this.heldFor(row) : 0;
-    this.evidence.noteHeld(symbol, held);
+    this.evidence.noteHeld(symbol, row ? this.heldFor(row, true) : 0);
     // Shares nobody of ours explains, by a report that is newer than our last fill (a row just closed by our
     // own exit leaves a report of the old shares behind for a while: never adopt those).
-    if (!row && broker && broker.quantity !== 0 && settled && this.evidence.believable(symbol) && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
+    if (!row && broker && broker.quantity !== 0 && settled && this.reportsSettled(symbol) && this.evidence.believable(symbol) && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
     if (row && held !== 0 && needsMarketLevels(row) && (row.stopLossPrice === null || row.profitTargetPrice === null)) this.priceFromMarket(row, held);
     // The strategy's own exits when its claim carries them (the day-trader set its levels with them), else the configured ones.
     const plan = row?.metadata.exitPlan as { stopLossPct?: number; takeProfitPct?: number } | undefined;
     const actions = planProtection({
-      symbol, row, held, brokerCap: this.brokerCapFor(symbol, held, settled), settled,
+      symbol, row, held, brokerCap: this.brokerCapFor(symbol, row, settled), settled,
       orders: this.cache.forSymbol(symbol), stopLossPct: plan?.stopLossPct ?? this.d.config.strategy.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? this.d.config.strategy.takeProfitPct,
       brokerAverageCost: broker?.averageCost, marketPrice: row ? this.marketPrice(symbol, row) : undefined,
     });
@@ -431,7 +442,7 @@ export class ProtectionManager {
     if (held === 0) return;
     const orders = this.cache.forSymbol(symbol);
     if (orders.some((o) => o.leg === 'EXIT')) return;
-    const target = coverTarget(held, this.brokerCapFor(symbol, held, this.isSettled(symbol)));
+    const target = coverTarget(held, this.brokerCapFor(symbol, row, this.isSettled(symbol)));
     if (target === 0) return;
     const side: 'BUY' | 'SELL' = held > 0 ? 'SELL' : 'BUY';
     const groups = new Map<string, number>();
@@ -568,9 +579,19 @@ export class ProtectionManager {
     return halt !== undefined;
   }
 
-  /** The most the broker can hold now, by its last report that is provably newer than our own fills. */
-  private brokerCapFor(symbol: string, held: number, settled: boolean): number | undefined {
-    return this.evidence.cap(symbol, held, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
+  /**
+   * The most the broker can hold now, by its last report that is provably newer than our own fills, moved
+   * by our own ORDERS' fills since. Trades done by hand are left out of that count: the report already shows
+   * them, and the reconciler's booking of one (seconds later) must not move the cap a second time (it did:
+   * 103 shares sold by hand, booked after the report showed them, shrank a 310-share pair to 104, not 207).
+   */
+  private brokerCapFor(symbol: string, row: ActivePosition | undefined, settled: boolean): number | undefined {
+    return this.evidence.cap(symbol, row ? this.heldFor(row, true) : 0, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
+  }
+
+  /** No position report for the symbol for longer than they lag: a holding bought by hand has stopped moving. */
+  private reportsSettled(symbol: string): boolean {
+    return this.now() - (this.lastReportMs.get(symbol) ?? Number.NEGATIVE_INFINITY) >= this.d.config.exits.brokerSettleMs;
   }
 
   /** Settled: nothing of ours touched the symbol for longer than the broker's reports lag. */
@@ -784,6 +805,11 @@ export class ProtectionManager {
       this.d.log.error('trailing_exit_failed', { symbol, error: errorMessage(error) });
     });
   }
+}
+
+/** The reported holding shrank towards flat (a long sold, a short bought back): only sales can do that. */
+function fellFrom(previous: number, now: number): boolean {
+  return previous !== 0 && Math.abs(now) < Math.abs(previous) && (now === 0 || Math.sign(now) === Math.sign(previous));
 }
 
 function cents(price: number): number {

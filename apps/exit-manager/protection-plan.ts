@@ -150,7 +150,9 @@ export function planProtection(input: PlanInput): ProtectionAction[] {
     const first = groups[0]!;
     const stop = first.orders.find((o) => o.leg === 'SL')!;
     const take = first.orders.find((o) => o.leg === 'TP')!;
-    if (row.status !== 'PROTECTED' || row.stopOrderId !== stop.orderId || row.targetOrderId !== take.orderId || row.protectedQuantity !== target) {
+    // A row the ledger marked CLOSING (a partial exit: a sale by hand, a time exit) stays CLOSING: comparing it
+    // with PROTECTED re-marked it at every check.
+    if ((row.status !== 'PROTECTED' && row.status !== 'CLOSING') || row.stopOrderId !== stop.orderId || row.targetOrderId !== take.orderId || row.protectedQuantity !== target) {
       actions.push({ kind: 'mark_protected', positionId: row.id, stopOrderId: stop.orderId, targetOrderId: take.orderId, ocaGroup: first.key, quantity: target, stopPrice: stop.stopPrice ?? stopPrice, targetPrice: take.limitPrice ?? targetPrice });
     }
   }

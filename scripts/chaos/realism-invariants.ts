@@ -29,8 +29,15 @@ export function exposureSightings(report: ExposureView | undefined): ExposureSig
 export function exposureViolations(sightings: readonly ExposureSighting[]): Violation[] {
   return sightings.filter((s) => !s.afterManualTrade && s.lengthMs > 0).map((s) => ({
     invariant: 'neverPastFlat' as const, atRealMs: s.startRealMs,
-    detail: `${s.symbol}: API sell orders could trade ${s.excessShares} share(s) more than the account may sell, for ${s.lengthMs} ms${s.open ? ' (still open)' : ''} from ${new Date(s.startRealMs).toISOString()}`,
+    detail: `${s.symbol}: API sell orders could trade ${s.excessShares} share(s) more than the account may sell, for ${s.lengthMs} ms${s.open ? ' (still open)' : ''} from ${new Date(s.startRealMs).toISOString()}${describeStart(s.atStart)}`,
   }));
+}
+
+/** The position and the sell orders working when the interval opened, so one sighting is enough to find its cause. */
+function describeStart(atStart: ExposureSighting['atStart']): string {
+  if (!atStart) return '';
+  const sells = atStart.sells.map((o) => `#${o.orderId}/c${o.clientId} ${o.orderType} ${o.filled}/${o.totalQuantity} ${o.status}${o.ocaGroup ? ` oca ${o.ocaGroup}` : ''} ref ${o.orderRef} age ${o.ageMs} ms`);
+  return `; at start: position ${atStart.position}, floor ${atStart.floor}, sells [${sells.join('; ')}]`;
 }
 
 /** Key of an instrument that never trades here (an option, the EUR stock). */

@@ -6,6 +6,7 @@ import { projectRoot } from '../../shared/config/project-root';
 import { cleanEnv } from './clean-env';
 import { processesOfPm2Home } from './pm2-home-processes';
 import { freePort } from './ports';
+import { spawnHarnessWatchdog } from './spawn-watchdog';
 
 /** Polls a condition every 50 ms until it holds or the time is up. */
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -65,10 +66,13 @@ export interface Pm2Process {
  * logs and simulator state: what `npm start` does, isolated so tests, benchmarks and the chaos harness can
  * run beside a live system. PM2 is driven through its CLI in child processes because the pm2 module reads
  * PM2_HOME once, when it is loaded. The children run in their own process group, so a Ctrl-C in the
- * terminal reaches the harness (which stops everything in order), not them half-way.
+ * terminal reaches the harness (which stops everything in order), not them half-way. Because nothing in
+ * that group dies with the harness, `launch()` also starts a watchdog (spawn-watchdog.ts) that reaps the
+ * system if the harness's process dies without calling `stop()` (a test run killed: no afterAll).
  */
 export class SystemHarness {
   private starting: ChildProcess | undefined;
+  private watchdog: ChildProcess | undefined;
   private stopping: Promise<number[]> | undefined;
 
   private constructor(readonly env: Record<string, string>, readonly dir: string, readonly root: string) {}
@@ -106,6 +110,8 @@ export class SystemHarness {
 
   /** `npm start` for this system (builds nothing: dist/ must be current); resolves when every process is ready. */
   async launch(): Promise<void> {
+    // Before start.js: an owner killed during the start (its children are detached) leaves a system too.
+    this.watchdog ??= spawnHarnessWatchdog({ ownerPid: process.pid, pm2Home: this.env.PM2_HOME!, root: this.root, dir: this.dir });
     const result = await this.runScript('start.js', 180_000, (child) => (this.starting = child));
     this.starting = undefined;
     if (this.stopping) throw new Error('stopped while starting');
@@ -226,6 +232,8 @@ export class SystemHarness {
         }
       }
       if (survivors.length) await waitFor(() => processesOfPm2Home(pm2Home).length === 0, 5_000);
+      // Stopped by its owner: the watchdog has nothing left to guard (kill() is a no-op once it has exited).
+      this.watchdog?.kill('SIGTERM');
       return survivors;
     })();
     return this.stopping;

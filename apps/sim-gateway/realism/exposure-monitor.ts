@@ -8,6 +8,14 @@ export interface ExposureInterval {
   excessShares: number;
   /** A trade by hand (outside the API) happened in the symbol during the interval: its cause was not ours. */
   afterManualTrade: boolean;
+  /** What the simulator held when the interval opened: enough to tell which orders overlapped and why. */
+  atStart?: ExposureSnapshot;
+}
+
+export interface ExposureSnapshot {
+  position: number;
+  floor: number;
+  sells: Array<{ clientId: number; orderId: number; orderRef: string; orderType: string; totalQuantity: number; filled: number; status: string; ocaGroup?: string; ageMs: number }>;
 }
 
 export interface ExposureReport {
@@ -56,13 +64,21 @@ export class ExposureMonitor {
   check(symbol: string): void {
     this.checks += 1;
     const sellable = Math.max(0, this.position(symbol) - this.floor(symbol));
-    const exposure = maxSellable(this.workingOrders(symbol).filter((o) => o.clientId !== 0 && isWorking(o) && o.action === 'SELL'));
+    const sells = this.workingOrders(symbol).filter((o) => o.clientId !== 0 && isWorking(o) && o.action === 'SELL');
+    const exposure = maxSellable(sells);
     const excess = exposure - sellable;
     const now = Date.now();
     const current = this.open.get(symbol);
     if (excess > 0) {
       if (current) current.excessShares = Math.max(current.excessShares, excess);
-      else this.open.set(symbol, { symbol, startRealMs: now, endRealMs: now, excessShares: excess, afterManualTrade: now - (this.manualTradeAtMs.get(symbol) ?? -Infinity) < 60_000 });
+      else {
+        const atStart: ExposureSnapshot = {
+          position: this.position(symbol),
+          floor: this.floor(symbol),
+          sells: sells.map((o) => ({ clientId: o.clientId, orderId: o.orderId, orderRef: o.orderRef, orderType: o.orderType, totalQuantity: o.totalQuantity, filled: o.filled, status: o.status, ocaGroup: o.ocaGroup, ageMs: now - (o.createdRealMs ?? now) })),
+        };
+        this.open.set(symbol, { symbol, startRealMs: now, endRealMs: now, excessShares: excess, afterManualTrade: now - (this.manualTradeAtMs.get(symbol) ?? -Infinity) < 60_000, atStart });
+      }
       return;
     }
     if (current) {

@@ -109,6 +109,103 @@ describe('a position report older than our own fills never shrinks protection', 
   });
 });
 
+/**
+ * A sale by hand is known only from the lagging position stream. The chaos run's short GRNT (seed 371501):
+ * the exit manager restarted 0.2 s before 100 shares were sold by hand; the report of the sale could not be
+ * believed before BROKER_SETTLE_MS (it might have trailed a fill of ours), the report itself restarted the
+ * quiet period it is judged by, and nothing booked another look: the pair stayed 4.5 s, until its stop
+ * sold shares no longer there. Live, the next look was the periodic resync, 100 s away. A report that FELL
+ * is evidence at once: only sales make a holding fall, and ours reach us before their report.
+ */
+describe('a sale by hand shrinks protection at its report, without waiting for a resync', () => {
+  const temp = makeTempDir('hand-sale');
+  const baseConfig = loadConfig({ env: {} });
+  let n = 0;
+  let db: Db;
+  let repos: Repositories;
+  let clock: ManualClock;
+  let broker: FakeBroker;
+  let nowMs: number;
+  let m: ProtectionManager;
+
+  const workingQuantities = async (symbol: string) => (await broker.openOrders('own')).filter((o) => o.symbol === symbol).map((o) => [o.orderRef, o.quantity]);
+
+  beforeEach(async () => {
+    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `h-${n++}.db`, { app: 'exit-manager', clientId: 12 }));
+    broker.setPrice('XYZ', 20);
+    nowMs = 1_000_000;
+    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000 } };
+    m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
+    m.start();
+    await m.resync('start');
+  });
+  afterEach(() => {
+    m.stop();
+    db.close();
+  });
+  afterAll(() => temp.cleanup());
+
+  /** Our entry, booked; `reported` of its shares reach the position stream (the rest are still on their way). */
+  const entryFilled = async (quantity: number, reported = quantity) => {
+    const claim = repos.positions.claimSymbol({ symbol: 'XYZ', tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
+    if (!claim.ok) throw new Error(claim.reason);
+    repos.ledger.recordEntryFill(claim.position.id, { execId: '0000e.XYZ.000001.01', symbol: 'XYZ', side: 'BUY', quantity, price: 20, commission: 1, executedAtMs: clock.now() });
+    repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
+    broker.setPosition('XYZ', reported, 20);
+    await m.checkAll();
+    await flush();
+    return claim.position.id;
+  };
+
+  it('long after our last fill', async () => {
+    const positionId = await entryFilled(398);
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
+    nowMs += 60_000;
+    broker.setPosition('XYZ', 300, 20); // 98 sold in TWS: the stream reports it, nothing else happens
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 300], [`${positionId}:TP:1`, 300]]);
+  });
+
+  it('half a second after our fill (the report of the fill came first)', async () => {
+    const positionId = await entryFilled(100);
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 100], [`${positionId}:TP:1`, 100]]);
+    nowMs += 500;
+    broker.setPosition('XYZ', 0, 20); // all 100 sold by hand
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([]);
+    expect(broker.trueQuantity('XYZ')).toBe(0);
+  });
+
+  it('counts the sale once when the reconciler books it after the report (the pair stays at what is left)', async () => {
+    const positionId = await entryFilled(310);
+    nowMs += 60_000;
+    broker.setPosition('XYZ', 207, 20); // 103 sold by hand: the report shrinks the pair at once
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
+    // Seconds later the reconciler (master client) books that sale against the position.
+    nowMs += 2_000;
+    repos.ledger.recordExit(positionId, { execId: '0000h.XYZ.000002.01', symbol: 'XYZ', side: 'SELL', quantity: 103, price: 20.1, commission: 1, orderRef: '', orderId: 0, clientId: 0, executedAtMs: clock.now() }, 'MANUAL');
+    const placedBefore = broker.sent.length;
+    for (const step of [1, 500, 5_000]) {
+      nowMs += step;
+      await m.checkAll();
+      await flush();
+    }
+    // Not shrunk a second time (207 - 103 = 104: the old double count), and nothing re-placed.
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
+    expect(broker.sent.length).toBe(placedBefore);
+    expect(repos.positions.getById(positionId)).toMatchObject({ quantity: 207, protectedQuantity: 207 });
+  });
+
+  it('but a report that ROSE short of our count is only a fill of ours still on its way: protection stays', async () => {
+    const positionId = await entryFilled(398, 100); // the stream has shown 100 of our 398 so far
+    nowMs += 500;
+    await m.checkAll();
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
+  });
+});
+
 describe('BrokerReportEvidence: when the broker\'s word may cap our count', () => {
   let nowMs = 0;
   const evidence = () => new BrokerReportEvidence(3_000, () => nowMs);
@@ -142,6 +239,21 @@ describe('BrokerReportEvidence: when the broker\'s word may cap our count', () =
     expect(e.cap('XYZ', 398, 0, true)).toBe(398); // no report came (a silent gateway): still 398
     e.reported('XYZ', 30_000);
     expect(e.cap('XYZ', 398, 300, true)).toBe(300); // a report long after our fill: 98 sold by hand
+  });
+
+  it('a stream report that fell counts at once, unless our count changed after it arrived', () => {
+    nowMs = 10_000;
+    const e = evidence();
+    e.noteHeld('XYZ', 100);
+    nowMs = 10_500;
+    e.reported('XYZ', 10_500, true); // 100 -> 0: only a sale does that
+    expect(e.believable('XYZ')).toBe(true);
+    expect(e.cap('XYZ', 100, 0, false)).toBe(0); // even while our orders are busy: our own sales are counted already
+    nowMs = 10_600;
+    e.noteHeld('XYZ', 150); // a fill of ours after the report: it says nothing about that one
+    expect(e.believable('XYZ')).toBe(false);
+    e.reported('XYZ', 10_700); // a report that did not fall: back to the settle rule
+    expect(e.believable('XYZ')).toBe(false);
   });
 
   it('first sight of no shares of ours has no fill for a report to trail: a report of foreign shares counts at once', () => {

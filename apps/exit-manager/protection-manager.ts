@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/log/logger';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
-import { heldQuantity } from './held-quantity';
+import { closedQuantity, heldQuantity, type ExitFill } from './held-quantity';
 import { BrokerReportEvidence } from './broker-report-evidence';
 import { OwnOrderCache } from './own-order-cache';
 import { StopAcknowledgements } from './stop-acknowledgement';
@@ -79,6 +79,8 @@ export class ProtectionManager {
   private readonly rowChangedAtMs = new Map<string, number>();
   /** Real time of the last thing that touched a symbol (fill, status, position report, row change). */
   private readonly lastActivityMs = new Map<string, number>();
+  /** Shares our closing orders had traded when the symbol's last position report came (see onPositionUpdate). */
+  private readonly closedAtLastReport = new Map<string, number>();
   /** Real time of the last position report per symbol: shares appearing from outside are adopted only once their reports have settled. */
   private readonly lastReportMs = new Map<string, number>();
   private readonly rowFingerprints = new Map<string, string>();
@@ -135,8 +137,13 @@ export class ProtectionManager {
       this.brokerPositions.set(p.symbol, p);
       // A report is the broker's word, not activity of ours: it must not restart the quiet period it is
       // judged by (it did, and a sale by hand then waited for the next periodic resync: 100 s live).
-      // A report that FELL is evidence at once (see BrokerReportEvidence.reported).
-      this.evidence.reported(p.symbol, this.now(), fellFrom(known, p.quantity));
+      // A report that fell by more than our own orders sold since the previous one is evidence at once (see
+      // BrokerReportEvidence.reported); a fall our own sales explain says nothing (it may trail a buy of ours).
+      const row = this.d.repos.positions.getActivePosition(p.symbol);
+      const closedNow = row ? this.closedByOwnOrders(row) : 0;
+      const closedThen = this.closedAtLastReport.get(p.symbol) ?? closedNow;
+      this.closedAtLastReport.set(p.symbol, closedNow);
+      this.evidence.reported(p.symbol, this.now(), fellOutsideOurOrders(known, p.quantity, closedNow - closedThen));
       this.lastReportMs.set(p.symbol, this.now());
       void this.schedule(p.symbol);
     });
@@ -188,6 +195,7 @@ export class ProtectionManager {
       for (const [symbol, known] of [...this.brokerPositions]) if (!seen.has(symbol)) this.brokerPositions.set(symbol, { ...known, quantity: 0 });
       for (const p of stocks) this.brokerPositions.set(p.symbol, p);
       this.evidence.snapshotAnswered(requestedMs, stocks.map((p) => p.symbol), [...this.brokerPositions.keys()]);
+      for (const row of this.d.repos.positions.getActivePositions()) this.closedAtLastReport.set(row.symbol, this.closedByOwnOrders(row));
       this.snapshotComplete = true;
       await this.bookMissedExecutions();
       await this.checkAll();
@@ -256,10 +264,18 @@ export class ProtectionManager {
    * reports are compared with (see brokerCapFor).
    */
   heldFor(row: ActivePosition, ownOrdersOnly = false): number {
-    const exits = this.d.repos.trades.getByPosition(row.id)
+    return heldQuantity(row, this.exitFills(row, ownOrdersOnly), this.cache.reportedFillsFor(row.id));
+  }
+
+  /** Shares our own closing orders traded for a row (booked or reported, whichever is more). */
+  private closedByOwnOrders(row: ActivePosition): number {
+    return closedQuantity(this.exitFills(row, true), this.cache.reportedFillsFor(row.id));
+  }
+
+  private exitFills(row: ActivePosition, ownOrdersOnly: boolean): ExitFill[] {
+    return this.d.repos.trades.getByPosition(row.id)
       .filter((t) => t.purpose === 'EXIT' && (!ownOrdersOnly || parseExitRef(t.order_ref ?? '') !== undefined))
       .map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
-    return heldQuantity(row, exits, this.cache.reportedFillsFor(row.id));
   }
 
   private async checkSymbol(symbol: string): Promise<void> {
@@ -807,9 +823,13 @@ export class ProtectionManager {
   }
 }
 
-/** The reported holding shrank towards flat (a long sold, a short bought back): only sales can do that. */
-function fellFrom(previous: number, now: number): boolean {
-  return previous !== 0 && Math.abs(now) < Math.abs(previous) && (now === 0 || Math.sign(now) === Math.sign(previous));
+/**
+ * The reported holding shrank towards flat (a long sold, a short bought back) by more than our own closing
+ * orders traded since the previous report: someone else sold. Only sales make a holding fall.
+ */
+export function fellOutsideOurOrders(previous: number, now: number, closedByUsSince: number): boolean {
+  const towardsFlat = previous !== 0 && Math.abs(now) < Math.abs(previous) && (now === 0 || Math.sign(now) === Math.sign(previous));
+  return towardsFlat && Math.abs(previous) - Math.abs(now) > Math.max(0, closedByUsSince);
 }
 
 function cents(price: number): number {

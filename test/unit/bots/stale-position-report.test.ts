@@ -1,5 +1,5 @@
 import { BrokerReportEvidence } from '../../../apps/exit-manager/broker-report-evidence';
-import { ProtectionManager } from '../../../apps/exit-manager/protection-manager';
+import { fellOutsideOurOrders, ProtectionManager } from '../../../apps/exit-manager/protection-manager';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
@@ -262,5 +262,22 @@ describe('BrokerReportEvidence: when the broker\'s word may cap our count', () =
     e.reported('HAND', 10_000);
     e.noteHeld('HAND', 0);
     expect(e.believable('HAND')).toBe(true);
+  });
+});
+
+describe('fellOutsideOurOrders: which fall of the position report is a sale by someone else', () => {
+  it('a fall beyond what our own closing orders traded since the previous report', () => {
+    expect(fellOutsideOurOrders(310, 207, 0)).toBe(true); // 103 sold by hand
+    expect(fellOutsideOurOrders(100, 0, 0)).toBe(true);
+    expect(fellOutsideOurOrders(310, 230, 50)).toBe(true); // our stop sold 50, someone else 30
+    expect(fellOutsideOurOrders(-200, -50, 100)).toBe(true); // a short bought back beyond our orders
+  });
+
+  it('not a fall our own sales explain (the report may still trail a buy of ours), nor a rise, nor a flip', () => {
+    expect(fellOutsideOurOrders(50, 0, 50)).toBe(false); // our stop sold those 50
+    expect(fellOutsideOurOrders(310, 207, 150)).toBe(false);
+    expect(fellOutsideOurOrders(100, 398, 0)).toBe(false);
+    expect(fellOutsideOurOrders(0, 0, 0)).toBe(false);
+    expect(fellOutsideOurOrders(100, -20, 0)).toBe(false); // through flat: not "towards flat", the time rule judges it
   });
 });

@@ -16,7 +16,7 @@ runApp({
     const broker = createBroker({ config, clientId: config.ib.clientIds.exitManager, log, orderIds: repos.orderIds, heartbeat });
     const manager = new ProtectionManager({
       app: ctx.app, broker, db: ctx.db, repos, clock: ctx.clock, log, config,
-      onProtectingChanged: (protecting) => heartbeat.setDetail({ protecting }),
+      onProtectingChanged: (protecting) => heartbeat.publishDetail({ protecting }),
       onGaveUpChanged: (symbols) => heartbeat.setDetail({ protectionGaveUp: symbols }),
     });
     heartbeat.setDetail({ protecting: false });

@@ -231,5 +231,5 @@ function logDbLockChange(log: Logger, change: DbLockChange): void {
 
 function nullHeartbeat() {
   const noop = () => undefined;
-  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, stop: noop };
+  return { start: noop, setState: noop, getState: () => 'ready', progress: noop, setBrokerConnected: noop, setDetail: noop, publishDetail: noop, stop: noop };
 }

@@ -50,6 +50,17 @@ describe('heartbeat row and liveness file', () => {
     expect(fs.readdirSync(liveness.dir)).toEqual(['day-trader.json']); // no temp file left behind
   });
 
+  it('publishes a changed detail at once (the exit manager protecting again), not at the next interval', () => {
+    const publisher = new HeartbeatPublisher('exit-manager', rows, log, 60_000, liveness);
+    publisher.setDetail({ protecting: false });
+    publisher.start(); // one beat now, the next in a minute
+    expect(rows.get('exit-manager')!.detail).toMatchObject({ protecting: false });
+    publisher.publishDetail({ protecting: true });
+    expect(rows.get('exit-manager')!.detail).toMatchObject({ protecting: true });
+    expect(liveness.read('exit-manager')!.detail).toMatchObject({ protecting: true });
+    publisher.stop();
+  });
+
   it('keeps beating to the file while another connection holds the write lock, says since when, and recovers', () => {
     const publisher = new HeartbeatPublisher('exit-manager', rows, log, 250, liveness);
     publisher.setState('starting');

@@ -222,7 +222,7 @@ export class ProtectionManager {
     await Promise.all(checks);
     this.updateQuoteSubscriptions();
     // Every position, whatever stopped its check (link down, halt, refusals): are its shares under a stop?
-    for (const row of this.d.repos.positions.getActivePositions()) this.watchStopCoverage(row, this.heldFor(row));
+    for (const row of this.d.repos.positions.getActivePositions()) this.watchStopCoverage(row, this.heldFor(row), this.brokerCapFor(row.symbol, row, this.isSettled(row.symbol)));
   }
 
   /** Coalesced, per-symbol serialized check: a check asked for while one runs runs once more afterwards. */
@@ -637,10 +637,13 @@ export class ProtectionManager {
    * episode, in the same transaction as its audit event. A halt's deliberate state counts too: the
    * liquidation owns the account then, but a person must know the shares are bare.
    */
-  private watchStopCoverage(row: ActivePosition, held: number): void {
+  private watchStopCoverage(row: ActivePosition, held: number, brokerCap: number | undefined): void {
     const stops = this.cache.forSymbol(row.symbol).filter((o) => o.positionId === row.id && (o.leg === 'SL' || o.leg === 'EXIT'));
-    const covered = Math.min(Math.abs(held), maxTradable(stops, held > 0 ? 'SELL' : 'BUY'));
-    const missing = held !== 0 && covered < Math.abs(held);
+    // What must be under a stop: our shares, but no more than the broker can hold (shares sold by hand, not yet
+    // booked by the reconciler, need no stop: counting them raised a false "shares without a working stop").
+    const mustCover = coverTarget(held, brokerCap);
+    const covered = Math.min(mustCover, maxTradable(stops, held > 0 ? 'SELL' : 'BUY'));
+    const missing = held !== 0 && covered < mustCover;
     const episode = this.bareSince.get(row.id);
     if (!missing) {
       this.bareSince.delete(row.id);
@@ -653,7 +656,7 @@ export class ProtectionManager {
     const seconds = Math.round((Date.now() - episode.sinceMs) / 1000);
     if (episode.alerted || seconds < this.d.config.exits.unprotectedAlertSeconds) return;
     const why = !this.d.broker.isConnected() ? 'broker link down' : this.isHalted() ? 'trading halted' : needsMarketLevels(row) && row.stopLossPrice === null ? 'no price for its stop yet' : (this.failures.get(row.id)?.count ?? 0) > 0 ? 'protective orders refused' : 'stop not in place';
-    const facts = { positionId: row.id, symbol: row.symbol, held: Math.abs(held), covered, sinceMs: episode.sinceMs, seconds, why, tradingDay: tradingDayOf(this.d.clock.now()) };
+    const facts = { positionId: row.id, symbol: row.symbol, held: mustCover, covered, sinceMs: episode.sinceMs, seconds, why, tradingDay: tradingDayOf(this.d.clock.now()) };
     this.d.log.error('protection_missing', { ...facts, what: 'shares without a working stop' });
     try {
       this.d.repos.alerts.recordEventWithAlert({ event: 'protection_missing', data: facts, symbol: row.symbol, level: 'error' }, protectionMissingAlert(facts));

@@ -134,7 +134,8 @@ describe('a sale by hand shrinks protection at its report, without waiting for a
     ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `h-${n++}.db`, { app: 'exit-manager', clientId: 12 }));
     broker.setPrice('XYZ', 20);
     nowMs = 1_000_000;
-    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000 } };
+    // unprotectedAlertSeconds 0: a second look at bare shares alerts (the coverage watch runs in real time).
+    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000, unprotectedAlertSeconds: 0 } };
     m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
     m.start();
     await m.resync('start');
@@ -164,6 +165,10 @@ describe('a sale by hand shrinks protection at its report, without waiting for a
     broker.setPosition('XYZ', 300, 20); // 98 sold in TWS: the stream reports it, nothing else happens
     await flush();
     expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 300], [`${positionId}:TP:1`, 300]]);
+    // The reconciler has not booked the sale yet: the 98 shares gone need no stop, and no alarm says otherwise.
+    await m.checkAll();
+    await m.checkAll();
+    expect(repos.events.byName('protection_missing')).toEqual([]);
   });
 
   it('half a second after our fill (the report of the fill came first)', async () => {

@@ -50,13 +50,17 @@ export class BrokerReportEvidence {
 
   /**
    * Our own count now; a change (a fill we learned of) restarts the wait for a report that shows it. First
-   * sight of shares we hold (a start with positions open) counts as a change: their fills may be seconds
-   * old, their report not yet in. First sight of none has no fill of ours for a report to trail.
+   * sight of shares we hold (a start with positions open) counts as a change made when our last fill of them
+   * was (`lastFillAtMs`, real ms; now when unknown): a report can trail a fill made just before a restart,
+   * not one made a minute earlier (waiting anyway left a restarted exit manager protecting shares sold by
+   * hand, beside the pair already over what was left: chaos seed 12). First sight of none has no fill of
+   * ours for a report to trail.
    */
-  noteHeld(symbol: string, quantity: number): void {
+  noteHeld(symbol: string, quantity: number, lastFillAtMs?: () => number): void {
     const known = this.held.get(symbol);
     if (known?.quantity === quantity) return;
-    this.held.set(symbol, { quantity, changedAtMs: !known && quantity === 0 ? Number.NEGATIVE_INFINITY : this.nowMs() });
+    const firstSightAtMs = quantity === 0 ? Number.NEGATIVE_INFINITY : Math.min(this.nowMs(), lastFillAtMs?.() ?? this.nowMs());
+    this.held.set(symbol, { quantity, changedAtMs: known ? this.nowMs() : firstSightAtMs });
   }
 
   /** The broker's current report was given late enough after our last fill to show it, or fell after it. */

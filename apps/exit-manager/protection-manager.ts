@@ -91,6 +91,8 @@ export class ProtectionManager {
   private resyncing: Promise<void> | undefined;
   private haltNoticed: number | undefined;
   private stopped = false;
+  /** The first complete look (snapshots, missed fills, every symbol) is done: rows appearing from now on are news. */
+  private firstLookDone = false;
   /** Positions holding shares without a working stop: since when, and whether that was alerted. */
   private readonly bareSince = new Map<string, { sinceMs: number; alerted: boolean }>();
   /** The highest ref sequence this process handed out per position (its order rows may not be written yet). */
@@ -98,6 +100,10 @@ export class ProtectionManager {
   /** Symbols whose adopted row is being priced from a quote. */
   private readonly pricing = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Orders whose last modification the broker refused: shrinking them again means cancelling their group. */
+  private readonly modifyRefused = new Set<number>();
+  /** Orders this process asked the broker to cancel in place of a refused reduction (asked once). */
+  private readonly cancelRequested = new Set<number>();
   /** Stops just sent whose first word from the broker a pair waits for. */
   private readonly stopAcks = new StopAcknowledgements();
   /** The last LIVE (never delayed) price per symbol from the trailing-stop subscriptions. */
@@ -199,6 +205,7 @@ export class ProtectionManager {
       this.snapshotComplete = true;
       await this.bookMissedExecutions();
       await this.checkAll();
+      this.firstLookDone = true;
       this.d.onProtectingChanged(true);
       this.d.log[trigger === 'interval' ? 'debug' : 'info']('protection_resynced', { trigger, positions: stocks.length, ownOrders: orders.length, ms: Date.now() - started });
     } catch (error) {
@@ -290,7 +297,7 @@ export class ProtectionManager {
     const broker = this.brokerPositions.get(symbol);
     const settled = this.isSettled(symbol);
     const held = row ? this.heldFor(row) : 0;
-    this.evidence.noteHeld(symbol, row ? this.heldFor(row, true) : 0);
+    this.evidence.noteHeld(symbol, row ? this.heldFor(row, true) : 0, row ? () => this.lastOwnFillRealMs(row) : undefined);
     // Shares nobody of ours explains, by a report that is newer than our last fill (a row just closed by our
     // own exit leaves a report of the old shares behind for a while: never adopt those).
     if (!row && broker && broker.quantity !== 0 && settled && this.reportsSettled(symbol) && this.evidence.believable(symbol) && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
@@ -412,6 +419,17 @@ export class ProtectionManager {
       }
       case 'reduce': {
         const order = action.order;
+        if (this.modifyRefused.has(order.orderId)) {
+          const group = this.cache.forSymbol(order.symbol).filter((o) => o.orderId > 0 && (o.orderId === order.orderId || (order.ocaGroup !== undefined && o.ocaGroup === order.ocaGroup)));
+          const toCancel = group.filter((o) => !this.cancelRequested.has(o.orderId));
+          if (toCancel.length === 0) return; // asked already: the pair follows the broker's confirmation
+          for (const member of toCancel) {
+            await this.d.broker.cancelOrder(member.orderId as OrderId);
+            this.cancelRequested.add(member.orderId);
+          }
+          this.d.log.warn('protection_cancelled_to_shrink', { symbol: order.symbol, orderRef: order.orderRef, orders: group.map((o) => o.orderRef), reason: action.reason, what: 'the broker refused to shrink it: the group is cancelled and a pair of the right size follows its cancellation' });
+          return;
+        }
         // Only ever down: a smaller order can never sell more. Its new size shows when the broker reports it.
         this.cache.markModifying(order.orderId);
         await this.d.broker.modifyOrder(order.orderId as OrderId, this.requestFor(order, action.totalQuantity));
@@ -605,6 +623,19 @@ export class ProtectionManager {
     return this.evidence.cap(symbol, row ? this.heldFor(row, true) : 0, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
   }
 
+  /**
+   * Real time of our last fill in a row's position: its last booked execution (market time, brought to real
+   * time by the clock's speed), or now when a fill is reported but not booked yet (its time is unknown).
+   */
+  private lastOwnFillRealMs(row: ActivePosition): number {
+    const now = this.now();
+    if (row.entryReported > row.entryBooked || row.entryWorking) return now;
+    const last = this.d.repos.trades.lastExecutedFor(row.id);
+    const lastMs = last === undefined ? Number.NaN : Date.parse(last);
+    if (!Number.isFinite(lastMs)) return now;
+    return now - Math.max(0, this.d.clock.now() - lastMs) / this.d.clock.speed;
+  }
+
   /** No position report for the symbol for longer than they lag: a holding bought by hand has stopped moving. */
   private reportsSettled(symbol: string): boolean {
     return this.now() - (this.lastReportMs.get(symbol) ?? Number.NEGATIVE_INFINITY) >= this.d.config.exits.brokerSettleMs;
@@ -622,13 +653,16 @@ export class ProtectionManager {
 
   private fingerprintChanged(row: ActivePosition): boolean {
     const fingerprint = `${row.id}|${row.quantity}|${row.entryBooked}|${row.entryReported}|${row.entryWorking}|${row.status}`;
-    if (this.rowFingerprints.get(row.symbol) === fingerprint) return false;
+    const known = this.rowFingerprints.get(row.symbol);
+    if (known === fingerprint) return false;
     this.rowFingerprints.set(row.symbol, fingerprint);
     // Stage timing: the first sight of shares the row's protection does not cover yet (a reported or booked
     // fill), not the claim before it nor a change of a row already protected.
     const unprotectedShares = Math.max(row.entryReported, row.entryBooked, Math.abs(row.quantity)) > row.protectedQuantity;
     if (unprotectedShares && !this.rowChangedAtMs.has(row.symbol)) this.rowChangedAtMs.set(row.symbol, Date.now());
-    this.touch(row.symbol);
+    // A row that changed, or appeared while we watch, is activity; rows a fresh process finds at its first
+    // look are not (their fills are judged by their own times: BrokerReportEvidence.noteHeld).
+    if (known !== undefined || this.firstLookDone) this.touch(row.symbol);
     return true;
   }
 
@@ -742,7 +776,14 @@ export class ProtectionManager {
         return;
       case 'order_error':
         this.d.log.warn('protection_order_error', { orderRef: event.ref, code: event.code, reason: event.reason, refused: event.refused, what: 'the order keeps working as it was; only a status ends it' });
-        if (event.refused === 'modify' && symbol) this.noteFailure(parsed.positionId, symbol, `modify refused ${event.code}: ${event.reason}`);
+        if (event.refused === 'modify' && symbol) {
+          // A refused reduction leaves the order at its old size, over shares that may be gone (sold by hand):
+          // a stop there can sell past flat. No second try of the same modify: the group is cancelled at the
+          // next look (now) and the plan covers what is held with a new pair once the broker confirms it.
+          this.modifyRefused.add(event.orderId);
+          this.d.repos.events.record(this.d.app, 'protection_modify_refused', { orderRef: event.ref, code: event.code, reason: event.reason }, symbol, 'warn');
+          this.scheduleAfterBurst(symbol);
+        }
         return;
       case 'rejected':
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });

@@ -216,28 +216,35 @@ describe('exit manager against the fake broker', () => {
     expect(repos.closed.getClosedToday(DAY)).toEqual([expect.objectContaining({ exitPrice: 50.97, realizedPnl: expect.closeTo((50.97 - 50) * 100 - 2, 6) })]);
   });
 
-  it('keeps a protective order the broker refused to modify (the original still works) and retries later', async () => {
+  it('keeps a protective order the broker refused to shrink until the broker cancels it, then covers what is left with a new pair (never both at once)', async () => {
     openPosition('ABC', 100, 50);
     const m = manager(configWith({ brokerSettleMs: 10 }));
     await m.resync('start');
     await flush();
-    const [stop] = (await working('ABC')).filter((o) => o.type === 'STP');
+    const first = await working('ABC');
     broker.rejectNextModify(201, 'Order rejected - reason: order precautions');
-    broker.setPosition('ABC', 70, 50); // 30 shares sold by hand: protection must shrink to 70
-    // A report that may predate our fill never shrinks protection; the next resync's snapshot, requested
-    // longer than BROKER_SETTLE_MS after it, is the evidence.
-    await waitUntil(async () => {
-      await m.resync('interval');
-      return broker.modified.length >= 1;
-    }, 5_000, 'a reduction sent');
-    await flush();
-    expect((await working('ABC')).find((o) => o.orderId === stop!.orderId)?.quantity).toBe(100); // refused: unchanged, still working
-    expect(broker.sent).toHaveLength(2); // no replacement pair for an order that was never dead
+    // Every broker event: our working sells never exceed what the account holds (the chaos run's short ZNTH:
+    // a refused reduction left a 42-share stop over 28 shares, and the stop fired).
+    let worst = 0;
+    broker.onOrderEvent(() => void broker.openOrders('own').then((orders) => {
+      const sells = orders.filter((o) => o.symbol === 'ABC' && o.side === 'SELL');
+      const byGroup = new Map<string, number>();
+      for (const o of sells) byGroup.set(o.ocaGroup ?? String(o.orderId), Math.max(byGroup.get(o.ocaGroup ?? String(o.orderId)) ?? 0, o.quantity - o.filledQuantity));
+      worst = Math.max(worst, [...byGroup.values()].reduce((a, b) => a + b, 0) - broker.trueQuantity('ABC'));
+    }));
+    broker.setPosition('ABC', 70, 50); // 30 shares sold by hand: the fallen report shrinks protection to 70
     await waitUntil(async () => {
       await m.checkAll();
-      return (await working('ABC')).every((o) => o.quantity === 70);
-    }, 5_000, 'the retried reduction');
-    expect(broker.sent).toHaveLength(2);
+      const orders = await working('ABC');
+      return orders.length === 2 && orders.every((o) => o.quantity === 70);
+    }, 5_000, 'a pair of 70 in place of the refused reduction');
+    expect(broker.modified).toHaveLength(2); // the pair's two reductions (the stop's refused), never the refused one again
+    const now = await working('ABC');
+    expect(now.map((o) => o.orderId).some((id) => first.some((f) => f.orderId === id))).toBe(false); // the old pair is gone
+    expect(broker.sent).toHaveLength(4);
+    expect(repos.events.byName('protection_modify_refused')).toHaveLength(1);
+    await flush();
+    expect(worst).toBeLessThanOrEqual(30); // over-covered only by the refused order, until its cancel; never by a second pair beside it
   });
 
   it('backs off on repeated refusals, stops after the limit and raises an alert', async () => {

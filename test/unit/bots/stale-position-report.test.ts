@@ -202,6 +202,29 @@ describe('a sale by hand shrinks protection at its report, without waiting for a
     expect(repos.positions.getById(positionId)).toMatchObject({ quantity: 207, protectedQuantity: 207 });
   });
 
+  it('after a restart, a sale by hand made since our last fill long ago caps protection at once (no second pair)', async () => {
+    const positionId = await entryFilled(36);
+    nowMs += 60_000;
+    clock.set(clock.now() + 60_000);
+    broker.setPosition('XYZ', 22, 20); // 14 sold by hand: the pair shrinks to 22
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
+    // The exit manager is killed and starts again a minute later: its count (36) is a minute old, the broker's
+    // word (22) is not, and the pair over those 22 is all there should be.
+    m.stop();
+    nowMs += 60_000;
+    clock.set(clock.now() + 60_000);
+    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000 } };
+    m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
+    m.start();
+    const sentBefore = broker.sent.length;
+    await m.resync('startup');
+    await m.checkAll();
+    await flush();
+    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
+    expect(broker.sent.length).toBe(sentBefore);
+  });
+
   it('but a report that ROSE short of our count is only a fill of ours still on its way: protection stays', async () => {
     const positionId = await entryFilled(398, 100); // the stream has shown 100 of our 398 so far
     nowMs += 500;

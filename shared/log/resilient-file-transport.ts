@@ -33,6 +33,8 @@ export class ResilientFileTransport extends TransportStream {
   private readonly retryAfterMs: number;
   private ending: Promise<void> | undefined;
   private current: OpenFile | undefined;
+  private recoveryTimer: NodeJS.Timeout | undefined;
+  private shutDown = false;
 
   constructor(private readonly options: ResilientFileOptions) {
     super();
@@ -55,6 +57,8 @@ export class ResilientFileTransport extends TransportStream {
 
   /** winston calls this when the logger ends. */
   override close(): void {
+    this.shutDown = true;
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     void this.flushToDisk();
   }
 
@@ -84,6 +88,7 @@ export class ResilientFileTransport extends TransportStream {
     } catch (error) {
       this.brokenUntilMs = Date.now() + this.retryAfterMs;
       this.options.onWriteError(error as Error);
+      this.scheduleRecovery();
       return undefined;
     }
     const opened: OpenFile = { stream, carriedDrops: this.droppedLines, lines: 0 };
@@ -109,6 +114,22 @@ export class ResilientFileTransport extends TransportStream {
     this.brokenUntilMs = Date.now() + this.retryAfterMs;
     this.droppedLines += file.carriedDrops + file.lines;
     this.options.onWriteError(error);
+    this.scheduleRecovery();
+  }
+
+  /**
+   * Tries the disk again after `retryAfterMs` by itself, so the log says "lines dropped" and resumes as soon
+   * as space is back, not at the next line the process happens to write (a quiet exit manager might write
+   * none for minutes). Repeats while the disk still refuses; never holds the process open.
+   */
+  private scheduleRecovery(): void {
+    if (this.recoveryTimer || this.shutDown) return;
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined;
+      if (this.shutDown || this.stream || this.droppedLines === 0) return;
+      if (!this.writableStream() && !this.recoveryTimer) this.scheduleRecovery();
+    }, this.retryAfterMs + 1);
+    this.recoveryTimer.unref();
   }
 
   private rotate(): void {

@@ -44,6 +44,21 @@ describe('the log file transport', () => {
     expect(lines[0]).toMatchObject({ count: 2 });
   });
 
+  it('resumes by itself once the disk accepts again, without waiting for another line', async () => {
+    const dir = path.join(temp.dir, 'quiet');
+    const errors: string[] = [];
+    const transport = new ResilientFileTransport({ filename: path.join(dir, 'app.log'), maxBytes: 1e9, maxFiles: 2, retryAfterMs: 20, onWriteError: (e) => errors.push(e.message) });
+    transport.format = winston.format.json();
+    const logger = winston.createLogger({ transports: [transport] });
+    logger.info('lost'); // no folder: dropped
+    await waitFor(() => errors.length >= 1);
+    fs.mkdirSync(dir); // space is back; the process has nothing more to say
+    await waitFor(() => fs.existsSync(path.join(dir, 'app.log')) && fs.readFileSync(path.join(dir, 'app.log'), 'utf8').includes('log_lines_dropped'));
+    await transport.flushToDisk();
+    expect(readLines(path.join(dir, 'app.log'))).toEqual([expect.objectContaining({ event: 'log_lines_dropped', count: 1 })]);
+    transport.close();
+  });
+
   it('rotates by size, keeping the newest lines in the live file and at most maxFiles old ones', async () => {
     const dir = path.join(temp.dir, 'rotating');
     fs.mkdirSync(dir);
@@ -59,6 +74,10 @@ describe('the log file transport', () => {
   });
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }

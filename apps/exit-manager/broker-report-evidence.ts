@@ -91,3 +91,12 @@ export class BrokerReportEvidence {
     return brokerCap(this.views.get(symbol), heldNow);
   }
 }
+
+/**
+ * The reported holding shrank towards flat (a long sold, a short bought back) by more than our own closing
+ * orders traded since the previous report: someone else sold. Only sales make a holding fall.
+ */
+export function fellOutsideOurOrders(previous: number, now: number, closedByUsSince: number): boolean {
+  const towardsFlat = previous !== 0 && Math.abs(now) < Math.abs(previous) && (now === 0 || Math.sign(now) === Math.sign(previous));
+  return towardsFlat && Math.abs(previous) - Math.abs(now) > Math.max(0, closedByUsSince);
+}

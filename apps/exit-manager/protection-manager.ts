@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
 import { closedQuantity, heldQuantity, type ExitFill } from './held-quantity';
-import { BrokerReportEvidence } from './broker-report-evidence';
+import { BrokerReportEvidence, fellOutsideOurOrders } from './broker-report-evidence';
 import { OwnOrderCache } from './own-order-cache';
 import { StopAcknowledgements } from './stop-acknowledgement';
 import { coverTarget, needsMarketLevels, planProtection, type OwnOrder, type ProtectionAction } from './protection-plan';
@@ -229,7 +229,10 @@ export class ProtectionManager {
     await Promise.all(checks);
     this.updateQuoteSubscriptions();
     // Every position, whatever stopped its check (link down, halt, refusals): are its shares under a stop?
-    for (const row of this.d.repos.positions.getActivePositions()) this.watchStopCoverage(row, this.heldFor(row), this.brokerCapFor(row.symbol, row, this.isSettled(row.symbol)));
+    for (const row of this.d.repos.positions.getActivePositions()) {
+      const { held, own } = this.counts(row);
+      this.watchStopCoverage(row, held, this.brokerCapFor(row.symbol, own, this.isSettled(row.symbol)));
+    }
   }
 
   /** Coalesced, per-symbol serialized check: a check asked for while one runs runs once more afterwards. */
@@ -265,23 +268,30 @@ export class ProtectionManager {
     setImmediate(() => void this.schedule(symbol));
   }
 
+  /** Our signed position in a symbol from our own fills (see heldQuantity). */
+  heldFor(row: ActivePosition): number {
+    return heldQuantity(row, this.exitFills(row), this.cache.reportedFillsFor(row.id));
+  }
+
   /**
-   * Our signed position in a symbol from our own fills (see heldQuantity). `ownOrdersOnly`: leaving out the
-   * trades done by hand that the reconciler booked against the position (MANUAL): the count the broker's
-   * reports are compared with (see brokerCapFor).
+   * From one read of the row's trades: `held` (heldFor) and `own`, the same leaving out the trades done by
+   * hand that the reconciler booked against the position (MANUAL): the count the broker's reports are
+   * compared with (see brokerCapFor).
    */
-  heldFor(row: ActivePosition, ownOrdersOnly = false): number {
-    return heldQuantity(row, this.exitFills(row, ownOrdersOnly), this.cache.reportedFillsFor(row.id));
+  private counts(row: ActivePosition): { held: number; own: number } {
+    const exits = this.exitFills(row);
+    const reported = this.cache.reportedFillsFor(row.id);
+    return { held: heldQuantity(row, exits, reported), own: heldQuantity(row, exits.filter((e) => isOwnExit(e.orderRef)), reported) };
   }
 
   /** Shares our own closing orders traded for a row (booked or reported, whichever is more). */
   private closedByOwnOrders(row: ActivePosition): number {
-    return closedQuantity(this.exitFills(row, true), this.cache.reportedFillsFor(row.id));
+    return closedQuantity(this.exitFills(row).filter((e) => isOwnExit(e.orderRef)), this.cache.reportedFillsFor(row.id));
   }
 
-  private exitFills(row: ActivePosition, ownOrdersOnly: boolean): ExitFill[] {
+  private exitFills(row: ActivePosition): ExitFill[] {
     return this.d.repos.trades.getByPosition(row.id)
-      .filter((t) => t.purpose === 'EXIT' && (!ownOrdersOnly || parseExitRef(t.order_ref ?? '') !== undefined))
+      .filter((t) => t.purpose === 'EXIT')
       .map((t) => ({ orderRef: t.order_ref, side: t.side, quantity: t.quantity }));
   }
 
@@ -296,8 +306,8 @@ export class ProtectionManager {
     if (failure && failure.retryAtMs > Date.now()) return;
     const broker = this.brokerPositions.get(symbol);
     const settled = this.isSettled(symbol);
-    const held = row ? this.heldFor(row) : 0;
-    this.evidence.noteHeld(symbol, row ? this.heldFor(row, true) : 0, row ? () => this.lastOwnFillRealMs(row) : undefined);
+    const { held, own } = row ? this.counts(row) : { held: 0, own: 0 };
+    this.evidence.noteHeld(symbol, own, row ? () => this.lastOwnFillRealMs(row) : undefined);
     // Shares nobody of ours explains, by a report that is newer than our last fill (a row just closed by our
     // own exit leaves a report of the old shares behind for a while: never adopt those).
     if (!row && broker && broker.quantity !== 0 && settled && this.reportsSettled(symbol) && this.evidence.believable(symbol) && this.adoptForeign(symbol, broker)) return void this.dirty.add(symbol);
@@ -305,7 +315,7 @@ export class ProtectionManager {
     // The strategy's own exits when its claim carries them (the day-trader set its levels with them), else the configured ones.
     const plan = row?.metadata.exitPlan as { stopLossPct?: number; takeProfitPct?: number } | undefined;
     const actions = planProtection({
-      symbol, row, held, brokerCap: this.brokerCapFor(symbol, row, settled), settled,
+      symbol, row, held, brokerCap: this.brokerCapFor(symbol, own, settled), settled,
       orders: this.cache.forSymbol(symbol), stopLossPct: plan?.stopLossPct ?? this.d.config.strategy.stopLossPct, takeProfitPct: plan?.takeProfitPct ?? this.d.config.strategy.takeProfitPct,
       brokerAverageCost: broker?.averageCost, marketPrice: row ? this.marketPrice(symbol, row) : undefined,
     });
@@ -472,11 +482,11 @@ export class ProtectionManager {
     if (this.isHalted()) return;
     const row = positionId ? this.d.repos.positions.getById(positionId) : this.d.repos.positions.getActivePosition(symbol);
     if (!row) return;
-    const held = this.heldFor(row);
+    const { held, own } = this.counts(row);
     if (held === 0) return;
     const orders = this.cache.forSymbol(symbol);
     if (orders.some((o) => o.leg === 'EXIT')) return;
-    const target = coverTarget(held, this.brokerCapFor(symbol, row, this.isSettled(symbol)));
+    const target = coverTarget(held, this.brokerCapFor(symbol, own, this.isSettled(symbol)));
     if (target === 0) return;
     const side: 'BUY' | 'SELL' = held > 0 ? 'SELL' : 'BUY';
     const groups = new Map<string, number>();
@@ -619,8 +629,8 @@ export class ProtectionManager {
    * them, and the reconciler's booking of one (seconds later) must not move the cap a second time (it did:
    * 103 shares sold by hand, booked after the report showed them, shrank a 310-share pair to 104, not 207).
    */
-  private brokerCapFor(symbol: string, row: ActivePosition | undefined, settled: boolean): number | undefined {
-    return this.evidence.cap(symbol, row ? this.heldFor(row, true) : 0, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
+  private brokerCapFor(symbol: string, ownHeld: number, settled: boolean): number | undefined {
+    return this.evidence.cap(symbol, ownHeld, this.brokerPositions.get(symbol)?.quantity ?? 0, settled);
   }
 
   /**
@@ -867,13 +877,9 @@ export class ProtectionManager {
   }
 }
 
-/**
- * The reported holding shrank towards flat (a long sold, a short bought back) by more than our own closing
- * orders traded since the previous report: someone else sold. Only sales make a holding fall.
- */
-export function fellOutsideOurOrders(previous: number, now: number, closedByUsSince: number): boolean {
-  const towardsFlat = previous !== 0 && Math.abs(now) < Math.abs(previous) && (now === 0 || Math.sign(now) === Math.sign(previous));
-  return towardsFlat && Math.abs(previous) - Math.abs(now) > Math.max(0, closedByUsSince);
+/** A trade booked against a position by one of our own closing orders (not a trade by hand the reconciler booked). */
+function isOwnExit(orderRef: string | null): boolean {
+  return parseExitRef(orderRef ?? '') !== undefined;
 }
 
 function cents(price: number): number {

@@ -1,5 +1,5 @@
-import { BrokerReportEvidence } from '../../../apps/exit-manager/broker-report-evidence';
-import { fellOutsideOurOrders, ProtectionManager } from '../../../apps/exit-manager/protection-manager';
+import { BrokerReportEvidence, fellOutsideOurOrders } from '../../../apps/exit-manager/broker-report-evidence';
+import { ProtectionManager } from '../../../apps/exit-manager/protection-manager';
 import { FakeBroker } from '../../../shared/broker/fake/fake-broker';
 import { loadConfig } from '../../../shared/config/load-config';
 import type { ResolvedConfig } from '../../../shared/config/schema';
@@ -29,20 +29,23 @@ describe('a position report older than our own fills never shrinks protection', 
   let nowMs: number;
   const managers: ProtectionManager[] = [];
 
-  const manager = (brokerSettleMs: number) => {
-    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs } };
+  const manager = (brokerSettleMs: number, exits: Partial<ResolvedConfig['exits']> = {}) => {
+    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs, ...exits } };
     const m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
     m.start();
     managers.push(m);
     return m;
   };
-  /** The day-trader's entry, booked in the DB: the broker's report of it is held back (a silent gateway). */
-  const entryFilled = (symbol: string, quantity: number, price: number) => {
+  /**
+   * The day-trader's entry, booked in the DB; the broker's position becomes `reportedQuantity` (held back
+   * while updates are held: a silent gateway).
+   */
+  const entryFilled = (symbol: string, quantity: number, price: number, reportedQuantity = broker.trueQuantity(symbol) + quantity) => {
     const claim = repos.positions.claimSymbol({ symbol, tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
     if (!claim.ok) throw new Error(claim.reason);
     repos.ledger.recordEntryFill(claim.position.id, { execId: `0000e.${symbol}.000001.01`, symbol, side: 'BUY', quantity, price, commission: 1, executedAtMs: clock.now() });
     repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
-    broker.setPosition(symbol, broker.trueQuantity(symbol) + quantity, price);
+    broker.setPosition(symbol, reportedQuantity, price);
     return claim.position.id;
   };
   const workingQuantities = async (symbol: string) => (await broker.openOrders('own')).filter((o) => o.symbol === symbol).map((o) => [o.orderRef, o.quantity]);
@@ -107,132 +110,106 @@ describe('a position report older than our own fills never shrinks protection', 
     await flush();
     expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 300], [`${positionId}:TP:1`, 300]]);
   });
-});
 
-/**
- * A sale by hand is known only from the lagging position stream. The chaos run's short GRNT (seed 371501):
- * the exit manager restarted 0.2 s before 100 shares were sold by hand; the report of the sale could not be
- * believed before BROKER_SETTLE_MS (it might have trailed a fill of ours), the report itself restarted the
- * quiet period it is judged by, and nothing booked another look: the pair stayed 4.5 s, until its stop
- * sold shares no longer there. Live, the next look was the periodic resync, 100 s away. A report that FELL
- * is evidence at once: only sales make a holding fall, and ours reach us before their report.
- */
-describe('a sale by hand shrinks protection at its report, without waiting for a resync', () => {
-  const temp = makeTempDir('hand-sale');
-  const baseConfig = loadConfig({ env: {} });
-  let n = 0;
-  let db: Db;
-  let repos: Repositories;
-  let clock: ManualClock;
-  let broker: FakeBroker;
-  let nowMs: number;
-  let m: ProtectionManager;
+  /**
+   * A sale by hand is known only from the lagging position stream. The chaos run's short GRNT (seed 371501):
+   * the exit manager restarted 0.2 s before 100 shares were sold by hand; the report of the sale could not be
+   * believed before BROKER_SETTLE_MS (it might have trailed a fill of ours), the report itself restarted the
+   * quiet period it is judged by, and nothing booked another look: the pair stayed 4.5 s, until its stop
+   * sold shares no longer there. Live, the next look was the periodic resync, 100 s away. A report that FELL
+   * is evidence at once: only sales make a holding fall, and ours reach us before their report.
+   */
+  describe('a sale by hand shrinks protection at its report, without waiting for a resync', () => {
+    let m: ProtectionManager;
+    beforeEach(async () => {
+      // unprotectedAlertSeconds 0: a second look at bare shares alerts (the coverage watch runs in real time).
+      m = manager(3_000, { unprotectedAlertSeconds: 0 });
+      await m.resync('start');
+    });
 
-  const workingQuantities = async (symbol: string) => (await broker.openOrders('own')).filter((o) => o.symbol === symbol).map((o) => [o.orderRef, o.quantity]);
-
-  beforeEach(async () => {
-    ({ db, repos, clock, broker } = await openFakeMarketDay(temp.dir, `h-${n++}.db`, { app: 'exit-manager', clientId: 12 }));
-    broker.setPrice('XYZ', 20);
-    nowMs = 1_000_000;
-    // unprotectedAlertSeconds 0: a second look at bare shares alerts (the coverage watch runs in real time).
-    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000, unprotectedAlertSeconds: 0 } };
-    m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
-    m.start();
-    await m.resync('start');
-  });
-  afterEach(() => {
-    m.stop();
-    db.close();
-  });
-  afterAll(() => temp.cleanup());
-
-  /** Our entry, booked; `reported` of its shares reach the position stream (the rest are still on their way). */
-  const entryFilled = async (quantity: number, reported = quantity) => {
-    const claim = repos.positions.claimSymbol({ symbol: 'XYZ', tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
-    if (!claim.ok) throw new Error(claim.reason);
-    repos.ledger.recordEntryFill(claim.position.id, { execId: '0000e.XYZ.000001.01', symbol: 'XYZ', side: 'BUY', quantity, price: 20, commission: 1, executedAtMs: clock.now() });
-    repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
-    broker.setPosition('XYZ', reported, 20);
-    await m.checkAll();
-    await flush();
-    return claim.position.id;
-  };
-
-  it('long after our last fill', async () => {
-    const positionId = await entryFilled(398);
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
-    nowMs += 60_000;
-    broker.setPosition('XYZ', 300, 20); // 98 sold in TWS: the stream reports it, nothing else happens
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 300], [`${positionId}:TP:1`, 300]]);
-    // The reconciler has not booked the sale yet: the 98 shares gone need no stop, and no alarm says otherwise.
-    await m.checkAll();
-    await m.checkAll();
-    expect(repos.events.byName('protection_missing')).toEqual([]);
-  });
-
-  it('half a second after our fill (the report of the fill came first)', async () => {
-    const positionId = await entryFilled(100);
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 100], [`${positionId}:TP:1`, 100]]);
-    nowMs += 500;
-    broker.setPosition('XYZ', 0, 20); // all 100 sold by hand
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([]);
-    expect(broker.trueQuantity('XYZ')).toBe(0);
-  });
-
-  it('counts the sale once when the reconciler books it after the report (the pair stays at what is left)', async () => {
-    const positionId = await entryFilled(310);
-    nowMs += 60_000;
-    broker.setPosition('XYZ', 207, 20); // 103 sold by hand: the report shrinks the pair at once
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
-    // Seconds later the reconciler (master client) books that sale against the position.
-    nowMs += 2_000;
-    repos.ledger.recordExit(positionId, { execId: '0000h.XYZ.000002.01', symbol: 'XYZ', side: 'SELL', quantity: 103, price: 20.1, commission: 1, orderRef: '', orderId: 0, clientId: 0, executedAtMs: clock.now() }, 'MANUAL');
-    const placedBefore = broker.sent.length;
-    for (const step of [1, 500, 5_000]) {
-      nowMs += step;
+    /** Our entry, booked; `reported` of its shares reach the position stream (the rest are still on their way). */
+    const protectedEntry = async (quantity: number, reported = quantity) => {
+      const positionId = entryFilled('XYZ', quantity, 20, reported);
       await m.checkAll();
       await flush();
-    }
-    // Not shrunk a second time (207 - 103 = 104: the old double count), and nothing re-placed.
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
-    expect(broker.sent.length).toBe(placedBefore);
-    expect(repos.positions.getById(positionId)).toMatchObject({ quantity: 207, protectedQuantity: 207 });
-  });
+      return positionId;
+    };
 
-  it('after a restart, a sale by hand made since our last fill long ago caps protection at once (no second pair)', async () => {
-    const positionId = await entryFilled(36);
-    nowMs += 60_000;
-    clock.set(clock.now() + 60_000);
-    broker.setPosition('XYZ', 22, 20); // 14 sold by hand: the pair shrinks to 22
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
-    // The exit manager is killed and starts again a minute later: its count (36) is a minute old, the broker's
-    // word (22) is not, and the pair over those 22 is all there should be.
-    m.stop();
-    nowMs += 60_000;
-    clock.set(clock.now() + 60_000);
-    const config: ResolvedConfig = { ...baseConfig, exits: { ...baseConfig.exits, brokerSettleMs: 3_000 } };
-    m = new ProtectionManager({ app: 'exit-manager', broker, db, repos, clock, log: silentLogger(), config, onProtectingChanged: () => undefined, realNowMs: () => nowMs });
-    m.start();
-    const sentBefore = broker.sent.length;
-    await m.resync('startup');
-    await m.checkAll();
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
-    expect(broker.sent.length).toBe(sentBefore);
-  });
+    it('long after our last fill', async () => {
+      const positionId = await protectedEntry(398);
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
+      nowMs += 60_000;
+      broker.setPosition('XYZ', 300, 20); // 98 sold in TWS: the stream reports it, nothing else happens
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 300], [`${positionId}:TP:1`, 300]]);
+      // The reconciler has not booked the sale yet: the 98 shares gone need no stop, and no alarm says otherwise.
+      await m.checkAll();
+      await m.checkAll();
+      expect(repos.events.byName('protection_missing')).toEqual([]);
+    });
 
-  it('but a report that ROSE short of our count is only a fill of ours still on its way: protection stays', async () => {
-    const positionId = await entryFilled(398, 100); // the stream has shown 100 of our 398 so far
-    nowMs += 500;
-    await m.checkAll();
-    await flush();
-    expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
+    it('half a second after our fill (the report of the fill came first)', async () => {
+      const positionId = await protectedEntry(100);
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 100], [`${positionId}:TP:1`, 100]]);
+      nowMs += 500;
+      broker.setPosition('XYZ', 0, 20); // all 100 sold by hand
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([]);
+      expect(broker.trueQuantity('XYZ')).toBe(0);
+    });
+
+    it('counts the sale once when the reconciler books it after the report (the pair stays at what is left)', async () => {
+      const positionId = await protectedEntry(310);
+      nowMs += 60_000;
+      broker.setPosition('XYZ', 207, 20); // 103 sold by hand: the report shrinks the pair at once
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
+      // Seconds later the reconciler (master client) books that sale against the position.
+      nowMs += 2_000;
+      repos.ledger.recordExit(positionId, { execId: '0000h.XYZ.000002.01', symbol: 'XYZ', side: 'SELL', quantity: 103, price: 20.1, commission: 1, orderRef: '', orderId: 0, clientId: 0, executedAtMs: clock.now() }, 'MANUAL');
+      const placedBefore = broker.sent.length;
+      for (const step of [1, 500, 5_000]) {
+        nowMs += step;
+        await m.checkAll();
+        await flush();
+      }
+      // Not shrunk a second time (207 - 103 = 104: the old double count), and nothing re-placed.
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 207], [`${positionId}:TP:1`, 207]]);
+      expect(broker.sent.length).toBe(placedBefore);
+      expect(repos.positions.getById(positionId)).toMatchObject({ quantity: 207, protectedQuantity: 207 });
+    });
+
+    it('after a restart, a sale by hand made since our last fill long ago caps protection at once (no second pair)', async () => {
+      const positionId = await protectedEntry(36);
+      nowMs += 60_000;
+      clock.set(clock.now() + 60_000);
+      broker.setPosition('XYZ', 22, 20); // 14 sold by hand: the pair shrinks to 22
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
+      // The exit manager is killed and starts again a minute later: its count (36) is a minute old, the broker's
+      // word (22) is not, and the pair over those 22 is all there should be.
+      m.stop();
+      nowMs += 60_000;
+      clock.set(clock.now() + 60_000);
+      m = manager(3_000);
+      const sentBefore = broker.sent.length;
+      await m.resync('startup');
+      await m.checkAll();
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 22], [`${positionId}:TP:1`, 22]]);
+      expect(broker.sent.length).toBe(sentBefore);
+    });
+
+    it('but a report that ROSE short of our count is only a fill of ours still on its way: protection stays', async () => {
+      const positionId = await protectedEntry(398, 100); // the stream has shown 100 of our 398 so far
+      nowMs += 500;
+      await m.checkAll();
+      await flush();
+      expect(await workingQuantities('XYZ')).toEqual([[`${positionId}:SL:1`, 398], [`${positionId}:TP:1`, 398]]);
+    });
   });
 });
+
 
 describe('BrokerReportEvidence: when the broker\'s word may cap our count', () => {
   let nowMs = 0;

@@ -4,6 +4,7 @@ import winston from 'winston';
 import { createLogger } from '../../../shared/log/logger';
 import { ResilientFileTransport } from '../../../shared/log/resilient-file-transport';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { waitUntil } from '../../helpers/wait-until';
 
 const readLines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -32,10 +33,10 @@ describe('the log file transport', () => {
     await transport.flushToDisk();
     fs.rmSync(dir, { recursive: true }); // the folder disappears: every write fails with ENOENT
     logger.info('lost-1');
-    await waitFor(() => errors.length === 1);
+    await waitUntil(() => errors.length === 1, 5_000, 'the first write error', 1);
     expect(errors[0]).toMatch(/ENOENT/);
     logger.info('lost-2');
-    await waitFor(() => errors.length === 2);
+    await waitUntil(() => errors.length === 2, 5_000, 'the second write error', 1);
     fs.mkdirSync(dir);
     logger.info('after');
     await transport.flushToDisk();
@@ -51,9 +52,9 @@ describe('the log file transport', () => {
     transport.format = winston.format.json();
     const logger = winston.createLogger({ transports: [transport] });
     logger.info('lost'); // no folder: dropped
-    await waitFor(() => errors.length >= 1);
+    await waitUntil(() => errors.length >= 1, 5_000, 'a write error', 1);
     fs.mkdirSync(dir); // space is back; the process has nothing more to say
-    await waitFor(() => fs.existsSync(path.join(dir, 'app.log')) && fs.readFileSync(path.join(dir, 'app.log'), 'utf8').includes('log_lines_dropped'));
+    await waitUntil(() => fs.existsSync(path.join(dir, 'app.log')) && fs.readFileSync(path.join(dir, 'app.log'), 'utf8').includes('log_lines_dropped'), 5_000, 'the log to resume by itself', 1);
     await transport.flushToDisk();
     expect(readLines(path.join(dir, 'app.log'))).toEqual([expect.objectContaining({ event: 'log_lines_dropped', count: 1 })]);
     transport.close();
@@ -73,11 +74,3 @@ describe('the log file transport', () => {
     expect(fs.statSync(path.join(dir, 'app.log.1')).size).toBeLessThan(2_200);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}

@@ -58,27 +58,49 @@ export interface RecoveryProbe {
  * resync: `protection_resynced`). Also measured: when its heartbeat row says ready with progress after the
  * kill (and `protecting: true` for the exit manager), which is what the other processes can see.
  */
-export async function waitForWorking(probe: RecoveryProbe, app: string, oldPid: number | undefined, killedAtMs: number, timeoutMs: number): Promise<Recovery | undefined> {
+export async function waitForWorking(probe: RecoveryProbe, app: string, oldPid: number | undefined, killedAtMs: number, timeoutMs: number, linesSinceMs = killedAtMs): Promise<Recovery | undefined> {
   let fromLogs: { newPid: number; readyAt: number; workingAt: number } | undefined;
   let heartbeatAt: number | undefined;
+  // Lines are searched from `linesSinceMs` (the arming of a crash point: the death is known only afterwards,
+  // and the restarted process may log `ready` before the observer learns of it); any pid but the old one is new.
   await pollUntil(() => {
     if (!fromLogs) {
-      const ready = probe.linesOf(app, 'ready', killedAtMs).find((l) => l.pid !== undefined && l.pid !== oldPid);
+      const ready = probe.linesOf(app, 'ready', linesSinceMs).find((l) => l.pid !== undefined && l.pid !== oldPid);
       if (ready) {
         // (a resync that first failed and succeeded later on the timer logs at debug level: the heartbeat tells then)
-        const resynced = app === 'exit-manager' ? probe.linesOf(app, 'protection_resynced', killedAtMs).find((l) => l.pid === ready.pid)?.atMs ?? heartbeatAt : ready.atMs;
+        const resynced = app === 'exit-manager' ? probe.linesOf(app, 'protection_resynced', linesSinceMs).find((l) => l.pid === ready.pid)?.atMs ?? heartbeatAt : ready.atMs;
         if (resynced !== undefined) fromLogs = { newPid: ready.pid!, readyAt: ready.atMs, workingAt: Math.max(ready.atMs, resynced) };
       }
     }
     if (heartbeatAt === undefined) {
       const hb = probe.heartbeat(app);
-      const fresh = hb && hb.pid !== oldPid && hb.state === 'ready' && (hb.progress_at_ms ?? 0) >= killedAtMs;
+      const fresh = hb && hb.pid !== oldPid && hb.state === 'ready' && (hb.progress_at_ms ?? 0) >= Math.min(killedAtMs, linesSinceMs);
       if (fresh && (app !== 'exit-manager' || parseDetail(hb.detail).protecting === true)) heartbeatAt = Date.now();
     }
     return fromLogs !== undefined && heartbeatAt !== undefined;
   }, timeoutMs, 10);
   if (!fromLogs) return undefined;
-  return { newPid: fromLogs.newPid, readyMs: fromLogs.readyAt - killedAtMs, workingMs: fromLogs.workingAt - killedAtMs, heartbeatWorkingMs: heartbeatAt === undefined ? undefined : heartbeatAt - killedAtMs };
+  // Never negative: a restart that was ready before the death was observed counts as instant.
+  return { newPid: fromLogs.newPid, readyMs: Math.max(0, fromLogs.readyAt - killedAtMs), workingMs: Math.max(0, fromLogs.workingAt - killedAtMs), heartbeatWorkingMs: heartbeatAt === undefined ? undefined : Math.max(0, heartbeatAt - killedAtMs) };
+}
+
+/**
+ * What a failed recovery looked like, for the violation's text: each pid that logged since the kill (its
+ * first and last events), and the heartbeat row. Names the stuck step the next time one is seen.
+ */
+export function describeRecoveryAttempt(probe: RecoveryProbe, app: string, oldPid: number | undefined, sinceMs: number): string {
+  const byPid = new Map<number | undefined, Array<{ event: string; atMs: number }>>();
+  for (const event of ['starting', 'restarted_after_unclean_exit', 'broker_connected', 'broker_disconnected', 'broker_down', 'broker_unavailable_at_start', 'protection_resynced', 'protection_resync_failed', 'ready', 'startup_failed']) {
+    for (const line of probe.linesOf(app, event, sinceMs)) {
+      const seen = byPid.get(line.pid) ?? [];
+      seen.push({ event, atMs: line.atMs });
+      byPid.set(line.pid, seen);
+    }
+  }
+  const pids = [...byPid.entries()].map(([pid, events]) => `pid ${pid ?? '?'}${pid === oldPid ? ' (old)' : ''}: ${events.sort((a, b) => a.atMs - b.atMs).map((e) => `${e.event} +${e.atMs - sinceMs} ms`).join(', ')}`);
+  const hb = probe.heartbeat(app);
+  const heartbeat = hb ? `heartbeat pid ${hb.pid} ${hb.state}, beat ${Date.now() - hb.beat_at_ms} ms ago, progress ${hb.progress_at_ms === null || hb.progress_at_ms === undefined ? 'none' : `${hb.progress_at_ms - sinceMs} ms after`}, detail ${hb.detail ?? '{}'}` : 'no heartbeat row';
+  return `${pids.length ? pids.join('; ') : 'no start logged since'}; ${heartbeat}`;
 }
 
 export function parseDetail(detail: string | null | undefined): Record<string, unknown> {

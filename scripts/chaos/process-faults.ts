@@ -1,7 +1,8 @@
 import type { FaultContext, FaultResult } from './fault-context';
 import type { BotApp, CrashPointName, HangableApp } from './fault-schedule';
 import { openByHand, priceJump } from './market-faults';
-import { disarmCrashPoint, isAlive, pollUntil, signal, waitForWorking, type Recovery } from './process-control';
+import { firedCrashPoints } from '../../shared/process/crash-points';
+import { describeRecoveryAttempt, disarmCrashPoint, isAlive, pollUntil, signal, waitForWorking, type Recovery } from './process-control';
 import type { HeartbeatRow } from './system-monitor';
 
 const RECOVERY_TIMEOUT_MS = 30_000;
@@ -25,7 +26,7 @@ export async function killBot(ctx: FaultContext, app: BotApp): Promise<FaultResu
   const killedAtMs = Date.now();
   signal(hb.pid, 'SIGKILL');
   const recovery = await waitForWorking(ctx.monitor, app, hb.pid, killedAtMs, RECOVERY_TIMEOUT_MS);
-  if (!recovery) ctx.violate('botsRecover', `${app} (pid ${hb.pid}) SIGKILLed at ${new Date(killedAtMs).toISOString()} was not back and working within ${RECOVERY_TIMEOUT_MS / 1000} s`);
+  if (!recovery) ctx.violate('botsRecover', `${app} (pid ${hb.pid}) SIGKILLed at ${new Date(killedAtMs).toISOString()} was not back and working within ${RECOVERY_TIMEOUT_MS / 1000} s; ${describeRecoveryAttempt(ctx.monitor, app, hb.pid, killedAtMs)}`);
   return { outcome: 'injected', target: app, measurements: { killedPid: hb.pid, ...recoveryMeasurements(recovery) } };
 }
 
@@ -38,8 +39,12 @@ export async function killBot(ctx: FaultContext, app: BotApp): Promise<FaultResu
 export async function killInFlight(ctx: FaultContext, app: 'exit-manager' | 'day-trader', crashPoint: CrashPointName): Promise<FaultResult> {
   const hb = await runningInstance(ctx, app);
   if (!hb) return { outcome: 'skipped', target: app, measurements: {}, note: `${app} was not running and ready` };
+  const armedAtMs = Date.now();
   ctx.system.armCrashPoint(crashPoint);
-  const died = () => (!isAlive(hb.pid) ? Date.now() : undefined);
+  // The moment of death as the dying process recorded it; whether the pid still exists is only a fallback
+  // (it does until PM2 reaps it, which on a busy machine can come after the restarted process is ready).
+  const crashPointsFile = ctx.system.env.CRASH_POINTS_FILE!;
+  const died = () => firedCrashPoints(crashPointsFile).find((f) => f.pid === hb.pid && f.name === crashPoint)?.atMs ?? (!isAlive(hb.pid) ? Date.now() : undefined);
   let diedAtMs = await pollUntil(died, app === 'exit-manager' ? 10_000 : 20_000, 5);
   let trigger = 'natural';
   if (diedAtMs === undefined && app === 'exit-manager') {
@@ -53,16 +58,16 @@ export async function killInFlight(ctx: FaultContext, app: 'exit-manager' | 'day
     diedAtMs = await pollUntil(died, 12_000, 5);
   }
   if (diedAtMs === undefined) {
-    disarmCrashPoint(ctx.system.env.CRASH_POINTS_FILE!, crashPoint);
+    disarmCrashPoint(crashPointsFile, crashPoint);
     diedAtMs = died();
     if (diedAtMs === undefined) return { outcome: 'not-reached', target: app, measurements: { crashPoint, trigger }, note: 'no order was sent while the crash point was armed; disarmed' };
   }
-  const recovery = await waitForWorking(ctx.monitor, app, hb.pid, diedAtMs, RECOVERY_TIMEOUT_MS);
-  if (!recovery) ctx.violate('botsRecover', `${app} (pid ${hb.pid}) killed at crash point ${crashPoint} was not back and working within ${RECOVERY_TIMEOUT_MS / 1000} s`);
+  const recovery = await waitForWorking(ctx.monitor, app, hb.pid, diedAtMs, RECOVERY_TIMEOUT_MS, armedAtMs);
+  if (!recovery) ctx.violate('botsRecover', `${app} (pid ${hb.pid}) killed at crash point ${crashPoint} was not back and working within ${RECOVERY_TIMEOUT_MS / 1000} s; ${describeRecoveryAttempt(ctx.monitor, app, hb.pid, armedAtMs)}`);
   const measurements: FaultResult['measurements'] = { crashPoint, trigger, killedPid: hb.pid, ...recoveryMeasurements(recovery) };
   if (app === 'day-trader' && recovery) {
     // The restarted day-trader must settle the entry it died on from the broker (by orderRef) before anything new.
-    const resolved = await pollUntil(() => ctx.monitor.linesOf('day-trader', 'entries_resolved', diedAtMs).find((l) => l.pid === recovery.newPid), 10_000, 50);
+    const resolved = await pollUntil(() => ctx.monitor.linesOf('day-trader', 'entries_resolved', armedAtMs).find((l) => l.pid === recovery.newPid), 10_000, 50);
     measurements.entriesResolvedRows = resolved ? Number(resolved.rows) : null;
     measurements.entriesResolvedBooked = resolved ? Number(resolved.booked) : null;
   }
@@ -92,7 +97,7 @@ export async function hangBot(ctx: FaultContext, app: HangableApp): Promise<Faul
   const recovery = detected ? await waitForWorking(ctx.monitor, app, hb.pid, stoppedAtMs, RECOVERY_TIMEOUT_MS) : undefined;
   const resumed = isAlive(hb.pid) && signal(hb.pid, 'SIGCONT');
   if (!detected) ctx.violate('hangDetected', `${app} (pid ${hb.pid}) stopped with SIGSTOP at ${new Date(stoppedAtMs).toISOString()} was not detected within 20 s; resumed with SIGCONT`);
-  else if (!recovery) ctx.violate('botsRecover', `${app} hung (pid ${hb.pid}) was detected but no new instance was working within ${RECOVERY_TIMEOUT_MS / 1000} s`);
+  else if (!recovery) ctx.violate('botsRecover', `${app} hung (pid ${hb.pid}) was detected but no new instance was working within ${RECOVERY_TIMEOUT_MS / 1000} s; ${describeRecoveryAttempt(ctx.monitor, app, hb.pid, stoppedAtMs)}`);
   return {
     outcome: 'injected', target: app,
     measurements: {

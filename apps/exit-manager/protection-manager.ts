@@ -772,6 +772,7 @@ export class ProtectionManager {
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
         return;
       case 'status':
+        if (event.status === 'Filled') this.forgetEnded(event.orderId);
         if (event.status === 'Filled') this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         if (symbol && event.filled > 0) this.scheduleAfterBurst(symbol);
@@ -781,6 +782,7 @@ export class ProtectionManager {
         if (symbol) this.scheduleAfterBurst(symbol);
         return;
       case 'cancelled':
+        this.forgetEnded(event.orderId);
         this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
         if (symbol) this.scheduleAfterBurst(symbol);
         return;
@@ -801,6 +803,15 @@ export class ProtectionManager {
         if (symbol) this.noteFailure(parsed.positionId, symbol, `${event.code}: ${event.reason}`);
         return;
     }
+  }
+
+  /**
+   * An ended order leaves the per-order memories: they would grow all day, and an id the broker hands out
+   * again (a gateway whose ids went backwards) must not inherit an old order's refused modification.
+   */
+  private forgetEnded(orderId: number): void {
+    this.modifyRefused.delete(orderId);
+    this.cancelRequested.delete(orderId);
   }
 
   private bookExit(execution: Execution): void {

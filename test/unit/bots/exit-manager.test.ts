@@ -247,6 +247,36 @@ describe('exit manager against the fake broker', () => {
     expect(worst).toBeLessThanOrEqual(30); // over-covered only by the refused order, until its cancel; never by a second pair beside it
   });
 
+  it('forgets a refused modification once its order ended: an order id handed out again is reduced, not cancelled', async () => {
+    openPosition('ABC', 100, 50);
+    const m = manager(configWith({ brokerSettleMs: 10 }));
+    await m.resync('start');
+    await flush();
+    const first = await working('ABC');
+    broker.rejectNextModify(201, 'Order rejected - reason: order precautions');
+    broker.setPosition('ABC', 70, 50);
+    await waitUntil(async () => {
+      await m.checkAll();
+      const orders = await working('ABC');
+      return orders.length === 2 && orders.every((o) => o.quantity === 70);
+    }, 5_000, 'a pair of 70 in place of the refused reduction');
+    // A gateway whose ids went backwards hands out the refused stop's id again for the next pair.
+    const refusedStopId = first.find((o) => o.type === 'STP')!.orderId;
+    (broker as unknown as { nextId: number }).nextId = refusedStopId;
+    for (const order of await working('ABC')) await broker.cancelOrder(order.orderId);
+    await waitUntil(async () => {
+      await m.checkAll();
+      return (await working('ABC')).some((o) => o.orderId === refusedStopId && o.quantity === 70);
+    }, 5_000, 'a new pair whose stop has the old id');
+    broker.setPosition('ABC', 50, 50);
+    await waitUntil(async () => {
+      await m.checkAll();
+      return (await working('ABC')).every((o) => o.quantity === 50);
+    }, 5_000, 'the new pair shrunk to 50');
+    expect(repos.events.byName('protection_modify_refused')).toHaveLength(1);
+    expect(broker.modified.filter((m) => m.orderId === refusedStopId)).toHaveLength(2); // refused once, then the new stop's reduction
+  });
+
   it('backs off on repeated refusals, stops after the limit and raises an alert', async () => {
     openPosition('ABC', 100, 50);
     broker.rejectNext = 1_000;

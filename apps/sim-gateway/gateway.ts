@@ -54,7 +54,8 @@ const MESSAGES_PER_SECOND_LIMIT = 100;
 export class SimGateway implements GatewayContext {
   readonly faults: FaultState = {
     silent: false, refuseConnections: false, positionsTimeouts: 0, openOrdersTimeouts: 0, lateAnswerMs: 10_000, ibLinkLost: false, historicalPacingViolations: 0,
-    idsBackwardsOnRestart: false, idsBackwardsActive: false, replayExecutionsOnRestart: false, replayExecutionsActive: false,
+    idsBackwardsOnRestart: false, idsBackwardsActive: false, replayExecutionsOnRestart: false, replayExecutionsActive: false, presetWarnings: 0,
+    presetWarning: { code: 10349, message: 'Order TIF was set to DAY based on order preset.' },
   };
   readonly feed: MarketFeed;
   readonly model: MarketModel;

@@ -6,7 +6,7 @@ import { describeFault, type FaultSpec, type ScheduledFault } from './fault-sche
 import { dropConnections, restartGateway, silenceGateway } from './gateway-faults';
 import { holdDbLock, manualClose, manualOpen, priceJump, rejectOrders } from './market-faults';
 import { hangBot, killBot, killInFlight } from './process-faults';
-import { corrections, historicalPacing, ibLinkLoss, lateAnswers, positionLag, rejectModify } from './realism-faults';
+import { corrections, historicalPacing, ibLinkLoss, lateAnswers, positionLag, presetWarnings, rejectModify } from './realism-faults';
 
 function inject(ctx: FaultContext, spec: FaultSpec): Promise<FaultResult> {
   switch (spec.kind) {
@@ -31,6 +31,7 @@ function inject(ctx: FaultContext, spec: FaultSpec): Promise<FaultResult> {
     case 'reject-modify': return rejectModify(ctx, spec);
     case 'ib-link-loss': return ibLinkLoss(ctx, spec);
     case 'historical-pacing': return historicalPacing(ctx, spec);
+    case 'preset-warning': return presetWarnings(ctx, spec);
   }
 }
 

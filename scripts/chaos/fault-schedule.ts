@@ -32,7 +32,8 @@ export type FaultSpec =
   | { kind: 'corrections'; probability: number; holdMs: number }
   | { kind: 'reject-modify'; count: number; code: number }
   | { kind: 'ib-link-loss'; lostMs: number; restoreCode: 1101 | 1102 }
-  | { kind: 'historical-pacing'; count: number };
+  | { kind: 'historical-pacing'; count: number }
+  | { kind: 'preset-warning'; count: number };
 
 export type FaultKind = FaultSpec['kind'];
 
@@ -110,6 +111,8 @@ const make = {
   // 1100 with the socket up (nothing reaches the exchange), then 1101 (data lost) or 1102 (data kept).
   ibLinkLoss: (r) => ({ kind: 'ib-link-loss', lostMs: r.int(2_000, 5_000), restoreCode: r.chance(0.5) ? 1101 : 1102 }),
   historicalPacing: (r) => ({ kind: 'historical-pacing', count: r.int(1, 2) }),
+  // Newer TWS versions send the informational 10349 ahead of an order's acknowledgement; the order works.
+  presetWarning: (r) => ({ kind: 'preset-warning', count: r.int(1, 3) }),
 } satisfies Record<string, Maker>;
 type MakerName = keyof typeof make;
 const makers: Record<MakerName, Maker> = make;
@@ -125,7 +128,7 @@ const COVERAGE: Array<{ make: MakerName; minFaults?: number }> = [
   { make: 'positionLag' }, { make: 'corrections' }, { make: 'rejectModify' }, { make: 'ibLinkLoss' }, { make: 'historicalPacing' },
   { make: 'openOrdersTimeout' }, { make: 'dbLock' }, { make: 'idsBackwards' }, { make: 'replay' }, { make: 'positionsTimeout' },
   { make: 'manualOpen' }, { make: 'manualClose' }, { make: 'silenceShort' }, { make: 'drop' }, { make: 'reject' },
-  { make: 'dtAfterEntry' }, { make: 'silenceLong' }, { make: 'killSupervisor' }, { make: 'killReconciler' }, { make: 'emBetweenLegs' },
+  { make: 'presetWarning' }, { make: 'dtAfterEntry' }, { make: 'silenceLong' }, { make: 'killSupervisor' }, { make: 'killReconciler' }, { make: 'emBetweenLegs' },
   { make: 'hangExitManager' }, { make: 'killDayTrader' }, { make: 'hangReconciler' }, { make: 'outage', minFaults: 60 },
 ];
 
@@ -136,7 +139,7 @@ const WEIGHTS: Record<MakerName, number> = {
   hangDayTrader: 3.6, hangExitManager: 3.2, hangReconciler: 2.2,
   restart: 7, outage: 0, silenceShort: 4.2, silenceLong: 2.8, drop: 6, reject: 6, jump: 12, dbLock: 6,
   idsBackwards: 4, replay: 4, positionsTimeout: 4, manualOpen: 3, manualClose: 3,
-  positionLag: 6, corrections: 5, rejectModify: 4, ibLinkLoss: 4, historicalPacing: 3, openOrdersTimeout: 4,
+  positionLag: 6, corrections: 5, rejectModify: 4, ibLinkLoss: 4, historicalPacing: 3, openOrdersTimeout: 4, presetWarning: 4,
 };
 
 /**
@@ -229,6 +232,7 @@ export function describeFault(spec: FaultSpec): string {
     case 'reject-modify': return `next ${spec.count} modification(s) refused with IB ${spec.code}, after a partial sale by hand that makes the exit manager resize`;
     case 'ib-link-loss': return `IB link lost (1100, socket up, exchange frozen) for ${spec.lostMs} ms, then ${spec.restoreCode}`;
     case 'historical-pacing': return `next ${spec.count} historical data request(s) refused for pacing (IB 162)`;
+    case 'preset-warning': return `next ${spec.count} new order(s) preceded by IB's informational 10349 (TIF from the order preset) before their acknowledgement`;
   }
 }
 

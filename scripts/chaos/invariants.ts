@@ -20,6 +20,7 @@ export const INVARIANTS = {
   integrity: 'PRAGMA integrity_check = ok',
   hangDetected: 'a hung bot is detected and replaced',
   botsRecover: 'every killed bot comes back',
+  warningIsNoRejection: 'an informational message about an order (IB 10349) is not taken for its rejection: no bot reports the order refused, and it is not placed again',
   noKillDuringDbLock: 'the supervisor does not kill bots for a DB write lock held by someone else',
   orderIdsNeverReused: 'no order id reused after the gateway\'s ids went backwards (IB 103)',
   brokerOutageReported: 'a gateway down longer than BROKER_DOWN_ALERT_S in market hours raises broker_down_alert',

@@ -215,3 +215,35 @@ export async function lateAnswers(ctx: FaultContext, spec: Extract<FaultSpec, { 
   return { outcome: 'injected', measurements };
 }
 
+
+/**
+ * The next new orders get IB's informational 10349 ("Order TIF was set to DAY based on order preset.") ahead
+ * of their acknowledgement, and then work as usual. A bot that took it for a rejection would release an
+ * entry that then fills (its fill unbooked, the symbol free to enter again) or place a second pair beside a
+ * protective order that works: the global invariants judge the books; here, no bot may call those orders
+ * refused.
+ */
+export async function presetWarnings(ctx: FaultContext, spec: Extract<FaultSpec, { kind: 'preset-warning' }>): Promise<FaultResult> {
+  const sinceMs = Date.now();
+  await ctx.system.admin('POST /quirks/preset-warnings', { count: spec.count });
+  const warned = () => ctx.monitor.linesOf('sim-gateway', 'order_preset_warning', sinceMs);
+  let consumed = await pollUntil(() => (warned().length >= spec.count ? true : undefined), 8_000, 100);
+  let trigger = 'natural';
+  if (!consumed) {
+    // A quiet market sends no new orders: a gap through a held position's stop frees a slot for an entry,
+    // whose protection follows (new orders of both bots).
+    const jump = await priceJump(ctx, 'stop', 2_000);
+    trigger = jump.target ? `stop of ${jump.target} gapped through` : 'none available';
+    consumed = await pollUntil(() => (warned().length >= spec.count ? true : undefined), 15_000, 100);
+  }
+  if (!consumed) await ctx.system.admin('POST /quirks/preset-warnings', { count: 0 }); // do not leak into the next fault
+  const refs = warned().map((l) => String(l.orderRef));
+  // The bots' word on those orders, a moment later (their reactions are immediate; the books are checked globally).
+  await sleep(1_500);
+  const refused = [
+    ...ctx.monitor.linesOf('day-trader', 'entry_rejected', sinceMs).filter((l) => refs.includes(String(l.positionId))).map((l) => `day-trader entry_rejected ${String(l.positionId)}`),
+    ...ctx.monitor.linesOf('exit-manager', 'protection_rejected', sinceMs).filter((l) => refs.includes(String(l.orderRef))).map((l) => `exit-manager protection_rejected ${String(l.orderRef)}`),
+  ];
+  for (const line of refused) ctx.violate('warningIsNoRejection', `${line}: the order got the informational 10349 and works`);
+  return { outcome: 'injected', measurements: { count: spec.count, consumed: refs.length, trigger, refs: refs.join(' '), takenForRejections: refused.length } };
+}

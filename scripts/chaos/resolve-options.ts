@@ -26,12 +26,12 @@ export interface ResolvedRun {
 /**
  * Defaults: the full run plays 5 trading days (2026-11-23 to 11-30: a Thanksgiving holiday skipped and the
  * 13:00 early close of 11-27 included) at x100, about 21 minutes, with 120 faults; the short run (CI) one
- * day at x100, about 4 minutes, with 26 faults (every kind once, and the second variants that matter most).
+ * day at x100, about 4 minutes, with 27 faults (every kind once, and the second variants that matter most).
  * A run of another length keeps the default's faults per day.
  */
 export const RUN_DEFAULTS = {
   full: { days: 5, faults: 120, speed: 100 },
-  short: { days: 1, faults: 26, speed: 100 },
+  short: { days: 1, faults: 27, speed: 100 },
   seed: 1,
   startDay: '2026-11-23',
 } as const;

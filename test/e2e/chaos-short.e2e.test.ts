@@ -45,7 +45,7 @@ describe('chaos, short version', () => {
     expect(summary.days[0]!.foreignHeld).toMatch(/BRK B 15/);
     expect(summary.foreign.description).toMatch(/OPT USD 2.*SAP STK EUR 40/);
     // Crash points need an order while armed, and a few faults need a protected position; the rest always happens.
-    expect(summary.faults.injected + summary.faults.notReached + summary.faults.skipped).toBe(26);
+    expect(summary.faults.injected + summary.faults.notReached + summary.faults.skipped).toBe(27);
     expect(summary.faults.injected).toBeGreaterThanOrEqual(21);
     for (const kind of ['position-lag', 'corrections', 'ib-link-loss', 'historical-pacing', 'open-orders-timeout', 'positions-timeout', 'gateway-restart', 'sigstop', 'sigkill']) {
       expect({ kind, injected: (summary.faults.byKind[kind] ?? 0) > 0 }).toEqual({ kind, injected: true });

@@ -5,6 +5,7 @@ import { EventRecorder } from '../helpers/order-events';
 import type { SimGatewayProcess } from '../helpers/sim-gateway-process';
 import { makeTempDir } from '../helpers/temp-dir';
 import { waitUntil } from '../helpers/wait-until';
+import { memoryLogger } from '../../shared/log/logger';
 import { gatewayState, ibAdapter, orderIdDatabase, refFactory, fileGateway } from '../contract/ib-adapter-harness';
 
 type Filled = Extract<OrderEvent, { kind: 'filled' }>;
@@ -82,6 +83,45 @@ describe('IB adapter: order errors and execution corrections against the realist
     expect(events.orderEvents.some((e) => (e.kind === 'accepted' || e.kind === 'order_error') && e.ref === orderRef)).toBe(false);
     expect((await gatewayState(gateway, orderRef)).orders).toEqual([]);
     expect((await broker.openOrders('own')).some((o) => o.orderRef === orderRef)).toBe(false);
+  });
+
+  it('IB\'s informational 10349 (TIF from the order preset) ahead of the acknowledgement is a warning: the order works and its fill arrives', async () => {
+    // Newer TWS versions send it before openOrder; client libraries that took it for a rejection lost the fills
+    // that followed (a bot would release its claim, or place a second stop beside the first).
+    const symbol = symbols[3]!;
+    await gateway.admin('POST /quirks/preset-warnings', { count: 1 });
+    const orderRef = ref('preset');
+    const orderId = await broker.placeOrder({ orderRef, symbol, side: 'BUY', quantity: 10, type: 'MKT', tif: 'DAY' });
+    const fill = await events.waitForOrder((e) => e.kind === 'filled' && e.ref === orderRef, 15_000, 'the fill') as Filled;
+    expect(fill.execution).toMatchObject({ orderId, quantity: 10, side: 'BUY' });
+    const mine = events.orderEvents.filter((e) => 'ref' in e && e.ref === orderRef);
+    expect(mine[0]).toMatchObject({ kind: 'order_error', code: 10349 }); // it did come first
+    expect(mine.some((e) => e.kind === 'rejected' || e.kind === 'cancelled')).toBe(false);
+    expect(mine.some((e) => e.kind === 'status' && e.status === 'Filled')).toBe(true);
+    const [atGateway] = (await gatewayState(gateway, orderRef)).orders;
+    expect(atGateway).toMatchObject({ status: 'Filled', filled: 10 });
+  });
+
+  it('an order taken as rejected on a code it does not know, then reported filled, is said loudly (order_rejection_contradicted)', async () => {
+    // The next informational code IB adds: the adapter cannot know it is one, but must not stay silent.
+    const log = memoryLogger();
+    const second = ibAdapter(gateway.port, 82, database.orderIds, { log });
+    const recorder = new EventRecorder(second);
+    try {
+      await second.connect();
+      await gateway.admin('POST /quirks/preset-warnings', { count: 1, code: 10999, message: 'Some new notice about the order.' });
+      const orderRef = ref('unknown-notice');
+      await second.placeOrder({ orderRef, symbol: symbols[4]!, side: 'BUY', quantity: 5, type: 'MKT', tif: 'DAY' });
+      await recorder.waitForOrder((e) => e.kind === 'rejected' && e.ref === orderRef, 10_000, 'taken as rejected');
+      await recorder.waitForOrder((e) => e.kind === 'status' && e.ref === orderRef && e.status === 'Filled', 15_000, 'then filled');
+      await waitUntil(() => log.lines.some((l) => l.event === 'order_rejection_contradicted'), 5_000, 'the contradiction said');
+      expect(log.lines.filter((l) => l.event === 'order_rejection_contradicted')).toEqual([
+        expect.objectContaining({ level: 'error', fields: expect.objectContaining({ orderRef, code: 10999 }) }),
+      ]);
+    } finally {
+      recorder.close();
+      await second.disconnect();
+    }
   });
 
   it('an order joining an OCA group one of whose orders already filled is cancelled as it arrives (IB), never working past flat', async () => {

@@ -171,6 +171,27 @@ describe('sim-gateway with the raw IBApi client', () => {
     expect((await duplicate)[2]).toBe(nextValidId);
   });
 
+  it('with an order preset, an order without a time in force gets the informational 10349 first, then works as DAY and fills', async () => {
+    await gateway.admin('POST /realism', { orderPresetWarnings: true });
+    try {
+      const { ib, nextValidId } = await connect(34);
+      // Another stock than the one the other tests count shares of.
+      const other = (await gateway.admin<{ symbols: string[] }>('GET /universe')).symbols.find((s) => s !== symbol)!;
+      const seen: string[] = [];
+      const note = (code: number, id: number) => id === nextValidId && seen.push(`notice ${code}`);
+      on(ib, EventName.error, (_e: Error, code: number, id: number) => note(code, id));
+      on(ib, EventName.info, (_m: string, code: number, id?: number) => note(code, id ?? -1));
+      on(ib, EventName.openOrder, (id: number, _c: Contract, order: { tif?: string }) => id === nextValidId && seen.push(`openOrder ${order.tif}`));
+      const exec = once<[number, Contract, { orderRef: string; shares: number }]>(ib, EventName.execDetails, (_r, _c, e) => e.orderRef === 'raw-preset');
+      ib.placeOrder(nextValidId, stock(other), { action: OrderAction.BUY, totalQuantity: 10, orderType: OrderType.MKT, orderRef: 'raw-preset', transmit: true });
+      expect((await exec)[2]).toMatchObject({ shares: 10 });
+      expect(seen[0]).toBe('notice 10349');
+      expect(seen).toContain('openOrder DAY');
+    } finally {
+      await gateway.admin('POST /realism', { orderPresetWarnings: false });
+    }
+  });
+
   it('plays the IB quirks on demand: ids going backwards and executions replayed after a restart, pacing, a manual trade', async () => {
     await gateway.admin('POST /quirks/ids-backwards', { on: true });
     await gateway.admin('POST /quirks/replay-executions', { on: true });

@@ -4,6 +4,7 @@ import type { Logger } from '../../../shared/log/logger';
 import type { SimGateway } from '../gateway';
 import { ambiguousSymbolSet } from '../realism/ambiguous-symbols';
 import { applyRealismPatch } from '../realism/realism-settings';
+import { IB_ERRORS } from '../engine/order-errors';
 
 type Handler = (body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown> | unknown;
 
@@ -109,6 +110,15 @@ export function createAdminServer(gateway: SimGateway, log: Logger): http.Server
       if (!messages[code]) throw new BadRequest(`code must be one of ${Object.keys(messages).join(', ')}`);
       gateway.broadcastNotice(code, messages[code]!);
       return { sent: code };
+    },
+    // The next N new orders get the informational 10349 (TIF from the order preset) before their acknowledgement.
+    // {code, message} send another informational code instead (one the client may not know yet).
+    'POST /quirks/preset-warnings': (body) => {
+      gateway.faults.presetWarning = {
+        code: Math.floor(numberField(body, 'code', IB_ERRORS.TIF_FROM_PRESET.code)),
+        message: typeof body.message === 'string' ? body.message : IB_ERRORS.TIF_FROM_PRESET.message,
+      };
+      return { presetWarnings: (gateway.faults.presetWarnings = Math.max(0, Math.floor(numberField(body, 'count', 1)))), warning: gateway.faults.presetWarning };
     },
     'POST /quirks/pacing': (body) => ({ historicalPacingViolations: (gateway.faults.historicalPacingViolations = Math.floor(numberField(body, 'historical', 1))) }),
     'POST /quirks/positions-timeout': (body) => ({ positionsTimeouts: (gateway.faults.positionsTimeouts = Math.floor(numberField(body, 'count', 1))) }),

@@ -82,6 +82,11 @@ export class BrokerEngine extends EventEmitter<EngineEvents> {
     return this.options.accountId;
   }
 
+  /** Whether this client already placed an order with this id (placing it again is a modification). */
+  hasOrder(clientId: number, orderId: number): boolean {
+    return this.orderKeys.has(`${clientId}:${orderId}`);
+  }
+
   lastOrderId(clientId: number): number {
     return this.lastOrderIds.get(clientId) ?? 0;
   }

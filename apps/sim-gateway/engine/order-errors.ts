@@ -5,6 +5,8 @@ export const IB_ERRORS = {
   NO_SECURITY_DEFINITION: { code: 200, message: 'No security definition has been found for the request' },
   ORDER_REJECTED: { code: 201, message: 'Order rejected - reason:' },
   ORDER_CANCELLED: { code: 202, message: 'Order Canceled - reason:' },
+  /** Informational, not a rejection: the order works (TWS filled in the time in force from the order preset). */
+  TIF_FROM_PRESET: { code: 10349, message: 'Order TIF was set to DAY based on order preset.' },
   PRICE_OFF_TICK: { code: 110, message: 'The price does not conform to the minimum price variation for this contract.' },
   VALIDATION: { code: 321, message: 'Error validating request:' },
   UNSUPPORTED_ORDER_TYPE: { code: 387, message: 'Unsupported order type for this exchange and security type.' },

@@ -5,6 +5,7 @@ import type { GatewayContext } from '../tcp/gateway-context';
 import { completedOrderMessage, executionMessages, openOrderMessage, orderStatusMessage } from '../tcp/order-messages';
 import { DateTime } from 'luxon';
 import { contractAmbiguity } from '../realism/ambiguous-symbols';
+import { IB_ERRORS } from '../engine/order-errors';
 
 type Req<K extends ClientRequest['kind']> = Extract<ClientRequest, { kind: K }>;
 
@@ -13,6 +14,17 @@ export function handlePlaceOrder(ctx: GatewayContext, session: ClientSession, re
   if (ambiguity) return session.sendError(request.orderId, ambiguity.code, ambiguity.message);
   const clientId = session.clientId!;
   const symbol = request.contract.symbol.toUpperCase();
+  const isNew = !ctx.engine.hasOrder(clientId, request.orderId);
+  // TWS applies the order preset to a field the API left empty and says so with 10349, ahead of the order's
+  // acknowledgement (realistic profile); the fault sends it for any new order. Either way the order works.
+  const byPreset = ctx.realism.orderPresetWarnings && !request.order.tif;
+  const byFault = !byPreset && ctx.faults.presetWarnings > 0;
+  if (isNew && (byPreset || byFault)) {
+    if (byFault) ctx.faults.presetWarnings -= 1;
+    const warning = byFault ? ctx.faults.presetWarning : IB_ERRORS.TIF_FROM_PRESET;
+    ctx.log.warn('order_preset_warning', { clientId, orderId: request.orderId, symbol, orderRef: request.order.orderRef, tif: request.order.tif || 'DAY (preset)', code: warning.code });
+    session.sendError(request.orderId, warning.code, warning.message);
+  }
   const problem = ctx.engine.placeOrder(clientId, request.orderId, symbol, request.order);
   if (problem) {
     ctx.log.info('order_rejected', { clientId, orderId: request.orderId, symbol, code: problem.code, reason: problem.message, orderRef: request.order.orderRef });

@@ -48,6 +48,11 @@ export interface RealismSettings {
   strictModifications: boolean;
   /** An order joining an OCA group that already traded is cancelled (a member filled) or reduced, as IB does. */
   lateOcaJoinRules: boolean;
+  /**
+   * The account has an order preset: an order placed without a time in force gets DAY from it and the
+   * informational 10349 before its acknowledgement (the order works and fills; it is not a rejection).
+   */
+  orderPresetWarnings: boolean;
 }
 
 const REALISTIC: RealismSettings = {
@@ -67,6 +72,7 @@ const REALISTIC: RealismSettings = {
   ambiguousSymbols: true,
   strictModifications: true,
   lateOcaJoinRules: true,
+  orderPresetWarnings: true,
 };
 
 const IDEAL: RealismSettings = {
@@ -86,6 +92,7 @@ const IDEAL: RealismSettings = {
   ambiguousSymbols: false,
   strictModifications: false,
   lateOcaJoinRules: false,
+  orderPresetWarnings: false,
 };
 
 export function realismFor(profile: SimProfile, overrides: { marketData?: MarketDataPermission; foreignHoldings?: boolean } = {}): RealismSettings {

@@ -28,6 +28,14 @@ export interface FaultState {
   /** After the next restart, each client's executions of the day are replayed to it on connect. */
   replayExecutionsOnRestart: boolean;
   replayExecutionsActive: boolean;
+  /**
+   * The next N placed orders get IB's informational 10349 "Order TIF was set to DAY based on order preset."
+   * before their acknowledgement, then work (and fill) as usual: newer TWS versions send it, and client
+   * libraries that took every error before the acknowledgement for a rejection lost the fills that followed.
+   */
+  presetWarnings: number;
+  /** The message the fault sends (10349 by default; a test may send a code the client does not know yet). */
+  presetWarning: { code: number; message: string };
 }
 
 export interface GatewayContext {

@@ -45,6 +45,8 @@ interface OrderMeta {
   terminal: boolean;
   /** A modification was sent and neither applied (openOrder) nor refused yet. */
   modifyPending: boolean;
+  /** The code it was reported rejected on, before any acknowledgement (see `contradictedRejection`). */
+  rejectedOn?: number;
 }
 
 type AdapterEvents = { order: [OrderEvent]; connection: [ConnectionEvent]; position: [BrokerPosition] };
@@ -429,6 +431,21 @@ export class IbBrokerAdapter implements BrokerPort {
     return meta;
   }
 
+  /**
+   * An order reported rejected (an error before any acknowledgement) that the broker then reports working or
+   * filled: the code was informational, like 10349 before IB listed it. Said loudly, once: the owner has
+   * already let the order go (an entry's claim released, a protective order placed again), so its shares
+   * are found by the exit manager's and the reconciler's checks, and the code belongs in ORDER_WARNING_CODES.
+   */
+  private contradictedRejection(meta: OrderMeta, orderId: number, status: string): void {
+    if (meta.rejectedOn === undefined || status === 'Cancelled' || status === 'ApiCancelled' || status === 'Inactive') return;
+    this.options.log.error('order_rejection_contradicted', {
+      orderId, orderRef: meta.ref, symbol: meta.symbol, code: meta.rejectedOn, status,
+      what: `taken as rejected on IB ${meta.rejectedOn}, it is ${status} at the broker: that code is informational. Check the positions (npm run status); report the code so it is treated as a warning`,
+    });
+    meta.rejectedOn = undefined;
+  }
+
   /** Wires a freshly connected IBApi: order events, positions stream, snapshots, quotes, notices. */
   private onReady(ib: IBApi, info: { accounts: string[]; nextValidId: number; serverVersion: number }): void {
     this.nextOrderId = Math.max(this.nextOrderId, info.nextValidId);
@@ -442,6 +459,7 @@ export class IbBrokerAdapter implements BrokerPort {
       // Other clients' orders (reqAllOpenOrders) are data, not events of ours.
       if (order.clientId !== undefined && order.clientId !== this.clientId) return;
       const meta = this.orderMeta(orderId, order.orderRef, contract.symbol, row.side);
+      this.contradictedRejection(meta, orderId, row.status);
       meta.acknowledged = true;
       meta.modifyPending = false;
       if (!meta.announced) {
@@ -455,6 +473,7 @@ export class IbBrokerAdapter implements BrokerPort {
       this.openOrdersSequence.updateRow((r) => (permId ? r.permId === permId : r.orderId === orderId), (r) => Object.assign(r, { status: mapped, filledQuantity: filled, remainingQuantity: remaining, avgFillPrice: avgFillPrice || undefined }));
       const meta = this.orders.get(orderId);
       if (!meta) return; // another client's order (reqAllOpenOrders answer)
+      this.contradictedRejection(meta, orderId, mapped);
       meta.acknowledged = true;
       emit({ kind: 'status', orderId: asOrderId(orderId), ref: meta.ref, status: mapped, filled, remaining, avgFillPrice: avgFillPrice || undefined, permId: permId ?? 0 });
       // Only a status ends an order: Cancelled, ApiCancelled and Inactive (rejected or cancelled by the system).
@@ -551,6 +570,7 @@ export class IbBrokerAdapter implements BrokerPort {
     if (!meta.acknowledged && !meta.terminal) {
       // Refused before the broker ever reported the order: it never existed there.
       meta.terminal = true;
+      meta.rejectedOn = code;
       this.events.emit('order', { kind: 'rejected', orderId, ref: meta.ref, code, reason: error.message });
       return;
     }

@@ -81,14 +81,20 @@ export function parseBarTime(text: string): number {
 }
 
 /**
- * How an error with an order id is meant (TWS API message codes): 202 is a cancel confirmation; 399 and
- * 21xx are warnings that leave the order working; 10147/10148 refuse a cancel; the rest reject the order.
+ * How an error with an order id is meant (TWS API message codes): 202 is a cancel confirmation; 399, 404,
+ * 21xx and 10349 are warnings that leave the order working; 10147/10148 refuse a cancel; the rest reject the
+ * order. 10349 ("Order TIF was set to DAY based on order preset.") is sent by newer TWS versions ahead of
+ * the order's acknowledgement and is missing from IB's list of codes; libraries that read it as a rejection
+ * reported orders cancelled that then filled (ib_async issues 191 and 217, pysystemtrade issue 1580).
  */
 export type OrderErrorMeaning = 'cancelled' | 'warning' | 'cancel_refused' | 'rejected';
 
+/** Informational codes about an order: it keeps working. */
+export const ORDER_WARNING_CODES: ReadonlySet<number> = new Set([399, 404, 10349]);
+
 export function orderErrorMeaning(code: number): OrderErrorMeaning {
   if (code === 202) return 'cancelled';
-  if (code === 399 || code === 404 || (code >= 2100 && code < 2200)) return 'warning';
+  if (ORDER_WARNING_CODES.has(code) || (code >= 2100 && code < 2200)) return 'warning';
   if (code === 10147 || code === 10148 || code === 161) return 'cancel_refused';
   return 'rejected';
 }

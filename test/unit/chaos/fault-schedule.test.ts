@@ -55,7 +55,7 @@ describe('the fault schedule', () => {
       const kinds = new Set(specs.map((s) => s.kind));
       for (const kind of ['sigkill', 'sigkill-in-flight', 'sigstop', 'gateway-restart', 'gateway-silence', 'drop-connections', 'reject-orders', 'price-jump',
         'db-lock', 'ids-backwards', 'replay-executions', 'positions-timeout', 'manual-open', 'manual-close',
-        'position-lag', 'corrections', 'reject-modify', 'ib-link-loss', 'historical-pacing', 'open-orders-timeout'] as const) {
+        'position-lag', 'corrections', 'reject-modify', 'ib-link-loss', 'historical-pacing', 'open-orders-timeout', 'preset-warning'] as const) {
         expect({ seed, kind, present: kinds.has(kind) }).toEqual({ seed, kind, present: true });
       }
       expect(specs).toContainEqual({ kind: 'sigkill', app: 'exit-manager' });
@@ -94,7 +94,7 @@ describe('the fault schedule', () => {
 describe('run options', () => {
   it('defaults to a full run of 5 days and 120 faults, and a short one of 1 day and 26', () => {
     expect(resolveRun({})).toMatchObject({ days: 5, faults: 120, speed: 100, seed: 1, startDay: '2026-11-23' });
-    expect(resolveRun({ short: true })).toMatchObject({ days: 1, faults: 26, speed: 100 });
+    expect(resolveRun({ short: true })).toMatchObject({ days: 1, faults: 27, speed: 100 });
     expect(resolveRun({ short: true }).estimatedMinutes).toBeLessThan(4.5);
   });
 

@@ -216,13 +216,26 @@ describe('exit manager against the fake broker', () => {
     expect(repos.closed.getClosedToday(DAY)).toEqual([expect.objectContaining({ exitPrice: 50.97, realizedPnl: expect.closeTo((50.97 - 50) * 100 - 2, 6) })]);
   });
 
-  it('keeps a protective order the broker refused to shrink until the broker cancels it, then covers what is left with a new pair (never both at once)', async () => {
+  /** ABC, 100 shares, protected by a pair the broker will refuse to shrink once. */
+  const pairWhoseNextReductionIsRefused = async () => {
     openPosition('ABC', 100, 50);
     const m = manager(configWith({ brokerSettleMs: 10 }));
     await m.resync('start');
     await flush();
     const first = await working('ABC');
     broker.rejectNextModify(201, 'Order rejected - reason: order precautions');
+    return { m, first };
+  };
+
+  /** After a refused reduction of ABC's pair (100 → 70): the checks until a pair of 70 replaced it. */
+  const pairOf70InPlaceOfRefusedReduction = (m: ReturnType<typeof manager>) => waitUntil(async () => {
+    await m.checkAll();
+    const orders = await working('ABC');
+    return orders.length === 2 && orders.every((o) => o.quantity === 70);
+  }, 5_000, 'a pair of 70 in place of the refused reduction');
+
+  it('keeps a protective order the broker refused to shrink until the broker cancels it, then covers what is left with a new pair (never both at once)', async () => {
+    const { m, first } = await pairWhoseNextReductionIsRefused();
     // Every broker event: our working sells never exceed what the account holds (the chaos run's short ZNTH:
     // a refused reduction left a 42-share stop over 28 shares, and the stop fired).
     let worst = 0;
@@ -233,11 +246,7 @@ describe('exit manager against the fake broker', () => {
       worst = Math.max(worst, [...byGroup.values()].reduce((a, b) => a + b, 0) - broker.trueQuantity('ABC'));
     }));
     broker.setPosition('ABC', 70, 50); // 30 shares sold by hand: the fallen report shrinks protection to 70
-    await waitUntil(async () => {
-      await m.checkAll();
-      const orders = await working('ABC');
-      return orders.length === 2 && orders.every((o) => o.quantity === 70);
-    }, 5_000, 'a pair of 70 in place of the refused reduction');
+    await pairOf70InPlaceOfRefusedReduction(m);
     expect(broker.modified).toHaveLength(2); // the pair's two reductions (the stop's refused), never the refused one again
     const now = await working('ABC');
     expect(now.map((o) => o.orderId).some((id) => first.some((f) => f.orderId === id))).toBe(false); // the old pair is gone
@@ -248,18 +257,9 @@ describe('exit manager against the fake broker', () => {
   });
 
   it('forgets a refused modification once its order ended: an order id handed out again is reduced, not cancelled', async () => {
-    openPosition('ABC', 100, 50);
-    const m = manager(configWith({ brokerSettleMs: 10 }));
-    await m.resync('start');
-    await flush();
-    const first = await working('ABC');
-    broker.rejectNextModify(201, 'Order rejected - reason: order precautions');
+    const { m, first } = await pairWhoseNextReductionIsRefused();
     broker.setPosition('ABC', 70, 50);
-    await waitUntil(async () => {
-      await m.checkAll();
-      const orders = await working('ABC');
-      return orders.length === 2 && orders.every((o) => o.quantity === 70);
-    }, 5_000, 'a pair of 70 in place of the refused reduction');
+    await pairOf70InPlaceOfRefusedReduction(m);
     // A gateway whose ids went backwards hands out the refused stop's id again for the next pair.
     const refusedStopId = first.find((o) => o.type === 'STP')!.orderId;
     (broker as unknown as { nextId: number }).nextId = refusedStopId;

@@ -94,9 +94,11 @@ export class Reconciler {
       }
     }
     this.recordBrokerPositions(allPositions, account);
-    const discrepancies = reports.filter((r) => r.status !== 'OK' && r.status !== 'FOREIGN');
+    // A mismatch deferred for a fill younger than the broker's report lag is not judged yet: the run is not
+    // "REPAIRED" for it (the status console showed REPAIRED with 0 repaired); its row keeps it in the details.
+    const discrepancies = reports.filter((r) => r.status !== 'OK' && r.status !== 'FOREIGN' && r.action !== DEFERRED);
     const flagged = reports.filter((r) => r.flagged);
-    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none' && r.action !== DEFERRED);
+    const repaired = discrepancies.filter((r) => !r.flagged && r.action !== 'none');
     const status = discrepancies.length === 0 ? 'OK' : flagged.length > 0 ? 'FLAGGED' : 'REPAIRED';
     const unrealized = reports.reduce((n, r) => n + (r.unrealizedPnl ?? 0), 0);
     repos.reconciliation.record({

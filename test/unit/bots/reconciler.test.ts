@@ -68,6 +68,9 @@ describe('reconciler against the fake broker', () => {
     await entered('ABC', 100, 50, true);
     const first = await reconciler.run('young');
     expect(first.reports).toEqual([expect.objectContaining({ symbol: 'ABC', status: 'MISSING_AT_BROKER', action: expect.stringMatching(/^deferred/), flagged: false })]);
+    // Not judged yet, so nothing was repaired: the run is not REPAIRED (and raises no alert).
+    expect(first.status).toBe('OK');
+    expect(repos.reconciliation.latest()).toMatchObject({ status: 'OK', discrepancies: 0, repaired: 0, flagged: 0 });
     broker.holdPositionUpdates(false);
     clock.advance(SETTLED_MS);
     expect((await reconciler.run('settled')).status).toBe('OK');

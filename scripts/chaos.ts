@@ -10,7 +10,7 @@
  * and exits 130 / 143 / 129.
  *
  *   npm run chaos                          # 5 trading days, 120 faults, about 22 minutes
- *   npm run chaos -- --short               # 1 day, 27 faults, about 5 minutes (CI)
+ *   npm run chaos -- --short               # 1 day, 27 faults (RUN_DEFAULTS.short), about 5 minutes (CI)
  *   npm run chaos -- --seeds 5             # seeds 1..5 one after another, a summary each and a combined table
  *   npm run chaos -- --seed 7 --faults 200 --days 3 --speed 80 --keep-dir
  */
@@ -21,7 +21,7 @@ import { hideBin } from 'yargs/helpers';
 import { projectRoot } from '../shared/config/project-root';
 import { errorMessage } from '../shared/errors/errors';
 import { combineSummaries, renderCombined } from './chaos/multi-seed';
-import { reproduceCommand, resolveRun, resolveSeeds, type ChaosCliArgs } from './chaos/resolve-options';
+import { RUN_DEFAULTS, reproduceCommand, resolveRun, resolveSeeds, type ChaosCliArgs } from './chaos/resolve-options';
 import { finishRun, newLiveRun, runChaos, tidyRunDir, type ChaosOptions, type LiveRun } from './chaos/run-chaos';
 import { renderReport, type ChaosSummary } from './chaos/summary';
 
@@ -32,9 +32,9 @@ const PARENT_CHECK_MS = 500;
 async function main(): Promise<number> {
   const argv = yargs(hideBin(process.argv))
     .scriptName('chaos')
-    .option('short', { type: 'boolean', default: false, describe: 'the CI version: 1 day, 27 faults, x100 (about 5 minutes)' })
+    .option('short', { type: 'boolean', default: false, describe: `the CI version: ${RUN_DEFAULTS.short.days} day, ${RUN_DEFAULTS.short.faults} faults, x${RUN_DEFAULTS.short.speed} (about 5 minutes)` })
     .option('duration-minutes', { type: 'number', describe: 'run as many whole simulated days as fit in this many real minutes (at least one), with the default faults per day' })
-    .option('faults', { type: 'number', describe: 'number of faults (default 24 a day: 120 for the full run; short 26)' })
+    .option('faults', { type: 'number', describe: `number of faults (default 24 a day: ${RUN_DEFAULTS.full.faults} for the full run; short ${RUN_DEFAULTS.short.faults})` })
     .option('fault-rate', { type: 'number', describe: 'faults per real minute of fault window (overrides --faults)' })
     .option('days', { type: 'number', describe: 'simulated trading days (default 5, short 1)' })
     .option('speed', { type: 'number', describe: 'market seconds per real second (default 100)' })

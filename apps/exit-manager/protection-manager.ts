@@ -772,9 +772,10 @@ export class ProtectionManager {
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
         return;
       case 'status':
-        if (event.status === 'Filled') this.forgetEnded(event.orderId);
-        if (event.status === 'Filled') this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
-        else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
+        if (event.status === 'Filled') {
+          this.forgetEnded(event.orderId);
+          this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
+        } else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         if (symbol && event.filled > 0) this.scheduleAfterBurst(symbol);
         return;
       case 'filled':

@@ -24,6 +24,7 @@ import { DelayedDelivery } from './realism/delayed-delivery';
 import { foreignHoldingsPlan, optionContract, type StaticHolding } from './realism/foreign-holdings';
 import { ReportedPositions, type PositionView } from './realism/reported-positions';
 import { ExposureMonitor } from './realism/exposure-monitor';
+import { IB_ERRORS } from './engine/order-errors';
 
 export interface SimGatewayOptions {
   host: string;
@@ -55,7 +56,7 @@ export class SimGateway implements GatewayContext {
   readonly faults: FaultState = {
     silent: false, refuseConnections: false, positionsTimeouts: 0, openOrdersTimeouts: 0, lateAnswerMs: 10_000, ibLinkLost: false, historicalPacingViolations: 0,
     idsBackwardsOnRestart: false, idsBackwardsActive: false, replayExecutionsOnRestart: false, replayExecutionsActive: false, presetWarnings: 0,
-    presetWarning: { code: 10349, message: 'Order TIF was set to DAY based on order preset.' },
+    presetWarning: { ...IB_ERRORS.TIF_FROM_PRESET },
   };
   readonly feed: MarketFeed;
   readonly model: MarketModel;

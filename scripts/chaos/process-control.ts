@@ -85,8 +85,8 @@ export async function waitForWorking(probe: RecoveryProbe, app: string, oldPid: 
 }
 
 /**
- * What a failed recovery looked like, for the violation's text: each pid that logged since the kill (its
- * first and last events), and the heartbeat row. Names the stuck step the next time one is seen.
+ * What a failed recovery looked like, for the violation's text: each pid that logged since the kill, with
+ * its start-up steps in order, and the heartbeat row. Names the stuck step the next time one is seen.
  */
 export function describeRecoveryAttempt(probe: RecoveryProbe, app: string, oldPid: number | undefined, sinceMs: number): string {
   const byPid = new Map<number | undefined, Array<{ event: string; atMs: number }>>();

@@ -215,7 +215,6 @@ export async function lateAnswers(ctx: FaultContext, spec: Extract<FaultSpec, { 
   return { outcome: 'injected', measurements };
 }
 
-
 /**
  * The next new orders get IB's informational 10349 ("Order TIF was set to DAY based on order preset.") ahead
  * of their acknowledgement, and then work as usual. A bot that took it for a rejection would release an
@@ -227,14 +226,15 @@ export async function presetWarnings(ctx: FaultContext, spec: Extract<FaultSpec,
   const sinceMs = Date.now();
   await ctx.system.admin('POST /quirks/preset-warnings', { count: spec.count });
   const warned = () => ctx.monitor.linesOf('sim-gateway', 'order_preset_warning', sinceMs);
-  let consumed = await pollUntil(() => (warned().length >= spec.count ? true : undefined), 8_000, 100);
+  const allWarned = () => (warned().length >= spec.count ? true : undefined);
+  let consumed = await pollUntil(allWarned, 8_000, 100);
   let trigger = 'natural';
   if (!consumed) {
     // A quiet market sends no new orders: a gap through a held position's stop frees a slot for an entry,
     // whose protection follows (new orders of both bots).
     const jump = await priceJump(ctx, 'stop', 2_000);
     trigger = jump.target ? `stop of ${jump.target} gapped through` : 'none available';
-    consumed = await pollUntil(() => (warned().length >= spec.count ? true : undefined), 15_000, 100);
+    consumed = await pollUntil(allWarned, 15_000, 100);
   }
   if (!consumed) await ctx.system.admin('POST /quirks/preset-warnings', { count: 0 }); // do not leak into the next fault
   const refs = warned().map((l) => String(l.orderRef));

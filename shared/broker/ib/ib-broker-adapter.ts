@@ -56,7 +56,9 @@ const ID_BLOCK_SIZE = 50;
 /** Request ids far above order ids: IBApiNext ends a subscription whose id equals an erroring order id. */
 const FIRST_REQUEST_ID = 50_000_000;
 
-const TERMINAL_STATUSES = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+/** The statuses that end an order without (more) fills: cancelled by us or the system, or rejected. */
+const DEAD_STATUSES: ReadonlySet<string> = new Set(['Cancelled', 'ApiCancelled', 'Inactive']);
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Filled', ...DEAD_STATUSES]);
 
 /** The broker port over the unmodified `@stoqey/ib` IBApi. The only file that speaks IB's vocabulary. */
 export class IbBrokerAdapter implements BrokerPort {
@@ -438,7 +440,7 @@ export class IbBrokerAdapter implements BrokerPort {
    * are found by the exit manager's and the reconciler's checks, and the code belongs in ORDER_WARNING_CODES.
    */
   private contradictedRejection(meta: OrderMeta, orderId: number, status: string): void {
-    if (meta.rejectedOn === undefined || status === 'Cancelled' || status === 'ApiCancelled' || status === 'Inactive') return;
+    if (meta.rejectedOn === undefined || DEAD_STATUSES.has(status)) return;
     this.options.log.error('order_rejection_contradicted', {
       orderId, orderRef: meta.ref, symbol: meta.symbol, code: meta.rejectedOn, status,
       what: `taken as rejected on IB ${meta.rejectedOn}, it is ${status} at the broker: that code is informational. Check the positions (npm run status); report the code so it is treated as a warning`,
@@ -477,7 +479,7 @@ export class IbBrokerAdapter implements BrokerPort {
       meta.acknowledged = true;
       emit({ kind: 'status', orderId: asOrderId(orderId), ref: meta.ref, status: mapped, filled, remaining, avgFillPrice: avgFillPrice || undefined, permId: permId ?? 0 });
       // Only a status ends an order: Cancelled, ApiCancelled and Inactive (rejected or cancelled by the system).
-      if ((mapped === 'Cancelled' || mapped === 'ApiCancelled' || mapped === 'Inactive') && !meta.terminal) {
+      if (DEAD_STATUSES.has(mapped) && !meta.terminal) {
         meta.terminal = true;
         emit({ kind: 'cancelled', orderId: asOrderId(orderId), ref: meta.ref, filled, reason: mapped === 'Inactive' ? 'inactive' : undefined });
       }

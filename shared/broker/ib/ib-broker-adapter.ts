@@ -16,6 +16,7 @@ import {
 } from './ib-mapping';
 import { IbQuotes, type MarketDataMode } from './ib-quotes';
 import { BrokerRequestError, PendingRequests } from './pending-requests';
+import { RequestPacer, nonUrgentPerWindow } from './request-pacer';
 
 export interface IbAdapterOptions {
   host: string;
@@ -68,6 +69,8 @@ export class IbBrokerAdapter implements BrokerPort {
   private readonly pending = new PendingRequests();
   private readonly orders = new Map<number, OrderMeta>();
   private readonly quotes: IbQuotes;
+  /** Data requests, snapshots and lookups go out through it; orders and cancels never wait behind them. */
+  private readonly pacer: RequestPacer;
   /** conId / primary exchange of stocks we have seen (scanner rows, positions, contract details). */
   private readonly contracts = new Map<string, ResolvedStock>();
   private readonly positionsSequence: EndMarkerSequence<BrokerPosition, number>;
@@ -83,13 +86,17 @@ export class IbBrokerAdapter implements BrokerPort {
   constructor(private readonly options: IbAdapterOptions) {
     this.clientId = options.clientId;
     this.events.setMaxListeners(100);
-    this.connection = new IbConnection({ ...options, maxRequestsPerSecond: options.maxRequestsPerSecond ?? 50 });
+    const maxRequestsPerSecond = options.maxRequestsPerSecond ?? 50;
+    this.connection = new IbConnection({ ...options, maxRequestsPerSecond });
+    this.pacer = new RequestPacer(nonUrgentPerWindow(maxRequestsPerSecond), undefined, undefined, (error) =>
+      options.log.warn('broker_request_failed', { error: (error as Error).message }));
     const recycle = (what: string) => (owed: number) => this.connection.recycle(`${owed} ${what} requests unanswered: the gateway stopped answering them`);
     this.positionsSequence = new EndMarkerSequence('positions query', (p) => p.conId || hashKey(p.symbol), recycle('positions'));
     this.openOrdersSequence = new EndMarkerSequence('open orders query', (o) => o.permId || o.orderId, recycle('open orders'));
     this.quotes = new IbQuotes({
       mode: options.marketDataType ?? 'auto',
       newTickerId: () => this.newRequestId(),
+      send: (request) => this.pacer.send(request),
       contractFor: (symbol) => stockContract(symbol, this.contracts.get(symbol)),
       onStateChanged: (state, code, message) => {
         const level = state === 'unavailable' ? 'error' : 'warn';
@@ -105,6 +112,7 @@ export class IbBrokerAdapter implements BrokerPort {
       this.positionsSequence.reset(error);
       this.openOrdersSequence.reset(error);
       this.quotes.detach();
+      this.pacer.reset();
       this.ibLinkLost = false;
       this.events.emit('connection', { kind: 'disconnected', reason });
     });
@@ -117,6 +125,7 @@ export class IbBrokerAdapter implements BrokerPort {
 
   async disconnect(): Promise<void> {
     this.connection.stop();
+    this.pacer.reset();
   }
 
   isConnected(): boolean {
@@ -182,14 +191,14 @@ export class IbBrokerAdapter implements BrokerPort {
 
   positions(): Promise<BrokerPosition[]> {
     const ib = this.requireApi('positions query');
-    return this.positionsSequence.request(() => ib.reqPositions(), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
+    return this.positionsSequence.request(() => this.pacer.send(() => ib.reqPositions()), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
   }
 
   /** Own and all open orders share one end marker (openOrderEnd): one sequence serves both. */
   openOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
     const ib = this.requireApi('open orders query');
     return this.openOrdersSequence
-      .request(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders()), this.options.requestTimeoutMs)
+      .request(() => this.pacer.send(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders())), this.options.requestTimeoutMs)
       .then((rows) => rows.filter((r) => !TERMINAL_STATUSES.has(r.status) && (scope === 'all' || r.clientId === this.clientId)));
   }
 
@@ -221,7 +230,7 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.on(EventName.commissionReport, onCommission);
       ib.on(EventName.execDetailsEnd, onEnd);
       const time = filter.sinceMs ? ibUtcTime(filter.sinceMs) : '';
-      ib.reqExecutions(reqId, { clientId: filter.clientId as unknown as string, symbol: filter.symbol, time });
+      this.pacer.send(() => ib.reqExecutions(reqId, { clientId: filter.clientId as unknown as string, symbol: filter.symbol, time }));
     });
   }
 
@@ -246,8 +255,8 @@ export class IbBrokerAdapter implements BrokerPort {
       };
       ib.on(EventName.historicalData, onBar);
       const end = options.endMs ? ibUtcTime(options.endMs) : '';
-      ib.reqHistoricalData(reqId, contract, end, options.duration, options.barSize as never, 'TRADES' as never, options.useRth ? 1 : 0, 2, false);
-    }, () => this.connection.api?.cancelHistoricalData(reqId));
+      this.pacer.send(() => ib.reqHistoricalData(reqId, contract, end, options.duration, options.barSize as never, 'TRADES' as never, options.useRth ? 1 : 0, 2, false));
+    }, () => this.pacer.send(() => this.connection.api?.cancelHistoricalData(reqId)));
   }
 
   scan(scanCode: ScanCode, options: { rows?: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number } = {}): Promise<string[]> {
@@ -266,16 +275,16 @@ export class IbBrokerAdapter implements BrokerPort {
         if (id !== reqId) return;
         ib.off(EventName.scannerData, onRow);
         ib.off(EventName.scannerDataEnd, onEnd);
-        ib.cancelScannerSubscription(reqId);
+        this.pacer.send(() => ib.cancelScannerSubscription(reqId));
         resolve(rows.sort((a, b) => a.rank - b.rank).map((r) => r.symbol));
       };
       ib.on(EventName.scannerData, onRow);
       ib.on(EventName.scannerDataEnd, onEnd);
-      ib.reqScannerSubscription(reqId, {
+      this.pacer.send(() => ib.reqScannerSubscription(reqId, {
         numberOfRows: options.rows ?? 20, instrument: 'STK' as never, locationCode: 'STK.US.MAJOR' as never, scanCode: IbScanCode[scanCode], // the encoder sends ScanCode[value]: pass the enum number, not the name
         abovePrice: options.abovePrice, belowPrice: options.belowPrice, aboveVolume: options.aboveVolume,
-      });
-    }, () => this.connection.api?.cancelScannerSubscription(reqId));
+      }));
+    }, () => this.pacer.send(() => this.connection.api?.cancelScannerSubscription(reqId)));
   }
 
   accountSummary(): Promise<AccountSummary> {
@@ -293,7 +302,7 @@ export class IbBrokerAdapter implements BrokerPort {
         if (id !== reqId) return;
         ib.off(EventName.accountSummary, onValue);
         ib.off(EventName.accountSummaryEnd, onEnd);
-        ib.cancelAccountSummary(reqId);
+        this.pacer.send(() => ib.cancelAccountSummary(reqId));
         const n = (tag: string) => Number(values[tag] ?? 0);
         resolve({
           accountId, netLiquidation: n('NetLiquidation'), totalCash: n('TotalCashValue'), buyingPower: n('BuyingPower'),
@@ -303,8 +312,8 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.on(EventName.accountSummary, onValue);
       ib.on(EventName.accountSummaryEnd, onEnd);
       // IB's account summary has no P&L tags (RealizedPnL / UnrealizedPnL are not in its fixed list): see accountPnl().
-      ib.reqAccountSummary(reqId, 'All', 'NetLiquidation,TotalCashValue,BuyingPower,GrossPositionValue,AvailableFunds');
-    }, () => this.connection.api?.cancelAccountSummary(reqId));
+      this.pacer.send(() => ib.reqAccountSummary(reqId, 'All', 'NetLiquidation,TotalCashValue,BuyingPower,GrossPositionValue,AvailableFunds'));
+    }, () => this.pacer.send(() => this.connection.api?.cancelAccountSummary(reqId)));
   }
 
   accountPnl(): Promise<AccountPnl> {
@@ -315,12 +324,12 @@ export class IbBrokerAdapter implements BrokerPort {
       const onPnl = (id: number, dailyPnl: number, unrealizedPnl?: number, realizedPnl?: number) => {
         if (id !== reqId) return;
         ib.off(EventName.pnl, onPnl);
-        ib.cancelPnL(reqId);
+        this.pacer.send(() => ib.cancelPnL(reqId));
         resolve({ dailyPnl, unrealizedPnl: unrealizedPnl ?? 0, realizedPnl: realizedPnl ?? 0 });
       };
       ib.on(EventName.pnl, onPnl);
-      ib.reqPnL(reqId, account, '');
-    }, () => this.connection.api?.cancelPnL(reqId));
+      this.pacer.send(() => ib.reqPnL(reqId, account, ''));
+    }, () => this.pacer.send(() => this.connection.api?.cancelPnL(reqId)));
   }
 
   currentTime(): Promise<number> {
@@ -328,7 +337,7 @@ export class IbBrokerAdapter implements BrokerPort {
     const reqId = this.newRequestId();
     return this.pending.track<number>(reqId, this.options.requestTimeoutMs, 'current time', (resolve) => {
       ib.once(EventName.currentTime, (seconds: number) => resolve(seconds * 1000));
-      ib.reqCurrentTime();
+      this.pacer.send(() => ib.reqCurrentTime());
     });
   }
 
@@ -452,6 +461,7 @@ export class IbBrokerAdapter implements BrokerPort {
   private onReady(ib: IBApi, info: { accounts: string[]; nextValidId: number; serverVersion: number }): void {
     this.nextOrderId = Math.max(this.nextOrderId, info.nextValidId);
     this.info = info;
+    this.pacer.reset(); // nothing of an earlier client may go out on this one
     this.ibLinkLost = false;
     const emit = (event: OrderEvent) => this.events.emit('order', event);
 
@@ -510,7 +520,7 @@ export class IbBrokerAdapter implements BrokerPort {
     ib.on(EventName.info, (message: string, code: number) => this.onNotice(ib, code, message));
     this.quotes.attach(ib);
     // Keeps the account-wide positions stream on for onPositionUpdate; its end marker counts like any other.
-    this.positionsSequence.requestUntracked(() => ib.reqPositions());
+    this.positionsSequence.requestUntracked(() => this.pacer.send(() => ib.reqPositions()));
     this.events.emit('connection', { kind: 'connected', accounts: info.accounts, nextValidId: info.nextValidId });
   }
 

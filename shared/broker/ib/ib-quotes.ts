@@ -15,6 +15,8 @@ interface QuoteSubscription {
 export interface IbQuotesOptions {
   mode: MarketDataMode;
   newTickerId: () => number;
+  /** How a market-data request goes out (paced behind orders: see RequestPacer). */
+  send: (request: () => void) => void;
   contractFor: (symbol: string) => Contract;
   onStateChanged: (state: MarketDataState, code?: number, message?: string) => void;
   log: Logger;
@@ -60,7 +62,7 @@ export class IbQuotes {
       const stamp = Number(value.split(';')[2]);
       if (subscription && Number.isFinite(stamp)) subscription.quote.tradeStamp = stamp;
     });
-    if (this.dataType !== MARKET_DATA_LIVE) ib.reqMarketDataType(this.dataType);
+    if (this.dataType !== MARKET_DATA_LIVE) this.options.send(() => ib.reqMarketDataType(this.dataType));
     this.resubscribeAll();
   }
 
@@ -89,7 +91,8 @@ export class IbQuotes {
       if (current.listeners.size > 0) return;
       this.bySymbol.delete(symbol);
       this.byTicker.delete(current.tickerId);
-      this.ib?.cancelMktData(current.tickerId);
+      const ib = this.ib;
+      if (ib) this.options.send(() => ib.cancelMktData(current.tickerId));
     };
   }
 
@@ -106,7 +109,8 @@ export class IbQuotes {
         this.options.log.warn('market_data_falling_back_to_delayed', { symbol: subscription.symbol, code, message, what: 'the account has no real-time subscription; using IB\'s 15-minute delayed data' });
         this.dataType = MARKET_DATA_DELAYED;
         this.setState('delayed', code, message);
-        this.ib?.reqMarketDataType(MARKET_DATA_DELAYED);
+        const ib = this.ib;
+        if (ib) this.options.send(() => ib.reqMarketDataType(MARKET_DATA_DELAYED));
         this.resubscribeAll();
       } else if (this.options.mode === 'live') {
         this.setState('unavailable', code, `${message} (MARKET_DATA_TYPE=live: set it to auto or delayed to trade on delayed data)`);
@@ -124,13 +128,16 @@ export class IbQuotes {
   }
 
   private request(subscription: QuoteSubscription): void {
+    const ib = this.ib;
     if (subscription.tickerId) {
       this.byTicker.delete(subscription.tickerId);
-      this.ib?.cancelMktData(subscription.tickerId);
+      const previous = subscription.tickerId;
+      if (ib) this.options.send(() => ib.cancelMktData(previous));
     }
     subscription.tickerId = this.options.newTickerId();
     this.byTicker.set(subscription.tickerId, subscription);
-    this.ib?.reqMktData(subscription.tickerId, this.options.contractFor(subscription.symbol), '233', false, false);
+    const tickerId = subscription.tickerId;
+    if (ib) this.options.send(() => ib.reqMktData(tickerId, this.options.contractFor(subscription.symbol), '233', false, false));
   }
 
   private setState(state: MarketDataState, code?: number, message?: string): void {

@@ -21,7 +21,7 @@ runApp({
     // The strategies to run, by name, each with its parameters validated (a bad one exits 78 naming it).
     const strategies = loadStrategies(config);
     log.info('strategies_loaded', { strategies: strategies.map((s) => ({ agent: s.name, strategy: s.type })) });
-    const broker = createBroker({ config, clientId: config.ib.clientIds.dayTrader, log, orderIds: repos.orderIds, heartbeat });
+    const broker = createBroker({ config, clientId: config.ib.clientIds.dayTrader, log, orderIds: repos.orderIds, heartbeat, alerts: repos.alerts, app: ctx.app });
     const entries = new EntryExecutor({ app: ctx.app, broker, repos, clock, log, config, agentNames: strategies.map((s) => s.name) });
     const metrics = new CandidateMetricsSource(broker, 3_000, () => clock.now());
     const schedule = new ScheduleRepository(ctx.db, clock);

@@ -13,7 +13,7 @@ runApp({
   app: 'exit-manager',
   main: async (ctx) => {
     const { config, log, repos, heartbeat } = ctx;
-    const broker = createBroker({ config, clientId: config.ib.clientIds.exitManager, log, orderIds: repos.orderIds, heartbeat });
+    const broker = createBroker({ config, clientId: config.ib.clientIds.exitManager, log, orderIds: repos.orderIds, heartbeat, alerts: repos.alerts, app: ctx.app });
     const manager = new ProtectionManager({
       app: ctx.app, broker, db: ctx.db, repos, clock: ctx.clock, log, config,
       onProtectingChanged: (protecting) => heartbeat.publishDetail({ protecting }),

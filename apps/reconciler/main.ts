@@ -18,7 +18,7 @@ runApp({
   app: 'reconciler',
   main: async (ctx) => {
     const { config, log, repos, clock, heartbeat, db } = ctx;
-    const broker = createBroker({ config, clientId: config.ib.clientIds.reconciler, log, orderIds: repos.orderIds, heartbeat });
+    const broker = createBroker({ config, clientId: config.ib.clientIds.reconciler, log, orderIds: repos.orderIds, heartbeat, alerts: repos.alerts, app: ctx.app });
     const reconciler = new Reconciler({ app: ctx.app, broker, db, repos, clock, log, config });
     const schedule = new ScheduleRepository(db, clock);
     const summaries = new DailySummaryRepository(db, clock);

@@ -14,6 +14,7 @@ export const ALERT_KINDS = [
   'protection_gave_up',
   'protection_missing',
   'exit_overfill',
+  'order_rejection_contradicted',
   'reconciliation_mismatch',
   'process_restarted',
   'process_crashed',

@@ -68,6 +68,7 @@ const KIND_TITLES: Record<string, string> = {
   daily_loss_limit: 'daily loss limit alerts',
   protection_gave_up: 'positions whose protection was given up',
   exit_overfill: 'overfilled exits',
+  order_rejection_contradicted: 'orders taken as rejected that the broker then worked or filled',
   reconciliation_mismatch: 'reconciliation mismatches',
   process_restarted: 'process restarts',
   process_crashed: 'process crashes',

@@ -4,7 +4,11 @@ import type { Logger } from '../log/logger';
 import type { HeartbeatPublisher } from '../process/heartbeat-publisher';
 import { IbBrokerAdapter } from './ib/ib-broker-adapter';
 import { marketDataReason } from './market-data-reason';
-import type { BrokerPort } from './types';
+import type { BrokerPort, ConnectionEvent } from './types';
+import { rejectionContradictedAlert } from '../alerts/broker-alerts';
+import type { AlertDraft } from '../alerts/alert-types';
+import type { AuditFact } from '../db/repositories/alerts-outbox-repository';
+import { errorMessage } from '../errors/errors';
 
 export interface CreateBrokerOptions {
   config: ResolvedConfig;
@@ -12,6 +16,15 @@ export interface CreateBrokerOptions {
   log: Logger;
   orderIds: { reserve(clientId: number, brokerNextValidId: number, count?: number): number };
   heartbeat?: HeartbeatPublisher;
+  /** The process's name in the alert (day-trader, exit-manager...). */
+  app?: string;
+  /** Where a broker contradiction is recorded (events row + alert): the bots pass their alerts outbox. */
+  alerts?: ContradictionRecorder;
+}
+
+/** The part of the alerts outbox a broker needs. */
+export interface ContradictionRecorder {
+  recordEventWithAlert(fact: AuditFact, drafts: AlertDraft): boolean;
 }
 
 /**
@@ -52,5 +65,23 @@ export function createBroker(options: CreateBrokerOptions): BrokerPort {
       if (event.kind === 'notice' && (event.code === 1101 || event.code === 1102)) options.log.info('broker_notice', { code: event.code, message: event.message });
     });
   }
+  if (options.alerts) recordRejectionContradictions(broker, options.alerts, options.log, options.app ?? `client-${options.clientId}`);
   return broker;
+}
+
+/**
+ * An order the adapter reported rejected that the broker then works or fills (an informational code it did
+ * not know) becomes an `events` row and a critical alert, not only a log line: the operator must look.
+ */
+export function recordRejectionContradictions(broker: Pick<BrokerPort, 'onConnectionEvent'>, alerts: ContradictionRecorder, log: Logger, app: string): void {
+  broker.onConnectionEvent((event: ConnectionEvent) => {
+    if (event.kind !== 'rejection_contradicted') return;
+    const { kind: _kind, ...fields } = event;
+    try {
+      alerts.recordEventWithAlert({ event: 'order_rejection_contradicted', data: { ...fields }, symbol: event.symbol, level: 'error' },
+        rejectionContradictedAlert({ ...fields, orderId: Number(event.orderId), app }));
+    } catch (error) {
+      log.warn('event_not_recorded', { event: 'order_rejection_contradicted', error: errorMessage(error), what: 'the log line order_rejection_contradicted is the record' });
+    }
+  });
 }

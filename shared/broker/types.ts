@@ -117,7 +117,12 @@ export type ConnectionEvent =
   | { kind: 'notice'; code: number; message: string }
   | { kind: 'error'; code: number; message: string; reqId?: number }
   /** What market data the account really gives (live, delayed after 354/10089, or none at all after 10168). */
-  | { kind: 'market_data'; state: MarketDataState; code?: number; message?: string };
+  | { kind: 'market_data'; state: MarketDataState; code?: number; message?: string }
+  /**
+   * An order reported `rejected` (an error before any acknowledgement) that the broker then reports working or
+   * filled: the code was informational. Its owner already let the order go.
+   */
+  | { kind: 'rejection_contradicted'; orderId: OrderId; orderRef: string; symbol: string; code: number; status: string };
 
 /** unknown until the first answer to a market-data request says what the account really gets. */
 export type MarketDataState = 'unknown' | 'live' | 'delayed' | 'unavailable';

@@ -6,6 +6,9 @@ import type { SimGatewayProcess } from '../helpers/sim-gateway-process';
 import { makeTempDir } from '../helpers/temp-dir';
 import { waitUntil } from '../helpers/wait-until';
 import { memoryLogger } from '../../shared/log/logger';
+import { recordRejectionContradictions } from '../../shared/broker/create-broker';
+import { createRepositories } from '../../shared/db';
+import { SystemClock } from '../../shared/time/clock';
 import { gatewayState, ibAdapter, orderIdDatabase, refFactory, fileGateway } from '../contract/ib-adapter-harness';
 
 type Filled = Extract<OrderEvent, { kind: 'filled' }>;
@@ -107,6 +110,9 @@ describe('IB adapter: order errors and execution corrections against the realist
     const log = memoryLogger();
     const second = ibAdapter(gateway.port, 82, database.orderIds, { log });
     const recorder = new EventRecorder(second);
+    // As createBroker wires the bots: an events row and a critical alert in the DB, not only a log line.
+    const repos = createRepositories(database.db, new SystemClock(), 'day-trader');
+    recordRejectionContradictions(second, repos.alerts, log, 'day-trader');
     try {
       await second.connect();
       await gateway.admin('POST /quirks/preset-warnings', { count: 1, code: 10999, message: 'Some new notice about the order.' });
@@ -118,6 +124,12 @@ describe('IB adapter: order errors and execution corrections against the realist
       expect(log.lines.filter((l) => l.event === 'order_rejection_contradicted')).toEqual([
         expect.objectContaining({ level: 'error', fields: expect.objectContaining({ orderRef, code: 10999 }) }),
       ]);
+      const events = database.db.prepare("SELECT app, level, data FROM events WHERE event = 'order_rejection_contradicted'").all() as Array<{ app: string; level: string; data: string }>;
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ app: 'day-trader', level: 'error' });
+      expect(JSON.parse(events[0]!.data)).toMatchObject({ orderRef, code: 10999, status: expect.stringMatching(/Submitted|Filled/) });
+      const alerts = database.db.prepare("SELECT severity, title FROM alerts_outbox WHERE kind = 'order_rejection_contradicted'").all() as Array<{ severity: string; title: string }>;
+      expect(alerts).toEqual([{ severity: 'critical', title: expect.stringContaining(`${orderRef} was taken as rejected (IB 10999)`) }]);
     } finally {
       recorder.close();
       await second.disconnect();

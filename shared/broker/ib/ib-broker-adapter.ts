@@ -454,6 +454,7 @@ export class IbBrokerAdapter implements BrokerPort {
       orderId, orderRef: meta.ref, symbol: meta.symbol, code: meta.rejectedOn, status,
       what: `taken as rejected on IB ${meta.rejectedOn}, it is ${status} at the broker: that code is informational. Check the positions (npm run status); report the code so it is treated as a warning`,
     });
+    this.events.emit('connection', { kind: 'rejection_contradicted', orderId: asOrderId(orderId), orderRef: meta.ref, symbol: meta.symbol, code: meta.rejectedOn, status });
     meta.rejectedOn = undefined;
   }
 

@@ -1,5 +1,7 @@
 import net from 'node:net';
 import type { Clock } from '../../shared/time/clock';
+import { sessionHours, tradingDayOf } from '../../shared/time/trading-calendar';
+import { warmAverageVolumes } from './feed/scanner';
 import type { Logger } from '../../shared/log/logger';
 import { BrokerEngine } from './engine/broker-engine';
 import type { MarketSnapshot, SimExecution, SimOrder, SimPosition } from './engine/types';
@@ -80,6 +82,7 @@ export class SimGateway implements GatewayContext {
   private server: net.Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private boundPort = 0;
+  private scannerWarmDay: string | undefined;
 
   constructor(private readonly options: SimGatewayOptions) {
     this.model = options.model;
@@ -106,6 +109,15 @@ export class SimGateway implements GatewayContext {
     this.resetReportedPositions();
   }
 
+  /** The scanners' usual volumes of the market day, computed a symbol at a time before a scan needs them. */
+  private warmScanner(): void {
+    const day = tradingDayOf(this.clock.now());
+    if (this.scannerWarmDay === day || !sessionHours(day)) return;
+    this.scannerWarmDay = day;
+    const startedMs = Date.now();
+    void warmAverageVolumes(this.model, day).then((computed) => this.log.debug('scanner_warmed', { day, computed, ms: Date.now() - startedMs }));
+  }
+
   get port(): number {
     return this.boundPort;
   }
@@ -119,6 +131,8 @@ export class SimGateway implements GatewayContext {
     const refreshMs = this.options.refreshIntervalMs ?? 2_000;
     this.timers.push(setInterval(() => this.engine.onSessionBoundary(), 500));
     this.timers.push(setInterval(() => this.refreshSubscribers(), refreshMs));
+    this.timers.push(setInterval(() => this.warmScanner(), 1_000));
+    this.warmScanner();
     await this.listen();
     return this.boundPort;
   }

@@ -1,6 +1,6 @@
 import type { MarketSnapshot } from '../../../../apps/sim-gateway/engine/types';
 import { MarketFeed } from '../../../../apps/sim-gateway/feed/market-feed';
-import { runScan } from '../../../../apps/sim-gateway/feed/scanner';
+import { hasAverageVolume, runScan, warmAverageVolumes } from '../../../../apps/sim-gateway/feed/scanner';
 import { createSyntheticMarket } from '../../../../apps/sim-gateway/market';
 import { ManualClock } from '../../../../shared/time/clock';
 import { newYorkTime } from '../../../../shared/time/trading-calendar';
@@ -60,5 +60,43 @@ describe('scanner', () => {
     const gapUps = [...model.moversOf(DAY)].filter(([, gap]) => gap > 0.04).map(([s]) => s);
     expect(gapUps.length).toBeGreaterThan(0);
     expect(new Set(rows.slice(0, gapUps.length))).toEqual(new Set(gapUps));
+  });
+
+  describe('the usual volumes, warmed a symbol per turn (a scan never stalls the simulator computing them)', () => {
+    const warmDay = '2026-11-24';
+    const warmNow = newYorkTime(warmDay, '10:30');
+
+    it('yields between symbols, and a HOT_BY_VOLUME scan afterwards ranks exactly as one computing them itself', async () => {
+      const cold = createSyntheticMarket({ seed: 5, universeSize: 30 });
+      const snapshots = (symbol: string): MarketSnapshot => ({ ...handSnapshots([])(cold.universe[0]!.symbol), symbol, volume: 10_000 + symbol.charCodeAt(0) * 37 });
+      // Computed inside the scan (nothing warmed for this model's symbols and day yet).
+      expect(cold.universe.some((i) => hasAverageVolume(cold, i.symbol, warmDay))).toBe(false);
+      const computedInScan = runScan(cold, snapshots, { scanCode: 'HOT_BY_VOLUME', rows: 30 }, warmNow);
+
+      const warm = createSyntheticMarket({ seed: 5, universeSize: 30 });
+      let turns = 0;
+      await warmAverageVolumes(warm, warmDay, async () => { turns += 1; });
+      expect(turns).toBe(30);
+      expect(warm.universe.every((i) => hasAverageVolume(warm, i.symbol, warmDay))).toBe(true);
+      expect(runScan(warm, snapshots, { scanCode: 'HOT_BY_VOLUME', rows: 30 }, warmNow)).toEqual(computedInScan);
+      // Warmed already: nothing computed again.
+      expect(await warmAverageVolumes(warm, warmDay, async () => undefined)).toBe(0);
+    });
+
+    it('keeps only the day it warms', async () => {
+      const market = createSyntheticMarket({ seed: 6, universeSize: 30 });
+      await warmAverageVolumes(market, '2026-11-25', async () => undefined);
+      expect(hasAverageVolume(market, market.universe[0]!.symbol, '2026-11-25')).toBe(true);
+      await warmAverageVolumes(market, '2026-11-27', async () => undefined);
+      expect(hasAverageVolume(market, market.universe[0]!.symbol, '2026-11-25')).toBe(false);
+      expect(hasAverageVolume(market, market.universe[0]!.symbol, '2026-11-27')).toBe(true);
+    });
+
+    it('scans that do not rank on it do not compute it', () => {
+      const market = createSyntheticMarket({ seed: 7, universeSize: 30 });
+      const snapshots = (symbol: string): MarketSnapshot => ({ ...handSnapshots([5])(market.universe[0]!.symbol), symbol });
+      for (const scanCode of ['TOP_PERC_GAIN', 'TOP_PERC_LOSE', 'MOST_ACTIVE']) runScan(market, snapshots, { scanCode, rows: 30 }, newYorkTime('2026-11-30', '10:00'));
+      expect(market.universe.some((i) => hasAverageVolume(market, i.symbol, '2026-11-30'))).toBe(false);
+    });
   });
 });

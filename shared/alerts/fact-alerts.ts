@@ -235,12 +235,17 @@ export function dailySummaryAlert(figures: DaySummaryFigures): AlertDraft {
   };
 }
 
-/** One formatter for every amount: toLocaleString with options builds a new one per call (~10 % of a recordExit). */
-const MONEY_FORMAT = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/**
+ * One formatter for every amount (toLocaleString with options builds a new one per call: ~10 % of a recordExit),
+ * made at the first amount, not at load: a process's first Intl formatter costs about 10 ms, and every bot loads
+ * this module on its restart path (the exit manager's time without protection).
+ */
+let moneyFormat: Intl.NumberFormat | undefined;
 
 export function money(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return MONEY_FORMAT.format(value);
+  moneyFormat ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return moneyFormat.format(value);
 }
 
 export function signedMoney(value: number): string {

@@ -4,7 +4,8 @@ import type { DailyEquity } from './equity-series';
 import { ratio } from './numbers';
 import { annualizedReturn, annualizedVolatility, cagr, monthlyReturns, totalReturn, yearlyReturns, type PeriodReturn } from './returns';
 import { annualizedDownsideDeviation, calmarRatio, informationRatio, recoveryFactor, sharpeRatio, sortinoRatio } from './risk';
-import { computeTradeStats, inExitOrder, timeInMarket, type ClosedTradeInput, type TradeStats } from './trade-stats';
+import { exitOrderColumns } from './trade-columns';
+import { timeInMarketOfColumns, tradeStatsOfColumns, type ClosedTradeInput, type TradeStats } from './trade-stats';
 import { sessionMinutes } from './trading-days';
 
 export interface DayFigure {
@@ -61,8 +62,9 @@ export interface PerformanceInput {
 
 export function computePerformance(input: PerformanceInput): PerformanceMetrics {
   const options = resolveOptions(input.options);
-  // Sorted once for both: the trade statistics need exit order, and time in market then skips sorting the exits.
-  const trades = inExitOrder(input.trades);
+  // Read once, in exit order, for both: the trade statistics need that order, and time in market then skips
+  // sorting the exits (see trade-columns.ts).
+  const trades = exitOrderColumns(input.trades);
   const days = input.daily.map((d) => d.tradingDay);
   const returns = input.daily.map((d) => d.return);
   const total = totalReturn(returns);
@@ -133,10 +135,10 @@ export function computePerformance(input: PerformanceInput): PerformanceMetrics 
     longestWinningDayStreak: longestUp,
     longestLosingDayStreak: longestDown,
     exposure: ratio(up + down, input.daily.length),
-    timeInMarket: timeInMarket(trades, sessionTotal),
+    timeInMarket: timeInMarketOfColumns(trades, sessionTotal),
     monthlyReturns: monthlyReturns(days, returns),
     yearlyReturns: yearlyReturns(days, returns),
-    trades: computeTradeStats(trades),
+    trades: tradeStatsOfColumns(trades),
     riskFreeRate: options.riskFreeRate,
     periodsPerYear: options.periodsPerYear,
   };

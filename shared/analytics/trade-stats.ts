@@ -1,4 +1,5 @@
 import { finiteOrNull, meanOrNull, medianInPlaceOrNull, ratio } from './numbers';
+import { exitOrderColumns, type TradeColumns } from './trade-columns';
 
 /** Round-trip statistics, pyfolio conventions (see conventions.ts). */
 
@@ -51,46 +52,17 @@ export function inExitOrder<T extends ClosedTradeInput>(trades: readonly T[]): r
 }
 
 export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStats {
-  const trades = inExitOrder(input);
-  let wins = 0, losses = 0, breakeven = 0, grossProfit = 0, grossLoss = 0, commissions = 0;
-  let largestWin: number | null = null;
-  let largestLoss: number | null = null;
-  let winStreak = 0, lossStreak = 0, longestWinningStreak = 0, longestLosingStreak = 0;
-  // A typed array: the median of 100,000 holding times is picked in place (a quickselect), without a copy or a comparator.
-  const holdingMinutes = new Float64Array(trades.length);
-  let held = 0;
-  let longestHolding: number | null = null;
-  for (const t of trades) {
-    const pnl = t.realizedPnl;
-    commissions += t.commission ?? 0;
-    if (pnl > 0) {
-      wins++;
-      grossProfit += pnl;
-      if (largestWin === null || pnl > largestWin) largestWin = pnl;
-      winStreak++;
-      lossStreak = 0;
-    } else if (pnl < 0) {
-      losses++;
-      grossLoss += pnl;
-      if (largestLoss === null || pnl < largestLoss) largestLoss = pnl;
-      lossStreak++;
-      winStreak = 0;
-    } else {
-      breakeven++;
-      winStreak = 0;
-      lossStreak = 0;
-    }
-    if (winStreak > longestWinningStreak) longestWinningStreak = winStreak;
-    if (lossStreak > longestLosingStreak) longestLosingStreak = lossStreak;
-    const minutes = (t.exitTimeMs - t.entryTimeMs) / 60_000;
-    if (Number.isFinite(minutes)) {
-      const m = Math.max(0, minutes);
-      holdingMinutes[held++] = m;
-      if (longestHolding === null || m > longestHolding) longestHolding = m;
-    }
-  }
-  const holding = holdingMinutes.subarray(0, held);
+  return tradeStatsOfColumns(exitOrderColumns(input));
+}
+
+/** computeTradeStats of trades already in columns, in exit order (see trade-columns.ts). */
+export function tradeStatsOfColumns(trades: TradeColumns): TradeStats {
   const n = trades.length;
+  // A typed array: the median of 100,000 holding times is picked in place (a quickselect), without a copy or a comparator.
+  const holdingMinutes = new Float64Array(n);
+  const { wins, losses, breakeven, grossProfit, grossLoss, commissions, largestWin, largestLoss, longestWinningStreak, longestLosingStreak, held, longestHolding } =
+    sumTrades(trades, holdingMinutes);
+  const holding = holdingMinutes.subarray(0, held);
   const averageWin = wins > 0 ? grossProfit / wins : null;
   const averageLoss = losses > 0 ? grossLoss / losses : null;
   // The mean first: it sums in trade order (as it always has); the median then reorders the array.
@@ -120,6 +92,68 @@ export function computeTradeStats(input: readonly ClosedTradeInput[]): TradeStat
   };
 }
 
+interface TradeSums {
+  wins: number;
+  losses: number;
+  breakeven: number;
+  grossProfit: number;
+  grossLoss: number;
+  commissions: number;
+  largestWin: number | null;
+  largestLoss: number | null;
+  longestWinningStreak: number;
+  longestLosingStreak: number;
+  /** Holding times written to the array (trades with finite times). */
+  held: number;
+  longestHolding: number | null;
+}
+
+/**
+ * One pass over the trades in exit order. The loop has a function of its own: V8 compiles a long loop while it
+ * runs, and code after it in the same function, not yet run at that point, would throw that compiled loop away
+ * on every call (the loop then runs unoptimized, boxing every number).
+ */
+function sumTrades(trades: TradeColumns, holdingMinutes: Float64Array): TradeSums {
+  const n = trades.length;
+  const { realizedPnl, commission, entryTimeMs, exitTimeMs } = trades;
+  let wins = 0, losses = 0, breakeven = 0, grossProfit = 0, grossLoss = 0, commissions = 0;
+  let largestWin: number | null = null;
+  let largestLoss: number | null = null;
+  let winStreak = 0, lossStreak = 0, longestWinningStreak = 0, longestLosingStreak = 0;
+  let held = 0;
+  let longestHolding: number | null = null;
+  for (let i = 0; i < n; i++) {
+    const pnl = realizedPnl[i]!;
+    commissions += commission[i]!;
+    if (pnl > 0) {
+      wins++;
+      grossProfit += pnl;
+      if (largestWin === null || pnl > largestWin) largestWin = pnl;
+      winStreak++;
+      lossStreak = 0;
+    } else if (pnl < 0) {
+      losses++;
+      grossLoss += pnl;
+      if (largestLoss === null || pnl < largestLoss) largestLoss = pnl;
+      lossStreak++;
+      winStreak = 0;
+    } else {
+      breakeven++;
+      winStreak = 0;
+      lossStreak = 0;
+    }
+    if (winStreak > longestWinningStreak) longestWinningStreak = winStreak;
+    if (lossStreak > longestLosingStreak) longestLosingStreak = lossStreak;
+    const minutes = (exitTimeMs[i]! - entryTimeMs[i]!) / 60_000;
+    if (Number.isFinite(minutes)) {
+      const m = Math.max(0, minutes);
+      holdingMinutes[held++] = m;
+      if (longestHolding === null || m > longestHolding) longestHolding = m;
+    }
+  }
+  return { wins, losses, breakeven, grossProfit, grossLoss, commissions, largestWin, largestLoss, longestWinningStreak, longestLosingStreak, held, longestHolding };
+}
+
 export interface BreakdownRow {
   key: string;
   trades: number;
@@ -141,7 +175,8 @@ export interface BreakdownRow {
 /** Per-symbol (or per-agent) figures, best net profit first, ties by key. */
 export function breakdownBy(trades: readonly ClosedTradeInput[], keyOf: (t: ClosedTradeInput) => string): BreakdownRow[] {
   const groups = new Map<string, { trades: number; wins: number; losses: number; grossProfit: number; grossLoss: number; heldMinutes: number }>();
-  for (const t of trades) {
+  for (let i = 0; i < trades.length; i++) {
+    const t = trades[i]!;
     const key = keyOf(t);
     let g = groups.get(key);
     if (!g) {
@@ -188,20 +223,45 @@ export function breakdownBy(trades: readonly ClosedTradeInput[], keyOf: (t: Clos
  */
 export function timeInMarket(trades: readonly ClosedTradeInput[], sessionMinutesTotal: number): number | null {
   if (sessionMinutesTotal <= 0) return null;
+  const entryTimeMs = new Float64Array(trades.length);
+  const exitTimeMs = new Float64Array(trades.length);
+  for (let i = 0; i < trades.length; i++) {
+    entryTimeMs[i] = trades[i]!.entryTimeMs;
+    exitTimeMs[i] = trades[i]!.exitTimeMs;
+  }
+  return timeInMarketOfColumns({ length: trades.length, entryTimeMs, exitTimeMs }, sessionMinutesTotal);
+}
+
+/** timeInMarket of trades in columns (exit order saves sorting the ends). */
+export function timeInMarketOfColumns(trades: Pick<TradeColumns, 'length' | 'entryTimeMs' | 'exitTimeMs'>, sessionMinutesTotal: number): number | null {
+  if (sessionMinutesTotal <= 0) return null;
   if (trades.length === 0) return 0;
   const starts = new Float64Array(trades.length);
   const ends = new Float64Array(trades.length);
+  const n = holdingIntervals(trades, starts, ends);
+  // Trades in exit order (computePerformance passes them so) have their ends sorted already.
+  const covered = coveredMs(sortInPlace(starts.subarray(0, n)), sortInPlace(ends.subarray(0, n)));
+  return Math.min(1, covered / 60_000 / sessionMinutesTotal);
+}
+
+/** The finite holding intervals [entry, max(entry, exit)] into starts and ends; returns how many. */
+function holdingIntervals(trades: Pick<TradeColumns, 'length' | 'entryTimeMs' | 'exitTimeMs'>, starts: Float64Array, ends: Float64Array): number {
+  const { entryTimeMs, exitTimeMs } = trades;
   let n = 0;
-  for (const t of trades) {
-    const end = Math.max(t.entryTimeMs, t.exitTimeMs);
-    if (!Number.isFinite(t.entryTimeMs) || !Number.isFinite(end)) continue;
-    starts[n] = t.entryTimeMs;
+  for (let k = 0; k < trades.length; k++) {
+    const entry = entryTimeMs[k]!;
+    const end = Math.max(entry, exitTimeMs[k]!);
+    if (!Number.isFinite(entry) || !Number.isFinite(end)) continue;
+    starts[n] = entry;
     ends[n] = end;
     n++;
   }
-  // Trades in exit order (computePerformance passes them so) have their ends sorted already.
-  const sortedStarts = sortInPlaceUnlessSorted(starts.subarray(0, n));
-  const sortedEnds = sortInPlaceUnlessSorted(ends.subarray(0, n));
+  return n;
+}
+
+/** Length of the union of the intervals, from their sorted starts and sorted ends. */
+function coveredMs(sortedStarts: Float64Array, sortedEnds: Float64Array): number {
+  const n = sortedStarts.length;
   let covered = 0;
   let open = 0;
   let blockStart = 0;
@@ -220,10 +280,31 @@ export function timeInMarket(trades: readonly ClosedTradeInput[], sessionMinutes
   }
   // Every interval has started: the last block ends at the largest end.
   if (n > 0) covered += sortedEnds[n - 1]! - blockStart;
-  return Math.min(1, covered / 60_000 / sessionMinutesTotal);
+  return covered;
 }
 
-function sortInPlaceUnlessSorted(values: Float64Array): Float64Array {
-  for (let i = 1; i < values.length; i++) if (values[i]! < values[i - 1]!) return values.sort();
+/** Insertion moves allowed per value before sortInPlace gives up on insertion and sorts the whole array. */
+const INSERTION_MOVES_PER_VALUE = 8;
+
+/**
+ * Sorts finite values in place. In exit order the entries are a few places off at most (a trade entered before
+ * the ones that exited while it was held), which an insertion sort puts right in one pass; values further off
+ * than INSERTION_MOVES_PER_VALUE places on average go to the typed-array sort. Either way the values end up in
+ * ascending order (0 and -0 may keep their order: the sweep treats them as equal and sums the same).
+ */
+function sortInPlace(values: Float64Array): Float64Array {
+  let moves = values.length * INSERTION_MOVES_PER_VALUE;
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i]!;
+    if (!(value < values[i - 1]!)) continue;
+    if (moves < 0) return values.sort();
+    let j = i - 1;
+    while (j >= 0 && values[j]! > value) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    moves -= i - 1 - j;
+    values[j + 1] = value;
+  }
   return values;
 }

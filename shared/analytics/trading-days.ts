@@ -8,9 +8,15 @@ import { MARKET_ZONE, holidayName, type TradingDay } from '../time/trading-calen
  */
 
 const DAY_MS = 86_400_000;
+/** The instants toISOString prints with a four-digit year, 0000 to 9999 (others: '+010000-…', or it throws). */
+const YEAR_0_MS = new Date(0).setUTCFullYear(0, 0, 1);
+const YEAR_10000_MS = Date.UTC(10000, 0, 1);
 
+/** new Date(ms).toISOString().slice(0, 10), by arithmetic within years 0 to 9999 (see formatEt). */
 function isoDateOfUtcMs(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const t = Math.trunc(ms);
+  if (!(t >= YEAR_0_MS && t < YEAR_10000_MS)) return new Date(ms).toISOString().slice(0, 10);
+  return isoDateOfDayNumber(Math.floor(t / DAY_MS));
 }
 
 function utcMsOfIsoDate(day: string): number {
@@ -19,7 +25,8 @@ function utcMsOfIsoDate(day: string): number {
 
 /** Same as isTradingDay, without luxon: weekday from the UTC date, holidays from the cached NYSE table. */
 export function isTradingDate(day: TradingDay): boolean {
-  const weekday = new Date(utcMsOfIsoDate(day)).getUTCDay();
+  // The weekday from the day number (1970-01-01 was a Thursday), without a Date.
+  const weekday = ((Math.floor(utcMsOfIsoDate(day) / DAY_MS) + 4) % 7 + 7) % 7;
   return weekday !== 0 && weekday !== 6 && holidayName(day) === undefined;
 }
 
@@ -84,9 +91,21 @@ export function newYorkOffsetMinutes(ms: number): number {
 
 /** tradingDayOf for many timestamps (the same answer, see trading-calendar.ts): the New York date, or the next trading day. */
 export function tradingDayOfTime(ms: number): TradingDay {
-  let day = isoDateOfUtcMs(ms + newYorkOffsetMinutes(ms) * 60_000);
-  while (!isTradingDate(day)) day = isoDateOfUtcMs(utcMsOfIsoDate(day) + DAY_MS);
-  return day;
+  const day = isoDateOfUtcMs(ms + newYorkOffsetMinutes(ms) * 60_000);
+  return isTradingDate(day) ? day : tradingDateAfter(day);
+}
+
+/** The trading days among the `calendarDays` calendar days after a day (tradingDaysBetween of that range). */
+export function tradingDaysAfter(day: TradingDay, calendarDays: number): TradingDay[] {
+  const firstMs = utcMsOfIsoDate(day) + DAY_MS;
+  return tradingDaysBetween(isoDateOfUtcMs(firstMs), isoDateOfUtcMs(firstMs + (calendarDays - 1) * DAY_MS));
+}
+
+/** The first trading day after a day (like nextTradingDay, without luxon). */
+export function tradingDateAfter(day: TradingDay): TradingDay {
+  let next = isoDateOfUtcMs(utcMsOfIsoDate(day) + DAY_MS);
+  while (!isTradingDate(next)) next = isoDateOfUtcMs(utcMsOfIsoDate(next) + DAY_MS);
+  return next;
 }
 
 /** 'YYYY-MM' of a day. */
@@ -118,9 +137,37 @@ export function calendarDaysBetween(a: TradingDay, b: TradingDay): number {
   return Math.round((utcMsOfIsoDate(b) - utcMsOfIsoDate(a)) / DAY_MS);
 }
 
+
 /** New York wall-clock time of an instant, 'YYYY-MM-DD HH:mm' (or `format` 'time' for 'HH:mm'). */
 export function formatEt(ms: number, format: 'datetime' | 'time' = 'datetime'): string {
   if (!Number.isFinite(ms)) return '';
-  const iso = new Date(ms + newYorkOffsetMinutes(ms) * 60_000).toISOString();
-  return format === 'time' ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  // The fields of new Date(local).toISOString() by integer arithmetic: reports format two times per trade, and
+  // building the ISO string took most of a report's rendering. A Date's time value is the integer part.
+  const local = Math.trunc(ms + newYorkOffsetMinutes(ms) * 60_000);
+  if (!(local >= YEAR_0_MS && local < YEAR_10000_MS)) {
+    const iso = new Date(ms + newYorkOffsetMinutes(ms) * 60_000).toISOString();
+    return format === 'time' ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  }
+  const days = Math.floor(local / DAY_MS);
+  const minuteOfDay = Math.floor((local - days * DAY_MS) / 60_000);
+  const time = `${twoDigits(Math.floor(minuteOfDay / 60))}:${twoDigits(minuteOfDay % 60)}`;
+  return format === 'time' ? time : `${isoDateOfDayNumber(days)} ${time}`;
+}
+
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+/** 'YYYY-MM-DD' of a day number (days since 1970-01-01), years 0 to 9999 (H. Hinnant's civil_from_days). */
+function isoDateOfDayNumber(dayNumber: number): string {
+  const z = dayNumber + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${twoDigits(month)}-${twoDigits(day)}`;
 }

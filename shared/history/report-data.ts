@@ -13,7 +13,6 @@ import type { Clock } from '../time/clock';
 import { calendarDayInNewYork } from '../time/trading-calendar';
 import { PerformanceLoader } from './performance-loader';
 import { PipelineHistoryRepository } from './pipeline-history-repository';
-import type { RoundTrip } from './types';
 
 export interface ReportRequest {
   period: ReportPeriodKind;
@@ -22,14 +21,6 @@ export interface ReportRequest {
   initialCapital?: number;
   /** Annual, fraction. */
   riskFreeRate?: number;
-}
-
-function toReportTrade(t: RoundTrip): ReportTrade {
-  return {
-    positionId: t.positionId, symbol: t.symbol, agentName: t.agentName, direction: t.direction, quantity: t.quantity,
-    entryPrice: t.entryPrice, entryTimeMs: Date.parse(t.entryTime), exitPrice: t.exitPrice, exitTimeMs: Date.parse(t.exitTime ?? t.entryTime),
-    exitReason: t.exitReason, commission: t.commission, realizedPnl: t.realizedPnl ?? 0, pnlPct: t.pnlPct, source: t.source,
-  };
 }
 
 /**
@@ -45,8 +36,7 @@ export function loadReportData(db: Database.Database, clock: Clock, request: Rep
   const elapsed = period.tradingDays.filter((d) => d <= today);
   const equity = loader.periodEquity(period.from, { initialCapital, to: period.to, fillTo: elapsed[elapsed.length - 1] });
   const daily = sliceDailyEquity(equity.daily, period.from, period.to);
-  const trips = loader.trades.list({ status: 'CLOSED', from: period.from, to: period.to });
-  const trades = trips.map(toReportTrade);
+  const trades = loader.trades.closedForReport(period.from, period.to);
   const inputs: ClosedTradeInput[] = trades.map((t) => ({
     symbol: t.symbol, agentName: t.agentName, realizedPnl: t.realizedPnl, entryTimeMs: t.entryTimeMs, exitTimeMs: t.exitTimeMs, commission: t.commission,
   }));

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ReportTrade } from '../analytics/report/report-model';
 import type { ClosedTradeInput } from '../analytics/trade-stats';
 import { isoTime, parseJsonObject } from '../db/types';
 import type { Clock } from '../time/clock';
@@ -163,6 +164,22 @@ export class TradeHistoryRepository {
       ORDER BY exit_time, id`).raw().all(params) as Array<[string, string, number | null, string, string, number]>;
     return rows.map(([symbol, agentName, pnl, entry, exit, commission]) => ({
       symbol, agentName, realizedPnl: pnl ?? 0, entryTimeMs: Date.parse(entry), exitTimeMs: Date.parse(exit), commission,
+    }));
+  }
+
+  /**
+   * The closed trades a report lists: trading day of exit from `from` to `to` (as list() with status CLOSED),
+   * oldest exit first, in the shape reports show. Only the columns reports print, read as arrays.
+   */
+  closedForReport(from: TradingDay, to: TradingDay): ReportTrade[] {
+    const rows = this.statement(`SELECT position_id, symbol, agent_name, direction, quantity, entry_price, entry_time, exit_price, exit_time,
+        exit_reason, commission, realized_pnl, pnl_pct, source
+      FROM round_trips WHERE status = 'CLOSED' AND exit_time >= @fromIso AND exit_time < @toIso ORDER BY exit_time, id`)
+      .raw().all({ fromIso: tradingDayStartIso(from), toIso: tradingDayEndIso(to) }) as Array<[
+        string, string, string, string, number, number, string, number | null, string, string | null, number, number | null, number | null, string]>;
+    return rows.map(([positionId, symbol, agentName, direction, quantity, entryPrice, entryTime, exitPrice, exitTime, exitReason, commission, pnl, pnlPct, source]) => ({
+      positionId, symbol, agentName, direction, quantity, entryPrice, entryTimeMs: Date.parse(entryTime), exitPrice, exitTimeMs: Date.parse(exitTime),
+      exitReason, commission, realizedPnl: pnl ?? 0, pnlPct, source,
     }));
   }
 

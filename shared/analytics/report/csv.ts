@@ -6,7 +6,9 @@ export type CsvValue = string | number | boolean | null | undefined;
 
 export function csvField(value: CsvValue): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
+  // A number's text has no comma, quote or line break.
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = String(value);
   // A leading =, +, - or @ is left as is: these files are data for tools, and numbers like -12.5 must stay numbers.
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -3,7 +3,11 @@ export const NA = 'n/a';
 
 /** 1234567.891 → "1,234,567.89" (toLocaleString is ~50 times slower and reports format thousands of values). */
 export function grouped(value: number, digits: number): string {
-  const [whole, fraction] = value.toFixed(digits).split('.');
+  const fixed = value.toFixed(digits);
+  // Under 1,000 (most of a report's P&L figures) there is no comma to add.
+  const point = fixed.indexOf('.');
+  if ((point === -1 ? fixed.length : point) <= 3) return fixed;
+  const [whole, fraction] = fixed.split('.');
   const withCommas = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction === undefined ? withCommas : `${withCommas}.${fraction}`;
 }

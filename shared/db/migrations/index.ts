@@ -5,6 +5,7 @@ import { migration003 } from './003-portfolio-snapshots';
 import { migration004 } from './004-alerts-outbox';
 import { migration005 } from './005-backtest-runs';
 import { migration006 } from './006-lean-hot-path';
+import { migration007 } from './007-agent-equity-index';
 
 export interface Migration {
   readonly version: number;
@@ -15,6 +16,6 @@ export interface Migration {
 }
 
 /** Numbered, append-only. Never edit a released migration: add the next number. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

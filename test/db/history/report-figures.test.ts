@@ -83,7 +83,13 @@ describe('report figures from period reads equal the ones from the whole history
     const inputs: ClosedTradeInput[] = loader.trades.list({ status: 'CLOSED', from: period.from, to: period.to }).map((t) => ({
       symbol: t.symbol, agentName: t.agentName, realizedPnl: t.realizedPnl ?? 0, entryTimeMs: Date.parse(t.entryTime), exitTimeMs: Date.parse(t.exitTime ?? t.entryTime), commission: t.commission,
     }));
+    const trades = loader.trades.list({ status: 'CLOSED', from: period.from, to: period.to }).map((t) => ({
+      positionId: t.positionId, symbol: t.symbol, agentName: t.agentName, direction: t.direction, quantity: t.quantity,
+      entryPrice: t.entryPrice, entryTimeMs: Date.parse(t.entryTime), exitPrice: t.exitPrice, exitTimeMs: Date.parse(t.exitTime ?? t.entryTime),
+      exitReason: t.exitReason, commission: t.commission, realizedPnl: t.realizedPnl ?? 0, pnlPct: t.pnlPct, source: t.source,
+    }));
     return {
+      trades,
       metrics: computePerformance({ daily, trades: inputs, options: { riskFreeRate: 0.04 } }),
       byAgent: agentBreakdown({ trades: inputs, history: loader.trades.closedForAnalytics({ to: period.to }), from: period.from, to: period.to, initialCapital: INITIAL_CAPITAL }).map(agentReportRow),
       openingEquity: daily[0]?.startEquity ?? full.filter((d) => d.tradingDay < period.from).pop()?.endEquity ?? INITIAL_CAPITAL,
@@ -97,6 +103,7 @@ describe('report figures from period reads equal the ones from the whole history
     expect(readsHistory).toHaveBeenCalledTimes(path === 'period' ? 0 : 1);
     readsHistory.mockRestore();
     const expected = straightforward(kind, date);
+    expect(report.trades).toEqual(expected.trades);
     expect(report.metrics).toEqual(expected.metrics);
     expect(report.byAgent).toEqual(expected.byAgent);
     expect(report.byAgent.length).toBeGreaterThan(0);
@@ -145,5 +152,19 @@ describe('report figures from period reads equal the ones from the whole history
     // Saturday 31 January 04:30 in New York is trading day Monday 2 February.
     setExit.run('2026-01-31T04:30:00-05:00', early!.id);
     expectSameFigures('monthly', '2026-02-10', 'whole history');
+  });
+
+  it("reads each agent's earlier trades from migration 7's index alone, and gives the same figures without it", () => {
+    history(SEED + 4, 'most-days');
+    const prepare = jest.spyOn(db, 'prepare');
+    expectSameFigures('monthly', '2026-03-10', 'period');
+    const sql = prepare.mock.calls.map(([text]) => text).find((text) => text.includes('history_agent_opening_equity('))!;
+    prepare.mockRestore();
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ fromIso: '2026-03-02T05:00:00.000Z' }) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    expect(plan).toMatch(/COVERING INDEX idx_round_trips_closed_agent_exit/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    // A DB opened read-only before its migration has no such index: an ordered subquery sorts the rows instead.
+    db.exec('DROP INDEX idx_round_trips_closed_agent_exit');
+    for (const [kind, date] of DATES) expectSameFigures(kind, date, 'period');
   });
 });

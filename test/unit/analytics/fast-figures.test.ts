@@ -4,6 +4,8 @@ import {
   type ClosedTradeInput, type DailyRecord, type DailyEquity,
 } from '../../../shared/analytics';
 import { medianInPlaceOrNull } from '../../../shared/analytics/numbers';
+import { formatEt, newYorkOffsetMinutes } from '../../../shared/analytics/trading-days';
+import { exitOrderColumns, stableOrder } from '../../../shared/analytics/trade-columns';
 import { holidayName, newYorkTime } from '../../../shared/time/trading-calendar';
 import { mulberry32 } from '../../../shared/random/mulberry32';
 
@@ -167,6 +169,40 @@ describe('fast analytics give the figures of the straightforward computation, to
     expect(computeTradeStats([])).toMatchObject(referenceTradeStats([]));
   });
 
+  it('exit order by bucket sort: the stable sort of the exit times, ties in input order, any spread of keys', () => {
+    const random = mulberry32(SEED + 50);
+    const reference = (keys: readonly number[]) => keys.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
+    const shapes: number[][] = [[], [5], [2, 1], [0, -0, 0, -0], [3, 3, 3], [1e308, -1e308, 0, 1e308], [5e-324, 0, 1e-323, 5e-324]];
+    for (let k = 0; k < 30; k++) {
+      const n = 1 + Math.floor(random() * 3_000);
+      // Spread out, few distinct values (many ties), one far outlier (nearly everything in one bucket).
+      const kind = k % 3;
+      shapes.push(Array.from({ length: n }, () => (kind === 0 ? 1.7e12 + random() * 3e11 : kind === 1 ? Math.floor(random() * 20) * 60_000 : random() < 0.001 ? 1e15 : random() * 1e6)));
+    }
+    for (const keys of shapes) expect(Array.from(stableOrder(Float64Array.from(keys)))).toEqual(reference(keys));
+    // A NaN exit time: the columns follow whatever order the comparator sort gives, as the trades' own sort does.
+    const trades = [...randomTrades(SEED + 51, 40), { symbol: 'X', realizedPnl: 1, entryTimeMs: 5, exitTimeMs: Number.NaN }, ...randomTrades(SEED + 52, 40)];
+    expect(Array.from(exitOrderColumns(trades).realizedPnl)).toEqual(byExit(trades).map((t) => t.realizedPnl));
+  });
+
+  it('New York wall-clock times by arithmetic: the fields of the ISO string, from year 0 to 9999, DST changes, fractions', () => {
+    const reference = (ms: number, format: 'datetime' | 'time') => {
+      if (!Number.isFinite(ms)) return '';
+      const iso = new Date(ms + newYorkOffsetMinutes(ms) * 60_000).toISOString();
+      return format === 'time' ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+    };
+    const random = mulberry32(SEED + 60);
+    const times = [0, -0, 0.5, -0.5, -1, Date.UTC(2026, 2, 8, 6, 59, 59, 999), Date.UTC(2026, 2, 8, 7), Date.UTC(2026, 10, 1, 5, 59), Date.UTC(2026, 10, 1, 6),
+      new Date(0).setUTCFullYear(0, 0, 1) + 5 * 3_600_000, Date.UTC(9999, 11, 31, 23), Number.NaN, Number.POSITIVE_INFINITY];
+    for (let k = 0; k < 20_000; k++) times.push(Math.floor(random() * 2e12), (random() - 0.5) * 4e14 + 0.5);
+    for (const format of ['datetime', 'time'] as const) {
+      expect(times.map((ms) => `${ms} ${formatEt(ms, format)}`)).toEqual(times.map((ms) => `${ms} ${reference(ms, format)}`));
+    }
+    // Beyond year 9999 or before year 0 the ISO string has six digits: formatEt prints what it prints, or throws as it does.
+    for (const ms of [Date.UTC(10000, 0, 2), new Date(0).setUTCFullYear(-1, 0, 1)]) expect(formatEt(ms)).toBe(reference(ms, 'datetime'));
+    expect(() => formatEt(1e16)).toThrow(RangeError);
+  });
+
   it('median by quickselect: equal values, sorted, reversed, two values, one value', () => {
     const random = mulberry32(SEED);
     const cases: number[][] = [[3], [2, 1], [5, 5, 5, 5], [1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1], [0, 0, 1, 0, 1]];
@@ -180,6 +216,8 @@ describe('fast analytics give the figures of the straightforward computation, to
       const trades = randomTrades(SEED + 100 + k, 10 + k * 53, { ties: k % 2 === 0 });
       expect(timeInMarket(trades, 390 * 40)).toBe(referenceTimeInMarket(trades, 390 * 40));
       expect(timeInMarket(trades, 5)).toBe(referenceTimeInMarket(trades, 5)); // capped at 1
+      // In exit order (as computePerformance passes them) the entries are nearly sorted: sorted by insertion.
+      expect(timeInMarket(byExit(trades), 390 * 40)).toBe(referenceTimeInMarket(trades, 390 * 40));
     }
     const t0 = newYorkTime('2026-11-23', '10:00');
     const hold = (a: number, b: number): ClosedTradeInput => ({ symbol: 'X', realizedPnl: 0, entryTimeMs: t0 + a * 60_000, exitTimeMs: t0 + b * 60_000 });

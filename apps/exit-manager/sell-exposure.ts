@@ -1,11 +1,18 @@
-import type { OwnOrder } from './protection-plan';
+/** What the exposure arithmetic needs of a working order (protection-plan's OwnOrder has it). */
+export interface ExposureOrder {
+  side: 'BUY' | 'SELL';
+  /** Total quantity (IB semantics: filled + remaining). */
+  quantity: number;
+  filled: number;
+  ocaGroup?: string;
+}
 
 /**
  * How many shares our working orders on one side could still trade, at most. Orders of one OCA group
  * (reduce with block) share their quantity: a fill of one leg reduces the others at the broker, so a group
  * can trade at most its largest remaining leg. Orders outside a group count in full.
  */
-export function maxTradable(orders: readonly Pick<OwnOrder, 'side' | 'quantity' | 'filled' | 'ocaGroup'>[], side: 'BUY' | 'SELL'): number {
+export function maxTradable(orders: readonly ExposureOrder[], side: 'BUY' | 'SELL'): number {
   const byGroup = new Map<string, number>();
   let ungrouped = 0;
   for (const order of orders) {
@@ -25,8 +32,8 @@ export function maxTradable(orders: readonly Pick<OwnOrder, 'side' | 'quantity' 
  * from our own fills (signed). Returns the problem, or undefined when the order is safe to send.
  */
 export function pastFlatProblem(
-  working: readonly Pick<OwnOrder, 'side' | 'quantity' | 'filled' | 'ocaGroup'>[],
-  order: Pick<OwnOrder, 'side' | 'quantity' | 'filled' | 'ocaGroup'>,
+  working: readonly ExposureOrder[],
+  order: ExposureOrder,
   held: number,
 ): string | undefined {
   const closingSide = held > 0 ? 'SELL' : 'BUY';

@@ -4,7 +4,7 @@ import { cancelEverythingAndWait, completePositions, describeOrder, positionsAft
 import type { LiquidationOrderBook } from './liquidation-orders';
 import { HALT_REASON, liquidationOrderRef } from './liquidation-plan';
 import { closingOrdersFor, scopePositions, type ScopedPosition } from './position-scope';
-import type { HaltOutcome, LiquidationDeps, LiquidationOptions, LiquidationOutcome } from './run-liquidation';
+import type { HaltOutcome, LiquidationDeps, LiquidationOptions, LiquidationOutcome } from './liquidation-types';
 import { describePlanned, orderRequestFor, planOrders, type PlannedOrder, type QuoteSource } from './session-path';
 
 /** How long a position may lag behind our fill before we believe it (see positionsAfterFills). */

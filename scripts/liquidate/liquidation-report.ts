@@ -4,7 +4,7 @@ import type { LiquidationJournal } from './liquidation-journal';
 import {
   haltPlanText, haltWords, manualOrdersNote, marketTimeText, nextOpenText, notTouchedBlock, ordersTable, positionsTable, scopeTable, sessionText, warningsBlock,
 } from './report-blocks';
-import type { LiquidationOutcome } from './run-liquidation';
+import type { LiquidationOutcome } from './liquidation-types';
 
 export interface ReportContext {
   endpoint: string;

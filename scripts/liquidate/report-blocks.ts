@@ -4,7 +4,7 @@ import { formatNewYork } from '../../shared/time/trading-calendar';
 import { formatPrice, formatShares } from '../status/format';
 import { textTable } from '../status/text-table';
 import { orderOwner, type OrderOwner, type ScopedPosition } from './position-scope';
-import type { LiquidationOutcome } from './run-liquidation';
+import type { LiquidationOutcome } from './liquidation-types';
 import { describePlanned, DELAYED_LIMIT_MARGIN_PCT, LIMIT_MARGIN_PCT, type PlannedOrder } from './session-path';
 
 /** Pieces of the liquidation printout shared by the dry run and the real run. */

@@ -1,4 +1,13 @@
-import type { ClosedTradeInput } from './trade-stats';
+/** A closed trade as the statistics read it (trade-stats.ts hands the name on). */
+export interface ClosedTradeInput {
+  symbol: string;
+  agentName?: string;
+  /** Money, after commissions. */
+  realizedPnl: number;
+  entryTimeMs: number;
+  exitTimeMs: number;
+  commission?: number;
+}
 
 /**
  * What the trade figures read of each closed trade, one typed array per field, in exit order. 100,000 trade

@@ -1,18 +1,11 @@
 import { finiteOrNull, meanOrNull, medianInPlaceOrNull, ratio } from './numbers';
-import { exitOrderColumns, type TradeColumns } from './trade-columns';
+import { exitOrderColumns, type ClosedTradeInput, type TradeColumns } from './trade-columns';
 
 /** Round-trip statistics, pyfolio conventions (see conventions.ts). */
 
 /** What the trade metrics need of a closed round trip. */
-export interface ClosedTradeInput {
-  symbol: string;
-  agentName?: string;
-  /** Money, after commissions. */
-  realizedPnl: number;
-  entryTimeMs: number;
-  exitTimeMs: number;
-  commission?: number;
-}
+// The trade as the statistics read it lives with the columns it is read into (trade-columns.ts, below this file).
+export type { ClosedTradeInput } from './trade-columns';
 
 export interface TradeStats {
   trades: number;

@@ -191,14 +191,14 @@ export class IbBrokerAdapter implements BrokerPort {
 
   positions(): Promise<BrokerPosition[]> {
     const ib = this.requireApi('positions query');
-    return this.positionsSequence.request(() => this.pacer.send(() => ib.reqPositions()), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
+    return this.positionsSequence.request(() => this.pacer.send(() => ib.reqPositions(), true), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
   }
 
   /** Own and all open orders share one end marker (openOrderEnd): one sequence serves both. */
   openOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
     const ib = this.requireApi('open orders query');
     return this.openOrdersSequence
-      .request(() => this.pacer.send(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders())), this.options.requestTimeoutMs)
+      .request(() => this.pacer.send(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders()), true), this.options.requestTimeoutMs)
       .then((rows) => rows.filter((r) => !TERMINAL_STATUSES.has(r.status) && (scope === 'all' || r.clientId === this.clientId)));
   }
 
@@ -230,7 +230,7 @@ export class IbBrokerAdapter implements BrokerPort {
       ib.on(EventName.commissionReport, onCommission);
       ib.on(EventName.execDetailsEnd, onEnd);
       const time = filter.sinceMs ? ibUtcTime(filter.sinceMs) : '';
-      this.pacer.send(() => ib.reqExecutions(reqId, { clientId: filter.clientId as unknown as string, symbol: filter.symbol, time }));
+      this.pacer.send(() => ib.reqExecutions(reqId, { clientId: filter.clientId as unknown as string, symbol: filter.symbol, time }), true);
     });
   }
 

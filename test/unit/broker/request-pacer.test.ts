@@ -85,3 +85,27 @@ describe('RequestPacer: non-urgent requests never fill the client library\'s win
     expect(nonUrgentPerWindow(5)).toBe(1);
   });
 });
+
+describe('RequestPacer: snapshots first', () => {
+  it('a snapshot asked for after a burst of subscriptions leaves before the ones still waiting', () => {
+    const timers = new HandTimers();
+    const pacer = new RequestPacer(2, 100, timers);
+    const sent: string[] = [];
+    for (let i = 1; i <= 6; i++) pacer.send(() => sent.push(`mktData${i}`));
+    pacer.send(() => sent.push('positions'), true);
+    pacer.send(() => sent.push('openOrders'), true);
+    expect(sent).toEqual(['mktData1', 'mktData2']);
+    timers.elapse();
+    expect(sent).toEqual(['mktData1', 'mktData2', 'positions', 'openOrders']);
+    timers.elapse();
+    timers.elapse();
+    expect(sent).toEqual(['mktData1', 'mktData2', 'positions', 'openOrders', 'mktData3', 'mktData4', 'mktData5', 'mktData6']);
+  });
+
+  it('with room in the window a snapshot goes at once, like any request', () => {
+    const pacer = new RequestPacer(2, 100, new HandTimers());
+    const sent: string[] = [];
+    pacer.send(() => sent.push('positions'), true);
+    expect(sent).toEqual(['positions']);
+  });
+});

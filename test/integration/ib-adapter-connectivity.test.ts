@@ -135,3 +135,31 @@ describe('IB adapter: handshake order and IB connectivity against the realistic 
     events.close();
   });
 });
+
+describe('IB adapter: queries without a connection', () => {
+  it('reject instead of throwing, so a Promise.all over several queries never leaves one unhandled (a crash)', async () => {
+    const temp = makeTempDir('adapter-no-link');
+    const database = orderIdDatabase(temp.dir);
+    const broker = ibAdapter(1, 91, database.orderIds);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // What the reconciler does: the first query fails, the second must not throw while building the array.
+      const all = Promise.all([broker.positions(), broker.openOrders('all'), broker.executions({})]);
+      await expect(all).rejects.toBeInstanceOf(BrokerUnavailable);
+      for (const query of [() => broker.scan('MOST_ACTIVE'), () => broker.accountSummary(), () => broker.accountPnl(), () => broker.currentTime()]) {
+        let returned: Promise<unknown> | undefined;
+        expect(() => (returned = query())).not.toThrow();
+        await expect(returned).rejects.toBeInstanceOf(BrokerUnavailable);
+      }
+      // One turn for any rejection nobody handled to be reported.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      database.close();
+      temp.cleanup();
+    }
+  });
+});

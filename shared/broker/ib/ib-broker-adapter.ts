@@ -189,20 +189,20 @@ export class IbBrokerAdapter implements BrokerPort {
     this.requireTradingLink('global cancel').reqGlobalCancel();
   }
 
-  positions(): Promise<BrokerPosition[]> {
+  async positions(): Promise<BrokerPosition[]> {
     const ib = this.requireApi('positions query');
     return this.positionsSequence.request(() => this.pacer.send(() => ib.reqPositions(), true), this.options.requestTimeoutMs).then((rows) => rows.filter((p) => p.quantity !== 0));
   }
 
   /** Own and all open orders share one end marker (openOrderEnd): one sequence serves both. */
-  openOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
+  async openOrders(scope: 'own' | 'all'): Promise<BrokerOrder[]> {
     const ib = this.requireApi('open orders query');
     return this.openOrdersSequence
       .request(() => this.pacer.send(() => (scope === 'own' ? ib.reqOpenOrders() : ib.reqAllOpenOrders()), true), this.options.requestTimeoutMs)
       .then((rows) => rows.filter((r) => !TERMINAL_STATUSES.has(r.status) && (scope === 'all' || r.clientId === this.clientId)));
   }
 
-  executions(filter: { sinceMs?: number; symbol?: string; clientId?: number } = {}): Promise<Execution[]> {
+  async executions(filter: { sinceMs?: number; symbol?: string; clientId?: number } = {}): Promise<Execution[]> {
     const ib = this.requireApi('executions query');
     const reqId = this.newRequestId();
     return this.pending.track<Execution[]>(reqId, this.options.requestTimeoutMs, 'executions query', (resolve) => {
@@ -259,7 +259,7 @@ export class IbBrokerAdapter implements BrokerPort {
     }, () => this.pacer.send(() => this.connection.api?.cancelHistoricalData(reqId)));
   }
 
-  scan(scanCode: ScanCode, options: { rows?: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number } = {}): Promise<string[]> {
+  async scan(scanCode: ScanCode, options: { rows?: number; abovePrice?: number; belowPrice?: number; aboveVolume?: number } = {}): Promise<string[]> {
     const ib = this.requireApi('scanner request');
     const reqId = this.newRequestId();
     return this.pending.track<string[]>(reqId, this.options.requestTimeoutMs, `scanner ${scanCode}`, (resolve) => {
@@ -287,7 +287,7 @@ export class IbBrokerAdapter implements BrokerPort {
     }, () => this.pacer.send(() => this.connection.api?.cancelScannerSubscription(reqId)));
   }
 
-  accountSummary(): Promise<AccountSummary> {
+  async accountSummary(): Promise<AccountSummary> {
     const ib = this.requireApi('account summary request');
     const reqId = this.newRequestId();
     return this.pending.track<AccountSummary>(reqId, this.options.requestTimeoutMs, 'account summary', (resolve) => {
@@ -316,7 +316,7 @@ export class IbBrokerAdapter implements BrokerPort {
     }, () => this.pacer.send(() => this.connection.api?.cancelAccountSummary(reqId)));
   }
 
-  accountPnl(): Promise<AccountPnl> {
+  async accountPnl(): Promise<AccountPnl> {
     const ib = this.requireApi('P&L request');
     const account = this.info?.accounts[0] ?? '';
     const reqId = this.newRequestId();
@@ -332,7 +332,7 @@ export class IbBrokerAdapter implements BrokerPort {
     }, () => this.pacer.send(() => this.connection.api?.cancelPnL(reqId)));
   }
 
-  currentTime(): Promise<number> {
+  async currentTime(): Promise<number> {
     const ib = this.requireApi('current time request');
     const reqId = this.newRequestId();
     return this.pending.track<number>(reqId, this.options.requestTimeoutMs, 'current time', (resolve) => {

@@ -8,8 +8,9 @@ import { BrokerTimeout } from '../../../shared/errors/errors';
 describe('end markers without request ids', () => {
   const make = () => {
     const stuck: number[] = [];
-    const sequence = new EndMarkerSequence<{ key: number; v: string }, number>('test query', (r) => r.key, (owed) => stuck.push(owed));
-    return { sequence, stuck };
+    const clock = { nowMs: 1_000_000 };
+    const sequence = new EndMarkerSequence<{ key: number; v: string }, number>('test query', (r) => r.key, (owed) => stuck.push(owed), () => clock.nowMs);
+    return { sequence, stuck, clock };
   };
 
   it('gives each request exactly the rows between the previous marker and its own', async () => {
@@ -61,14 +62,36 @@ describe('end markers without request ids', () => {
     await expect(snapshot).resolves.toEqual([{ key: 1, v: 'snapshot' }]);
   });
 
-  it('asks for the connection to be recycled when two answers are owed (the gateway stopped answering)', () => {
-    const { sequence, stuck } = make();
+  it('asks for the connection to be recycled when two answers are owed, the oldest past its timeout (the gateway stopped answering)', () => {
+    const { sequence, stuck, clock } = make();
     void sequence.request(() => undefined, 60_000).catch(() => undefined);
     void sequence.request(() => undefined, 60_000).catch(() => undefined);
     expect(stuck).toEqual([]);
+    clock.nowMs += 60_000;
     void sequence.request(() => undefined, 60_000).catch(() => undefined);
     expect(stuck).toEqual([2]);
     sequence.reset(new Error('recycled'));
     expect(sequence.owed).toBe(0);
+  });
+
+  it('a few requests in flight at once are not a stuck gateway: no recycle before the oldest could have timed out', () => {
+    const { sequence, stuck, clock } = make();
+    const sent: number[] = [];
+    sequence.requestUntracked(() => sent.push(0)); // the positions stream of a fresh connection
+    void sequence.request(() => sent.push(1), 8_000).catch(() => undefined);
+    clock.nowMs += 250; // a short silence: nothing answered yet
+    void sequence.request(() => sent.push(2), 8_000).catch(() => undefined);
+    clock.nowMs += 7_000;
+    void sequence.request(() => sent.push(3), 8_000).catch(() => undefined);
+    expect(stuck).toEqual([]);
+    expect(sent).toEqual([0, 1, 2, 3]);
+    // Answers resume: each request still gets its own marker.
+    sequence.onEnd();
+    expect(sequence.owed).toBe(3);
+    // Once the oldest owed request is past its timeout, the next request recycles.
+    clock.nowMs += 1_000;
+    void sequence.request(() => sent.push(4), 8_000).catch(() => undefined);
+    expect(stuck).toEqual([3]);
+    sequence.reset(new Error('recycled'));
   });
 });

@@ -521,7 +521,10 @@ export class IbBrokerAdapter implements BrokerPort {
     ib.on(EventName.info, (message: string, code: number) => this.onNotice(ib, code, message));
     this.quotes.attach(ib);
     // Keeps the account-wide positions stream on for onPositionUpdate; its end marker counts like any other.
-    this.positionsSequence.requestUntracked(() => this.pacer.send(() => ib.reqPositions()));
+    // In the pacer's first queue like every other positions request: the sequence counts end markers in the
+    // order the requests were made, so they must leave in that order (a data-queue stream request overtaken by a
+    // snapshot would have handed the snapshot's marker to the stream).
+    this.positionsSequence.requestUntracked(() => this.pacer.send(() => ib.reqPositions(), true));
     this.events.emit('connection', { kind: 'connected', accounts: info.accounts, nextValidId: info.nextValidId });
   }
 

@@ -66,7 +66,10 @@ module.exports = {
   apps: [
     ...(mode === 'SIM' ? [app('sim-gateway', { max_memory_restart: '500M', node_args: ['--max-old-space-size=384'] })] : []),
     // The exit manager first and with no restart delay: it owns the protection of open positions.
-    app('exit-manager', { restart_delay: 0, exp_backoff_restart_delay: undefined }),
+    // NODE_EXTRA_CA_CERTS cleared for it alone: Node parses that file's certificates at every start, before any
+    // of our code (~50 ms measured where it is set), and the exit manager never opens a TLS connection (the
+    // gateway and SQLite only; alerts leave through the notifier, which keeps the variable).
+    app('exit-manager', { restart_delay: 0, exp_backoff_restart_delay: undefined, env: { NODE_ENV: 'production', NODE_EXTRA_CA_CERTS: '' } }),
     app('day-trader'),
     app('reconciler'),
     app('supervisor'),

@@ -32,7 +32,7 @@ export class LogTail {
       throw error;
     }
     let offset = this.offsets.get(app) ?? 0;
-    if (size < offset) offset = 0; // rotated (winston maxsize): start over on the new file
+    if (size < offset) offset = 0; // rotated (the log file reached its size limit): start over on the new file
     if (size === offset) return [];
     const fd = fs.openSync(file, 'r');
     try {

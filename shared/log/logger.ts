@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import winston from 'winston';
+import { configure } from 'safe-stable-stringify';
 import { formatNewYork } from '../time/trading-calendar';
-import { ResilientFileTransport } from './resilient-file-transport';
+import { ResilientLogFile } from './resilient-log-file';
 
 export type LogFields = Record<string, unknown>;
 
@@ -23,6 +23,8 @@ export interface LoggerOptions {
   logDir?: string;
   level?: 'error' | 'warn' | 'info' | 'debug';
   console?: boolean;
+  /** Where console lines go (process.stdout: PM2 keeps it as `pm2-<app>.out.log`); tests pass their own. */
+  consoleStream?: Pick<NodeJS.WritableStream, 'write'>;
   /** Market time source: lines carry it as `marketTime` so a compressed day reads naturally. */
   marketNow?: () => number;
   /** Sees every event, whatever the level (the process's own metrics count them: shared/metrics). */
@@ -36,74 +38,96 @@ export type EventTap = (level: string, event: string, fields?: LogFields) => voi
 
 const CONSOLE_SKIP = new Set(['level', 'message', 'timestamp', 'app', 'pid', 'event', 'marketTime']);
 
-const consoleFormat = winston.format.printf((info) => {
-  const time = String(info.timestamp).slice(11, 23);
-  const market = info.marketTime ? ` [${String(info.marketTime).slice(11, 19)} ET]` : '';
-  const extras = Object.entries(info)
-    .filter(([key]) => !CONSOLE_SKIP.has(key))
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
-  return `${time}${market} ${String(info.app).padEnd(12)} ${info.level.padEnd(5)} ${info.event}${extras ? ' ' + extras : ''}`;
-});
+/** Most to least severe, as npm (and winston before) ranks them: a line is written when its rank <= the logger's. */
+const LEVEL_RANK: Record<string, number> = { error: 0, warn: 1, info: 2, debug: 5 };
 
+// Sorted keys, cycles marked instead of thrown, BigInt as its digits: the file's lines read the same from
+// run to run, and no field a caller passes can make logging throw inside trading code.
+const stringifyLine = configure({ deterministic: true, circularValue: '[Circular]' });
+// The console shows a field's object in the order it was built, as JSON.stringify would.
+const stringifyField = configure({ deterministic: false, circularValue: '[Circular]' });
+const bigIntAsText = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+/** The console line PM2 keeps in `pm2-<app>.out.log`: wall time, market time, app, level, event, fields. */
+function consoleLine(line: LogFields): string {
+  const time = String(line.timestamp).slice(11, 23);
+  const market = line.marketTime ? ` [${String(line.marketTime).slice(11, 19)} ET]` : '';
+  let extras = '';
+  for (const key in line) {
+    if (CONSOLE_SKIP.has(key)) continue;
+    const value = line[key];
+    extras += ` ${key}=${typeof value === 'string' ? value : stringifyField(value, bigIntAsText)}`;
+  }
+  return `${time}${market} ${String(line.app).padEnd(12)} ${String(line.level).padEnd(5)} ${String(line.event)}${extras}`;
+}
+
+/**
+ * Written here rather than with a logging library: what a line needs is a level check, the context fields,
+ * one JSON.stringify and two writes. winston did the same through a stream pipeline of about 95 modules,
+ * which took ~35 ms of every exit-manager restart (its time without a working protection) and allocated
+ * on every line of the fill-to-protection path (README, "Benchmarks").
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  const transports: winston.transport[] = [];
-  // A log that cannot be written (disk full, permissions) must not take trading down with it: say so on
-  // stderr once a minute and keep running. Orders and fills are in the DB, not only in the log.
+  // A log that cannot be written (disk full, permissions, a closed stdout) must not take trading down with
+  // it: say so on stderr once a minute and keep running. Orders and fills are in the DB, not only in the log.
   let lastComplaintMs = 0;
   const complain = (error: Error) => {
     const nowMs = Date.now();
     if (nowMs - lastComplaintMs < 60_000) return;
     lastComplaintMs = nowMs;
-    process.stderr.write(`[${options.app}] log write failed (${error.message}); trading continues, free disk space in ${options.logDir ?? 'the log folder'}\n`);
+    try {
+      process.stderr.write(`[${options.app}] log write failed (${error.message}); trading continues, free disk space in ${options.logDir ?? 'the log folder'}\n`);
+    } catch {
+      // stderr is gone too: nothing left to tell
+    }
   };
-  let fileTransport: ResilientFileTransport | undefined;
+  let file: ResilientLogFile | undefined;
   if (options.logDir) {
     fs.mkdirSync(options.logDir, { recursive: true });
-    fileTransport = new ResilientFileTransport({ filename: path.join(options.logDir, `${options.app}.log`), maxBytes: options.maxFileBytes ?? 50 * 1024 * 1024, maxFiles: options.maxFiles ?? 5, onWriteError: complain, lineFields: { app: options.app, pid: process.pid } });
-    fileTransport.format = winston.format.json();
-    transports.push(fileTransport);
+    file = new ResilientLogFile({ filename: path.join(options.logDir, `${options.app}.log`), maxBytes: options.maxFileBytes ?? 50 * 1024 * 1024, maxFiles: options.maxFiles ?? 5, onWriteError: complain, lineFields: { app: options.app, pid: process.pid } });
   }
-  if (options.console !== false) transports.push(new winston.transports.Console({ format: consoleFormat }));
-  if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
+  const consoleStream = options.console === false ? undefined : options.consoleStream ?? process.stdout;
+  if (consoleStream === process.stdout && process.stdout.listenerCount('error') === 0) process.stdout.on('error', complain);
 
+  const rank = LEVEL_RANK[options.level ?? 'info'] ?? LEVEL_RANK.info!;
   const marketNow = options.marketNow;
-  const addContext = winston.format((info) => {
-    info.timestamp = new Date().toISOString();
-    if (marketNow) info.marketTime = formatNewYork(marketNow(), "yyyy-LL-dd'T'HH:mm:ss.SSS");
-    return info;
-  });
-
-  const root = winston.createLogger({
-    level: options.level ?? 'info',
-    defaultMeta: { app: options.app, pid: process.pid },
-    format: addContext(),
-    transports,
-    exitOnError: false,
-  });
-
-  root.on('error', (error: Error) => complain(error));
-
-  return wrap(root, root, fileTransport, options.onEvent);
+  const sink: LineSink = {
+    enabled: (level) => (LEVEL_RANK[level] ?? 0) <= rank,
+    write: (line) => {
+      line.timestamp = new Date().toISOString();
+      if (marketNow) line.marketTime = formatNewYork(marketNow(), "yyyy-LL-dd'T'HH:mm:ss.SSS");
+      if (file) file.writeLine(stringifyLine(line, bigIntAsText) ?? '{}');
+      consoleStream?.write(consoleLine(line) + '\n');
+    },
+    flush: async () => {
+      await file?.flushToDisk();
+    },
+  };
+  return wrap(sink, { app: options.app, pid: process.pid }, options.onEvent);
 }
 
-function wrap(target: winston.Logger, root: winston.Logger, file: ResilientFileTransport | undefined, tap: EventTap | undefined): Logger {
+interface LineSink {
+  enabled(level: string): boolean;
+  write(line: LogFields): void;
+  flush(): Promise<void>;
+}
+
+function wrap(sink: LineSink, context: LogFields, tap: EventTap | undefined): Logger {
   const write = (level: string) => (event: string, fields?: LogFields) => {
     tap?.(level, event, fields);
     // Check the level first: building and formatting a line that is then dropped costs ~0.1 ms.
-    if (!root.isLevelEnabled(level)) return;
-    target.log({ level, message: '', event, ...serializeErrors(fields) });
+    if (!sink.enabled(level)) return;
+    // The context first (app, pid, then a child's fields), the line's own fields over it: the key order the
+    // console shows and the values the file keeps, as before.
+    sink.write(Object.assign({}, context, { level, message: '', event }, serializeErrors(fields)));
   };
   return {
     debug: write('debug'),
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    child: (fields) => wrap(target.child(fields), root, file, tap),
-    flush: async () => {
-      await flushLogger(root);
-      await file?.flushToDisk();
-    },
+    child: (fields) => wrap(sink, { ...context, ...fields }, tap),
+    flush: () => sink.flush(),
   };
 }
 
@@ -114,17 +138,6 @@ function serializeErrors(fields?: LogFields): LogFields {
     out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack?.split('\n').slice(0, 6).join('\n') } : value;
   }
   return out;
-}
-
-function flushLogger(root: winston.Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1_000);
-    root.on('finish', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    root.end();
-  });
 }
 
 /** A logger that drops everything (pure unit tests). */

@@ -65,8 +65,50 @@ export function sessionHours(day: TradingDay): SessionHours | undefined {
   return hours;
 }
 
+const HOUR_MS = 3_600_000;
+const offsetByUtcHour = new Map<number, number | null>();
+
+/**
+ * New York's offset from UTC (ms) at a moment, from the time-zone database once per UTC hour. Building a zoned
+ * luxon DateTime costs ~40 µs, and this runs on every tick (minutes to the close), every log line (market
+ * time) and every fill's trading day. New York's offsets are whole hours and change at 2:00 local, which is
+ * the start of a UTC hour, so one lookup holds for the whole hour; an hour whose two ends disagree (none since
+ * 1883) is never cached and always asked. undefined: not a finite time.
+ */
+function newYorkOffsetMs(tsMs: number): number | undefined {
+  if (!Number.isFinite(tsMs)) return undefined;
+  const hour = Math.floor(tsMs / HOUR_MS);
+  let offset = offsetByUtcHour.get(hour);
+  if (offset === undefined) {
+    const start = DateTime.fromMillis(hour * HOUR_MS, { zone: MARKET_ZONE }).offset;
+    const end = DateTime.fromMillis(hour * HOUR_MS + HOUR_MS - 1, { zone: MARKET_ZONE }).offset;
+    offset = start === end ? start * 60_000 : null;
+    if (offsetByUtcHour.size >= 50_000) offsetByUtcHour.clear();
+    offsetByUtcHour.set(hour, offset);
+  }
+  return offset ?? DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).offset * 60_000;
+}
+
+/** 'YYYY-MM-DDTHH:mm:ss.SSS' of New York's wall clock; undefined outside the years 0-9999 or for NaN. */
+function newYorkIso(tsMs: number): string | undefined {
+  const offset = newYorkOffsetMs(tsMs);
+  if (offset === undefined) return undefined;
+  const iso = new Date(tsMs + offset).toISOString();
+  return iso.length === 24 ? iso.slice(0, 23) : undefined;
+}
+
+/** The formats the bots print on hot paths, cut from the wall clock's ISO text; any other goes through luxon. */
+const FAST_FORMATS: Record<string, (iso: string) => string> = {
+  "yyyy-LL-dd'T'HH:mm:ss.SSS": (iso) => iso,
+  'yyyy-LL-dd HH:mm:ss': (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`,
+  'yyyy-LL-dd HH:mm': (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`,
+  'yyyy-LL-dd': (iso) => iso.slice(0, 10),
+  'HH:mm:ss': (iso) => iso.slice(11, 19),
+  'HH:mm': (iso) => iso.slice(11, 16),
+};
+
 export function calendarDayInNewYork(tsMs: number): TradingDay {
-  return DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toISODate()!;
+  return newYorkIso(tsMs)?.slice(0, 10) ?? DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toISODate()!;
 }
 
 export function nextTradingDay(day: TradingDay): TradingDay {
@@ -118,5 +160,7 @@ export function newYorkTime(day: TradingDay, hhmm: string): number {
 }
 
 export function formatNewYork(tsMs: number, format = 'yyyy-LL-dd HH:mm:ss'): string {
-  return DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toFormat(format);
+  const fast = FAST_FORMATS[format];
+  const iso = fast ? newYorkIso(tsMs) : undefined;
+  return iso !== undefined ? fast!(iso) : DateTime.fromMillis(tsMs, { zone: MARKET_ZONE }).toFormat(format);
 }

@@ -1,9 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import TransportStream from 'winston-transport';
-
-const MESSAGE = Symbol.for('message');
-
 export interface ResilientFileOptions {
   filename: string;
   /** Rotate when the file reaches this size: `<name>` becomes `<name>.1`, `.1` becomes `.2`, ... */
@@ -19,13 +15,13 @@ export interface ResilientFileOptions {
 }
 
 /**
- * JSON lines to a file, for processes that must outlive their log disk. winston's own File transport
- * swallows write errors (its destination stream only logs them to `debug`) and never writes again after
- * one: a disk that filled up for a minute silenced the log until the next restart. This one reports every
- * failure to its owner, drops the lines it cannot write (counting them), and reopens the file after
- * `retryAfterMs`, saying how many lines were lost. Trading never waits on it: writes are asynchronous.
+ * JSON lines to a file, for processes that must outlive their log disk. The usual file transports swallow
+ * write errors (winston's only logs them to `debug`) and never write again after one: a disk that filled up
+ * for a minute silenced the log until the next restart. This one reports every failure to its owner, drops
+ * the lines it cannot write (counting them), and reopens the file after `retryAfterMs`, saying how many
+ * lines were lost. Trading never waits on it: writes are asynchronous.
  */
-export class ResilientFileTransport extends TransportStream {
+export class ResilientLogFile {
   private stream: fs.WriteStream | undefined;
   private bytes = 0;
   private brokenUntilMs = 0;
@@ -37,13 +33,12 @@ export class ResilientFileTransport extends TransportStream {
   private shutDown = false;
 
   constructor(private readonly options: ResilientFileOptions) {
-    super();
     this.retryAfterMs = options.retryAfterMs ?? 5_000;
   }
 
-  override log(info: Record<string | symbol, unknown>, callback: () => void): void {
-    // winston's json format leaves the finished line under the MESSAGE symbol.
-    const line = String(info[MESSAGE] ?? JSON.stringify(info)) + '\n';
+  /** One finished line (no newline): appended, or counted as dropped while the file cannot be written. */
+  writeLine(text: string): void {
+    const line = text + '\n';
     const stream = this.writableStream();
     if (!stream) {
       this.droppedLines += 1;
@@ -52,11 +47,10 @@ export class ResilientFileTransport extends TransportStream {
       this.current!.lines += 1;
       stream.write(line);
     }
-    callback();
   }
 
-  /** winston calls this when the logger ends. */
-  override close(): void {
+  /** Stops the recovery timer and flushes: the process is shutting down. */
+  close(): void {
     this.shutDown = true;
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     void this.flushToDisk();

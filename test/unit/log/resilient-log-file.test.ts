@@ -1,14 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import winston from 'winston';
 import { createLogger } from '../../../shared/log/logger';
-import { ResilientFileTransport } from '../../../shared/log/resilient-file-transport';
+import { ResilientLogFile } from '../../../shared/log/resilient-log-file';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait-until';
 
 const readLines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('the log file transport', () => {
+/** Lines as the logger hands them over: one JSON object each. */
+const lineWriter = (file: ResilientLogFile) => ({
+  info: (event: string, fields: Record<string, unknown> = {}) => file.writeLine(JSON.stringify({ level: 'info', event, ...fields })),
+});
+
+describe('the log file', () => {
   const temp = makeTempDir('log-transport');
   afterAll(() => temp.cleanup());
 
@@ -26,9 +30,8 @@ describe('the log file transport', () => {
     const dir = path.join(temp.dir, 'vanishing');
     fs.mkdirSync(dir);
     const errors: string[] = [];
-    const transport = new ResilientFileTransport({ filename: path.join(dir, 'app.log'), maxBytes: 1e9, maxFiles: 2, retryAfterMs: 0, onWriteError: (e) => errors.push(e.message) });
-    transport.format = winston.format.json();
-    const logger = winston.createLogger({ transports: [transport] });
+    const transport = new ResilientLogFile({ filename: path.join(dir, 'app.log'), maxBytes: 1e9, maxFiles: 2, retryAfterMs: 0, onWriteError: (e: Error) => errors.push(e.message) });
+    const logger = lineWriter(transport);
     logger.info('before');
     await transport.flushToDisk();
     fs.rmSync(dir, { recursive: true }); // the folder disappears: every write fails with ENOENT
@@ -48,9 +51,8 @@ describe('the log file transport', () => {
   it('resumes by itself once the disk accepts again, without waiting for another line', async () => {
     const dir = path.join(temp.dir, 'quiet');
     const errors: string[] = [];
-    const transport = new ResilientFileTransport({ filename: path.join(dir, 'app.log'), maxBytes: 1e9, maxFiles: 2, retryAfterMs: 20, onWriteError: (e) => errors.push(e.message) });
-    transport.format = winston.format.json();
-    const logger = winston.createLogger({ transports: [transport] });
+    const transport = new ResilientLogFile({ filename: path.join(dir, 'app.log'), maxBytes: 1e9, maxFiles: 2, retryAfterMs: 20, onWriteError: (e: Error) => errors.push(e.message) });
+    const logger = lineWriter(transport);
     logger.info('lost'); // no folder: dropped
     await waitUntil(() => errors.length >= 1, 5_000, 'a write error', 1);
     fs.mkdirSync(dir); // space is back; the process has nothing more to say
@@ -63,9 +65,8 @@ describe('the log file transport', () => {
   it('rotates by size, keeping the newest lines in the live file and at most maxFiles old ones', async () => {
     const dir = path.join(temp.dir, 'rotating');
     fs.mkdirSync(dir);
-    const transport = new ResilientFileTransport({ filename: path.join(dir, 'app.log'), maxBytes: 2_000, maxFiles: 2, onWriteError: (e) => { throw e; } });
-    transport.format = winston.format.json();
-    const logger = winston.createLogger({ transports: [transport] });
+    const transport = new ResilientLogFile({ filename: path.join(dir, 'app.log'), maxBytes: 2_000, maxFiles: 2, onWriteError: (e: Error) => { throw e; } });
+    const logger = lineWriter(transport);
     for (let i = 0; i < 200; i++) logger.info('tick', { i, pad: 'x'.repeat(40) });
     await transport.flushToDisk();
     expect(fs.readdirSync(dir).sort()).toEqual(['app.log', 'app.log.1', 'app.log.2']);

@@ -98,7 +98,7 @@ function newYorkIso(tsMs: number): string | undefined {
 }
 
 /** The formats the bots print on hot paths, cut from the wall clock's ISO text; any other goes through luxon. */
-const FAST_FORMATS: Record<string, (iso: string) => string> = {
+const FAST_FORMATS: Partial<Record<string, (iso: string) => string>> = {
   "yyyy-LL-dd'T'HH:mm:ss.SSS": (iso) => iso,
   'yyyy-LL-dd HH:mm:ss': (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`,
   'yyyy-LL-dd HH:mm': (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`,

@@ -5,6 +5,7 @@ import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { AppError, errorMessage } from '../../shared/errors/errors';
 import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
+import { RepeatedFailureLog } from '../../shared/log/repeated-failure-log';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { exitReasonFor, exitRef, ocaGroupFor, parseExitRef, stopLossRef, takeProfitRef } from '../../shared/orders/order-refs';
@@ -108,10 +109,16 @@ export class ProtectionManager {
   private readonly stopAcks = new StopAcknowledgements();
   /** The last LIVE (never delayed) price per symbol from the trailing-stop subscriptions. */
   private readonly liveQuotes = new Map<string, { price: number; receivedAtMs: number }>();
+  /** Order events that could not be handled (a DB lock): one error line per episode, not one per event. */
+  private readonly eventFailures: RepeatedFailureLog;
 
   constructor(private readonly d: ProtectionDeps) {
     this.dbChanges = new DbChangeProbe(d.db);
     this.evidence = new BrokerReportEvidence(d.config.exits.brokerSettleMs, () => this.now());
+    this.eventFailures = new RepeatedFailureLog({
+      log: d.log, clock: { now: () => this.now() }, event: 'order_event_failed', endEvent: 'order_event_failures_ended',
+      what: 'will be booked from the broker at the next resync',
+    });
   }
 
   private now(): number {
@@ -125,10 +132,11 @@ export class ProtectionManager {
   start(): void {
     this.d.broker.onOrderEvent((event) => {
       try {
-        this.onOrderEvent(event);
+        if (this.onOrderEvent(event)) this.eventFailures.succeeded();
       } catch (error) {
         // E.g. the DB locked past busy_timeout: nothing is lost, the next resync books the fill from the broker.
-        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error), what: 'will be booked from the broker at the next resync' });
+        // One lock fails every event of its seconds: said once per episode (see RepeatedFailureLog).
+        this.eventFailures.failed(isBusyError(error) ? 'db_locked' : errorMessage(error), { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error) });
         const timer = setTimeout(() => {
           this.retryTimers.delete(timer);
           if (!this.stopped) void this.resync('after_failed_event');
@@ -756,13 +764,17 @@ export class ProtectionManager {
     this.d.onGaveUpChanged?.(symbols);
   }
 
-  private onOrderEvent(event: OrderEvent): void {
+  /**
+   * Applies one order event; true when it committed a DB write. Only a write proves a lock gone: events that
+   * only read (open orders, a status without a fill) go through during another process's lock too.
+   */
+  private onOrderEvent(event: OrderEvent): boolean {
     if (event.kind === 'commission') {
       this.d.repos.ledger.recordCommission(event.execId, event.commission);
-      return;
+      return true;
     }
     const parsed = parseExitRef(event.ref);
-    if (!parsed) return;
+    if (!parsed) return false;
     const cached = this.cache.apply(event);
     if (cached) this.touch(cached.symbol);
     this.stopAcks.onEvent(event);
@@ -770,23 +782,23 @@ export class ProtectionManager {
     switch (event.kind) {
       case 'accepted':
         this.d.repos.orders.markSubmitted(event.ref, event.orderId, event.permId);
-        return;
+        return true;
       case 'status':
         if (event.status === 'Filled') {
           this.forgetEnded(event.orderId);
           this.d.repos.orders.updateStatus(event.ref, { status: 'FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         } else if (event.filled > 0) this.d.repos.orders.updateStatus(event.ref, { status: 'PARTIALLY_FILLED', filledQuantity: event.filled, avgFillPrice: event.avgFillPrice, permId: event.permId });
         if (symbol && event.filled > 0) this.scheduleAfterBurst(symbol);
-        return;
+        return event.status === 'Filled' || event.filled > 0;
       case 'filled':
         this.bookExit(event.execution);
         if (symbol) this.scheduleAfterBurst(symbol);
-        return;
+        return true;
       case 'cancelled':
         this.forgetEnded(event.orderId);
         this.d.repos.orders.updateStatus(event.ref, { status: 'CANCELLED', lastError: event.reason });
         if (symbol) this.scheduleAfterBurst(symbol);
-        return;
+        return true;
       case 'order_error':
         this.d.log.warn('protection_order_error', { orderRef: event.ref, code: event.code, reason: event.reason, refused: event.refused, what: 'the order keeps working as it was; only a status ends it' });
         if (event.refused === 'modify' && symbol) {
@@ -796,13 +808,16 @@ export class ProtectionManager {
           this.modifyRefused.add(event.orderId);
           this.d.repos.events.record(this.d.app, 'protection_modify_refused', { orderRef: event.ref, code: event.code, reason: event.reason }, symbol, 'warn');
           this.scheduleAfterBurst(symbol);
+          return true;
         }
-        return;
+        return false;
       case 'rejected':
         this.d.repos.orders.updateStatus(event.ref, { status: 'REJECTED', lastError: `${event.code}: ${event.reason}` });
         this.d.log.error('protection_rejected', { orderRef: event.ref, code: event.code, reason: event.reason, what: 'the broker refused a protective or closing order; retrying with back-off' });
         if (symbol) this.noteFailure(parsed.positionId, symbol, `${event.code}: ${event.reason}`);
-        return;
+        return true;
+      default:
+        return false;
     }
   }
 

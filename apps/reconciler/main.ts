@@ -6,7 +6,9 @@ import { runApp } from '../../shared/process/run-app';
 import { runPeriodically } from '../../shared/process/periodic';
 import { realDelayMs } from '../../shared/time/clock';
 import { marketPhase, tradingDayOf } from '../../shared/time/trading-calendar';
-import { Reconciler } from './reconciler';
+import { isBusyError } from '../../shared/db';
+import { errorMessage } from '../../shared/errors/errors';
+import { Reconciler, type RunResult } from './reconciler';
 
 /**
  * reconciler: DB against broker on start, every RECONCILE_INTERVAL_S of market time and after the close
@@ -38,8 +40,8 @@ runApp({
       log.error('broker_unavailable_at_start', { error: (error as Error).message, what: 'retrying in the background' });
     }
 
-    const reconcile = async (trigger: string) => {
-      if (!broker.isConnected()) return;
+    const reconcile = async (trigger: string): Promise<RunResult | undefined> => {
+      if (!broker.isConnected()) return undefined;
       const result = await reconciler.run(trigger);
       const day = tradingDayOf(clock.now());
       if (result.status !== 'FAILED') {
@@ -50,12 +52,21 @@ runApp({
         // After the close: the day's closing snapshot (the daily equity history keeps it when intraday rows age out).
         if (trigger.startsWith('schedule:')) await snapshot('close');
       }
+      return result;
     };
     if (broker.isConnected()) await reconcile('startup');
-    broker.onConnectionEvent((event) => event.kind === 'connected' && void reconcile('reconnected'));
+    // A reconnect's run is awaited by nobody: a write of the day's equity refused by another process's DB
+    // lock is made by the next interval run (it checks startEquity again), not left to the process runner's
+    // unhandled-rejection handler. Anything else still is (a bug).
+    broker.onConnectionEvent((event) => event.kind === 'connected' && void reconcile('reconnected').catch((error: unknown) => {
+      if (!isBusyError(error)) throw error;
+      log.warn('reconciliation_db_locked', { trigger: 'reconnected', error: errorMessage(error), what: 'another process holds the DB write lock: the day\'s equity is written by the next run' });
+    }));
     // At least 5 real seconds apart: on a fast compressed clock a reconciliation every market minute would
     // be several per second, pure write load on the shared DB.
-    const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 5_000), () => reconcile('interval'), log);
+    const periodic = runPeriodically('reconcile', () => realDelayMs(clock, config.intervals.reconcileSeconds * 1000, 5_000), async () => {
+      await reconcile('interval');
+    }, log);
     // Every SNAPSHOT_INTERVAL_S of market time while the market is open, never more than once a real second.
     const snapshotLoop = runPeriodically('portfolio_snapshot', () => realDelayMs(clock, config.intervals.snapshotSeconds * 1000, 1_000), async () => {
       if (marketPhase(clock.now()) === 'REGULAR') await snapshot('interval');
@@ -64,8 +75,9 @@ runApp({
       const trigger = schedule.consumeNext('RECONCILE_AFTER_CLOSE', 'reconciler', tradingDayOf(clock.now()));
       if (trigger) {
         try {
-          await reconcile(`schedule:${trigger.key}`);
-          schedule.complete(trigger.key, 'DONE', {});
+          const result = await reconcile(`schedule:${trigger.key}`);
+          // A run that failed (the broker's snapshot, a DB lock: Reconciler.run returns FAILED) is recorded as such.
+          schedule.complete(trigger.key, result?.status === 'FAILED' ? 'FAILED' : 'DONE', result?.status === 'FAILED' ? { error: 'reconciliation FAILED' } : {});
         } catch (error) {
           schedule.complete(trigger.key, 'FAILED', { error: (error as Error).message });
         }

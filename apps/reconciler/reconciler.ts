@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../shared/config/schema';
 import { isUsdStock, type BrokerOrder, type BrokerPort, type BrokerPosition, type Execution } from '../../shared/broker/types';
-import { positionIdFromOrderRef, syncActivePositions, type Db, type PositionHandling, type Repositories } from '../../shared/db';
+import { isBusyError, positionIdFromOrderRef, syncActivePositions, type Db, type PositionHandling, type Repositories } from '../../shared/db';
 import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { errorMessage } from '../../shared/errors/errors';
 import type { Logger } from '../../shared/log/logger';
@@ -49,7 +49,24 @@ export class Reconciler {
 
   constructor(private readonly d: ReconcilerDeps) {}
 
+  /**
+   * One reconciliation. A write refused by another process's DB lock (SQLITE_BUSY: the bots wait only a few
+   * tens of ms) ends the run as FAILED with a warning: what was written is whole (each booking and repair is
+   * its own transaction), the rest is redone by the next run. It never rejects for it: a run after a reconnect
+   * is awaited by nobody, and its refused write reached the unhandled-rejection handler (db_busy_unhandled,
+   * once per full chaos run).
+   */
   async run(trigger: string): Promise<RunResult> {
+    try {
+      return await this.runOnce(trigger);
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      this.d.log.warn('reconciliation_db_locked', { trigger, error: errorMessage(error), what: 'another process holds the DB write lock: this run stops here (unrecorded); the next run does it again' });
+      return { status: 'FAILED', reports: [], booked: 0 };
+    }
+  }
+
+  private async runOnce(trigger: string): Promise<RunResult> {
     const { repos, broker, clock, log } = this.d;
     const tradingDay = tradingDayOf(clock.now());
     const snapshotAtMs = clock.now();
@@ -57,9 +74,10 @@ export class Reconciler {
     try {
       snapshot = await Promise.all([broker.positions(), broker.openOrders('all'), broker.executions({})]);
     } catch (error) {
-      // Unknown is not empty: a failed or timed-out query decides nothing.
-      repos.reconciliation.record({ tradingDay, trigger, status: 'FAILED', symbols: 0, discrepancies: 0, repaired: 0, flagged: 0, unrealizedPnl: null, details: [], error: errorMessage(error) });
+      // Unknown is not empty: a failed or timed-out query decides nothing. Said before its row is written (a
+      // DB lock may refuse the row).
       log.warn('reconciliation_failed', { trigger, error: errorMessage(error) });
+      repos.reconciliation.record({ tradingDay, trigger, status: 'FAILED', symbols: 0, discrepancies: 0, repaired: 0, flagged: 0, unrealizedPnl: null, details: [], error: errorMessage(error) });
       return { status: 'FAILED', reports: [], booked: 0 };
     }
     const [allPositions, openOrders, executions] = snapshot;

@@ -5,6 +5,16 @@ import { realDelayMs } from '../../shared/time/clock';
 import { ProtectionManager } from './protection-manager';
 
 /**
+ * Where a restart's time goes, published in the heartbeat (`startup`, epoch ms): the process's start (Node's own
+ * clock origin), every module loaded (this line runs after the requires above), the gateway's handshake done,
+ * and the first verified protection. The bots benchmark splits "SIGKILL -> protecting" with them.
+ */
+const startup: { processStartMs: number; modulesLoadedMs: number; connectedMs?: number; protectingMs?: number } = {
+  processStartMs: Math.round(performance.timeOrigin),
+  modulesLoadedMs: Date.now(),
+};
+
+/**
  * exit-manager: owns every protective and closing order. Connects with its FIXED client id so the orders
  * of its previous life are its own again, verifies every broker position has exactly one protection pair,
  * and says "protecting" in its heartbeat only once that verification ran on complete snapshots.
@@ -16,10 +26,16 @@ runApp({
     const broker = createBroker({ config, clientId: config.ib.clientIds.exitManager, log, orderIds: repos.orderIds, heartbeat, alerts: repos.alerts, app: ctx.app });
     const manager = new ProtectionManager({
       app: ctx.app, broker, db: ctx.db, repos, clock: ctx.clock, log, config,
-      onProtectingChanged: (protecting) => heartbeat.publishDetail({ protecting }),
+      onProtectingChanged: (protecting) => {
+        if (protecting && startup.protectingMs === undefined) startup.protectingMs = Date.now();
+        heartbeat.publishDetail({ protecting });
+      },
       onGaveUpChanged: (symbols) => heartbeat.setDetail({ protectionGaveUp: symbols }),
     });
-    heartbeat.setDetail({ protecting: false });
+    heartbeat.setDetail({ protecting: false, startup });
+    broker.onConnectionEvent((event) => {
+      if (event.kind === 'connected' && startup.connectedMs === undefined) startup.connectedMs = Date.now();
+    });
     manager.start();
     ctx.onShutdown('broker', () => broker.disconnect(), 50);
 

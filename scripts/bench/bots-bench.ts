@@ -136,6 +136,8 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
     // Kill the exit manager repeatedly while positions are open (place fresh ones: the trailing test closed the first).
     for (let i = 0; i < 5; i++) await openOne();
     const killToProtecting: number[] = [];
+    // Each restart split at the stamps the new exit manager publishes (apps/exit-manager/main.ts, `startup`).
+    const restarts: RestartStages[] = [];
     for (let i = 0; i < KILLS; i++) {
       const pid = system.pidOf('exit-manager');
       if (!pid) break;
@@ -143,9 +145,12 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       process.kill(pid, 'SIGKILL');
       const back = await poll(() => {
         const hb = repos.heartbeats.get('exit-manager');
-        return hb && hb.pid !== pid && hb.detail.protecting === true ? Date.now() : undefined;
+        return hb && hb.pid !== pid && hb.detail.protecting === true ? { seenMs: Date.now(), startup: hb.detail.startup as StartupStamps | undefined } : undefined;
       }, 15_000, 5);
-      if (back !== undefined) killToProtecting.push(back - killedAt);
+      if (back !== undefined) {
+        killToProtecting.push(back.seenMs - killedAt);
+        if (back.startup) restarts.push(restartStages(killedAt, back.seenMs, back.startup));
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
 
@@ -167,6 +172,8 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       fillToProtectionStagesMs: fillStages,
       tickToExitOrderMs: summarize(tickToExit),
       killToProtectingMs: summarize(killToProtecting),
+      killToProtectingStagesMs: Object.fromEntries(RESTART_STAGES.map((stage) => [stage, summarize(restarts.map((r) => r[stage]))])),
+      slowestRestartsMs: [...restarts].sort((a, b) => b.total - a.total).slice(0, 3),
       rssMbAfterSimulatedDay: rss,
       eventLoopDelayMs: { 'sim-gateway': simLoop, ...botLoops },
       targets: { fillToProtectionP99Ms: 10, tickToExitOrderP99Ms: 2, killToProtectingP99Ms: 350, rssMbEach: 100, longestSellsBeyondPositionMs: 0 },
@@ -215,4 +222,27 @@ if (require.main === module) {
     console.error(error);
     process.exit(1);
   });
+}
+
+interface StartupStamps { processStartMs: number; modulesLoadedMs: number; connectedMs?: number; protectingMs?: number }
+
+const RESTART_STAGES = ['killToProcessStart', 'processStartToModulesLoaded', 'modulesLoadedToConnected', 'connectedToProtecting', 'protectingToSeen'] as const;
+type RestartStages = Record<(typeof RESTART_STAGES)[number] | 'total', number>;
+
+/**
+ * One restart's time by stage: PM2 noticing the death and forking (kill -> the new process's clock origin),
+ * Node's start and every require, the gateway's handshake (with the DB opened before it), the first complete
+ * re-read of orders and positions, and the heartbeat that says so reaching this poll.
+ */
+function restartStages(killedAt: number, seenMs: number, s: StartupStamps): RestartStages {
+  const connected = s.connectedMs ?? s.modulesLoadedMs;
+  const protecting = s.protectingMs ?? seenMs;
+  return {
+    killToProcessStart: s.processStartMs - killedAt,
+    processStartToModulesLoaded: s.modulesLoadedMs - s.processStartMs,
+    modulesLoadedToConnected: connected - s.modulesLoadedMs,
+    connectedToProtecting: protecting - connected,
+    protectingToSeen: seenMs - protecting,
+    total: seenMs - killedAt,
+  };
 }

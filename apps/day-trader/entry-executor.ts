@@ -5,6 +5,8 @@ import type { ActivePosition, ExecutionRecord } from '../../shared/db/types';
 import { errorMessage } from '../../shared/errors/errors';
 import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
+import { RepeatedFailureLog } from '../../shared/log/repeated-failure-log';
+import { isBusyError } from '../../shared/db';
 import type { Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { roundCent } from '../../shared/strategy/sizing';
@@ -50,7 +52,15 @@ export class EntryExecutor {
   private resolved = false;
   private lastResolveAttemptMs = 0;
 
-  constructor(private readonly d: EntryDeps) {}
+  /** Order events that could not be handled (a DB lock): one error line per episode, not one per event. */
+  private readonly eventFailures: RepeatedFailureLog;
+
+  constructor(private readonly d: EntryDeps) {
+    this.eventFailures = new RepeatedFailureLog({
+      log: d.log, clock: { now: () => Date.now() }, event: 'order_event_failed', endEvent: 'order_event_failures_ended',
+      what: 'entries are settled from the broker again before any new one',
+    });
+  }
 
   get ready(): boolean {
     return this.resolved;
@@ -60,10 +70,12 @@ export class EntryExecutor {
     this.d.broker.onOrderEvent((event) => {
       try {
         this.onOrderEvent(event);
+        this.eventFailures.succeeded();
       } catch (error) {
         // E.g. the DB locked past busy_timeout: the fill stays at the broker and is booked by orderRef later
-        // (here on the next resolution, or by the reconciler), never by a second order.
-        this.d.log.error('order_event_failed', { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error), what: 'entries are settled from the broker again before any new one' });
+        // (here on the next resolution, or by the reconciler), never by a second order. One lock fails every
+        // event of its seconds: said once per episode (RepeatedFailureLog).
+        this.eventFailures.failed(isBusyError(error) ? 'db_locked' : errorMessage(error), { kind: event.kind, ref: 'ref' in event ? event.ref : undefined, error: errorMessage(error) });
         this.unresolved();
       }
     });

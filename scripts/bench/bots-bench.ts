@@ -138,6 +138,9 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
     const killToProtecting: number[] = [];
     // Each restart split at the stamps the new exit manager publishes (apps/exit-manager/main.ts, `startup`).
     const restarts: RestartStages[] = [];
+    // The supervisor's own recoveries of the exit manager during the kills (a restart it asked for on top of
+    // PM2's is a kill of the new process): their ids, so the output names them.
+    const recoveriesBefore = new Set(repos.events.byName('bot_restarted', 1_000).map((e) => e.id));
     for (let i = 0; i < KILLS; i++) {
       const pid = system.pidOf('exit-manager');
       if (!pid) break;
@@ -153,6 +156,9 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       }
       await new Promise((r) => setTimeout(r, 300));
     }
+    const supervisorRecoveries = repos.events.byName('bot_restarted', 1_000)
+      .filter((e) => !recoveriesBefore.has(e.id) && e.data.target === 'exit-manager')
+      .map((e) => ({ at: e.at, reason: e.data.reason, action: e.data.action, outcome: e.data.outcome }));
 
     // Let the simulated day finish, then read each process's memory.
     await poll(() => (tradingDayOf(clock.now()) !== '2026-11-23' || repos.positions.countActive() === 0 && clock.now() > Date.parse('2026-11-23T20:55:00Z') ? true : undefined), 300_000, 500);
@@ -174,6 +180,7 @@ export async function runBotsBench(profile: 'ideal' | 'realistic' = 'ideal'): Pr
       killToProtectingMs: summarize(killToProtecting),
       killToProtectingStagesMs: Object.fromEntries(RESTART_STAGES.map((stage) => [stage, summarize(restarts.map((r) => r[stage]))])),
       slowestRestartsMs: [...restarts].sort((a, b) => b.total - a.total).slice(0, 3),
+      supervisorRecoveriesDuringKills: supervisorRecoveries,
       rssMbAfterSimulatedDay: rss,
       eventLoopDelayMs: { 'sim-gateway': simLoop, ...botLoops },
       targets: { fillToProtectionP99Ms: 10, tickToExitOrderP99Ms: 2, killToProtectingP99Ms: 350, rssMbEach: 100, longestSellsBeyondPositionMs: 0 },

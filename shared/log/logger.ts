@@ -94,10 +94,15 @@ export function createLogger(options: LoggerOptions): Logger {
   const sink: LineSink = {
     enabled: (level) => (LEVEL_RANK[level] ?? 0) <= rank,
     write: (line) => {
-      line.timestamp = new Date().toISOString();
-      if (marketNow) line.marketTime = formatNewYork(marketNow(), "yyyy-LL-dd'T'HH:mm:ss.SSS");
-      if (file) file.writeLine(stringifyLine(line, bigIntAsText) ?? '{}');
-      consoleStream?.write(consoleLine(line) + '\n');
+      try {
+        line.timestamp = new Date().toISOString();
+        if (marketNow) line.marketTime = formatNewYork(marketNow(), "yyyy-LL-dd'T'HH:mm:ss.SSS");
+        if (file) file.writeLine(stringifyLine(line, bigIntAsText) ?? '{}');
+        consoleStream?.write(consoleLine(line) + '\n');
+      } catch (error) {
+        // A field whose getter throws, a closed stream: the caller is trading code, it never sees it.
+        complain(error as Error);
+      }
     },
     flush: async () => {
       await file?.flushToDisk();

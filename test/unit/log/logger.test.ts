@@ -67,6 +67,8 @@ describe('the logger', () => {
     expect(parsed.cyclic.self).toBe('[Circular]');
     expect(parsed.big).toBe('100000000000000000000');
     expect(consoleLines[0]).toContain('big="100000000000000000000"');
+    const hostile = { get price(): number { throw new Error('getter failed'); } };
+    expect(() => log.info('quote', { hostile })).not.toThrow();
   });
 
   it('keeps logging after a flush (a process that flushes on a signal may still say why it exits)', async () => {

@@ -7,7 +7,7 @@ import { crashPoint } from '../../shared/process/crash-points';
 import type { Logger } from '../../shared/log/logger';
 import { RepeatedFailureLog } from '../../shared/log/repeated-failure-log';
 import { isBusyError } from '../../shared/db';
-import type { Clock } from '../../shared/time/clock';
+import { SystemClock, type Clock } from '../../shared/time/clock';
 import { tradingDayOf } from '../../shared/time/trading-calendar';
 import { roundCent } from '../../shared/strategy/sizing';
 import type { ExitPlan } from '../../shared/strategy/types';
@@ -57,7 +57,7 @@ export class EntryExecutor {
 
   constructor(private readonly d: EntryDeps) {
     this.eventFailures = new RepeatedFailureLog({
-      log: d.log, clock: { now: () => Date.now() }, event: 'order_event_failed', endEvent: 'order_event_failures_ended',
+      log: d.log, clock: new SystemClock(), event: 'order_event_failed', endEvent: 'order_event_failures_ended',
       what: 'entries are settled from the broker again before any new one',
     });
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+
 export interface ResilientFileOptions {
   filename: string;
   /** Rotate when the file reaches this size: `<name>` becomes `<name>.1`, `.1` becomes `.2`, ... */
@@ -30,7 +31,6 @@ export class ResilientLogFile {
   private ending: Promise<void> | undefined;
   private current: OpenFile | undefined;
   private recoveryTimer: NodeJS.Timeout | undefined;
-  private shutDown = false;
 
   constructor(private readonly options: ResilientFileOptions) {
     this.retryAfterMs = options.retryAfterMs ?? 5_000;
@@ -47,13 +47,6 @@ export class ResilientLogFile {
       this.current!.lines += 1;
       stream.write(line);
     }
-  }
-
-  /** Stops the recovery timer and flushes: the process is shutting down. */
-  close(): void {
-    this.shutDown = true;
-    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
-    void this.flushToDisk();
   }
 
   /** Resolves when everything handed to the file so far is written (or the file is broken). */
@@ -117,10 +110,10 @@ export class ResilientLogFile {
    * none for minutes). Repeats while the disk still refuses; never holds the process open.
    */
   private scheduleRecovery(): void {
-    if (this.recoveryTimer || this.shutDown) return;
+    if (this.recoveryTimer) return;
     this.recoveryTimer = setTimeout(() => {
       this.recoveryTimer = undefined;
-      if (this.shutDown || this.stream || this.droppedLines === 0) return;
+      if (this.stream || this.droppedLines === 0) return;
       if (!this.writableStream() && !this.recoveryTimer) this.scheduleRecovery();
     }, this.retryAfterMs + 1);
     this.recoveryTimer.unref();

@@ -9,9 +9,8 @@ import { ManualClock } from '../../../shared/time/clock';
 import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait-until';
+import { DAY, flush } from './fake-market-day';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The day-trader side of a DB lock held by another process: the executions of its entries arrive during the

@@ -11,9 +11,8 @@ import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { EventRecorder } from '../../helpers/order-events';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait-until';
+import { DAY, flush, openBookedPosition } from './fake-market-day';
 
-const DAY = '2026-11-23';
-const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 /** The order events the exit manager has something to write for (the rest only read, and go through a lock). */
 const writes = (e: OrderEvent) => e.kind === 'filled' || e.kind === 'commission' || e.kind === 'cancelled' || e.kind === 'accepted' || e.kind === 'rejected'
@@ -49,15 +48,7 @@ describe('exit manager: order events failing during another process\'s DB lock',
   });
   afterAll(() => temp.cleanup());
 
-  const openPosition = (symbol: string, quantity: number, price: number) => {
-    const claim = repos.positions.claimSymbol({ symbol, tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
-    if (!claim.ok) throw new Error(claim.reason);
-    repos.ledger.recordEntryFill(claim.position.id, { execId: `0000e.${symbol}.000001.01`, symbol, side: 'BUY', quantity, price, commission: 1, executedAtMs: clock.now() });
-    repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
-    broker.setPrice(symbol, price);
-    broker.setPosition(symbol, quantity, price);
-    return claim.position.id;
-  };
+  const openPosition = (symbol: string, quantity: number, price: number) => openBookedPosition({ repos, broker, clock }, symbol, quantity, price);
 
   it('logs one order_event_failed error for the whole lock and one end line with the count, then books every exit', async () => {
     const log = memoryLogger();

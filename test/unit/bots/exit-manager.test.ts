@@ -9,6 +9,7 @@ import { ManualClock } from '../../../shared/time/clock';
 import { newYorkTime } from '../../../shared/time/trading-calendar';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait-until';
+import { openBookedPosition } from './fake-market-day';
 
 const DAY = '2026-11-23';
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -37,16 +38,7 @@ describe('exit manager against the fake broker', () => {
     managers.push(m);
     return m;
   };
-  /** A position the day-trader opened: claim + entry fill booked + the shares at the broker. */
-  const openPosition = (symbol: string, quantity: number, price: number) => {
-    const claim = repos.positions.claimSymbol({ symbol, tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
-    if (!claim.ok) throw new Error(claim.reason);
-    repos.ledger.recordEntryFill(claim.position.id, { execId: `0000e.${symbol}.000001.01`, symbol, side: 'BUY', quantity, price, commission: 1, executedAtMs: clock.now() });
-    repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
-    broker.setPrice(symbol, price);
-    broker.setPosition(symbol, broker.trueQuantity(symbol) + quantity, price);
-    return claim.position.id;
-  };
+  const openPosition = (symbol: string, quantity: number, price: number) => openBookedPosition({ repos, broker, clock }, symbol, quantity, price);
   const sentRefs = () => broker.sent.map((s) => s.request.orderRef);
   const working = async (symbol: string) => (await broker.openOrders('own')).filter((o) => o.symbol === symbol);
 

@@ -24,3 +24,15 @@ export async function openFakeMarketDay(dir: string, file: string, options: { ap
   await broker.connect();
   return { db, repos, clock, broker };
 }
+
+/** A position the day-trader opened: claim + entry fill booked + the shares at the broker. Returns its id. */
+export function openBookedPosition(world: Pick<FakeMarketDay, 'repos' | 'broker' | 'clock'>, symbol: string, quantity: number, price: number): string {
+  const { repos, broker, clock } = world;
+  const claim = repos.positions.claimSymbol({ symbol, tradingDay: DAY, agentName: 'gap-momentum', maxOpenPositions: 10, requestedQuantity: quantity });
+  if (!claim.ok) throw new Error(claim.reason);
+  repos.ledger.recordEntryFill(claim.position.id, { execId: `0000e.${symbol}.000001.01`, symbol, side: 'BUY', quantity, price, commission: 1, executedAtMs: clock.now() });
+  repos.ledger.recordEntryStatus(claim.position.id, quantity, false);
+  broker.setPrice(symbol, price);
+  broker.setPosition(symbol, broker.trueQuantity(symbol) + quantity, price);
+  return claim.position.id;
+}

@@ -59,7 +59,6 @@ describe('the log file', () => {
     await waitUntil(() => fs.existsSync(path.join(dir, 'app.log')) && fs.readFileSync(path.join(dir, 'app.log'), 'utf8').includes('log_lines_dropped'), 5_000, 'the log to resume by itself', 1);
     await transport.flushToDisk();
     expect(readLines(path.join(dir, 'app.log'))).toEqual([expect.objectContaining({ event: 'log_lines_dropped', count: 1 })]);
-    transport.close();
   });
 
   it('rotates by size, keeping the newest lines in the live file and at most maxFiles old ones', async () => {
